@@ -1,0 +1,150 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+)
+
+// AnswersSchema identifies the input format.
+const AnswersSchema = "enrollplan.answers/v1"
+
+// Answers is a planner's description of a fleet (CONTRACT §2).
+type Answers struct {
+	Schema                string       `json:"schema"`
+	Organization          string       `json:"organization"`
+	Tenant                Tenant       `json:"tenant"`
+	Populations           []Population `json:"populations"`
+	BulkEnrollmentByStaff bool         `json:"bulk_enrollment_by_staff"`
+	Baseline              []string     `json:"baseline"`
+	Rollout               Rollout      `json:"rollout"`
+}
+
+// Tenant says what is already in place. A nil boolean means "not sure".
+type Tenant struct {
+	MDMAuthority            string `json:"mdm_authority,omitempty"`
+	LicensesAssigned        *bool  `json:"licenses_assigned,omitempty"`
+	AdminRole               string `json:"admin_role,omitempty"`
+	GroupsReady             *bool  `json:"groups_ready,omitempty"`
+	EntraPremium            *bool  `json:"entra_premium,omitempty"`
+	ConfigMgr               *bool  `json:"configmgr,omitempty"`
+	AppleMDMPushCertificate *bool  `json:"apple_mdm_push_certificate,omitempty"`
+	AppleBusinessManager    *bool  `json:"apple_business_manager,omitempty"`
+	ManagedGooglePlay       *bool  `json:"managed_google_play,omitempty"`
+}
+
+// Population is a group of devices that enroll the same way.
+type Population struct {
+	ID                         string `json:"id,omitempty"`
+	Name                       string `json:"name,omitempty"`
+	Platform                   string `json:"platform"`
+	Ownership                  string `json:"ownership"`
+	Usage                      string `json:"usage,omitempty"`
+	Devices                    int    `json:"devices"`
+	PersonalUse                *bool  `json:"personal_use,omitempty"`
+	CurrentlyManagedByOtherMDM bool   `json:"currently_managed_by_other_mdm"`
+	Enroll                     *bool  `json:"enroll,omitempty"`
+	Method                     string `json:"method"`
+}
+
+// Enrolls reports whether the population enrolls devices (default true)
+// rather than asking for app protection without enrollment.
+func (p Population) Enrolls() bool { return p.Enroll == nil || *p.Enroll }
+
+// EffectiveUsage is the usage with its default ("user") applied.
+func (p Population) EffectiveUsage() string {
+	if p.Usage == "" {
+		return UsageUser
+	}
+	return p.Usage
+}
+
+// Rollout is the pilot group and the waves that follow it.
+type Rollout struct {
+	PilotGroup string `json:"pilot_group,omitempty"`
+	Waves      []Wave `json:"waves,omitempty"`
+}
+
+// Wave is one step of the rollout after the pilot.
+type Wave struct {
+	Name  string `json:"name"`
+	Group string `json:"group"`
+	Start string `json:"start,omitempty"` // YYYY-MM-DD
+}
+
+// Allowed values (CONTRACT §2).
+const (
+	UsageUser      = "user"
+	UsageShared    = "shared"
+	UsageDedicated = "dedicated"
+	OwnCorporate   = "corporate"
+	OwnPersonal    = "personal"
+)
+
+var (
+	Platforms      = []string{"android", "ios", "macos", "windows", "linux"}
+	Ownerships     = []string{OwnCorporate, OwnPersonal}
+	Usages         = []string{UsageUser, UsageShared, UsageDedicated}
+	MDMAuthorities = []string{"intune", "configmgr", "office365", "none", "unknown"}
+	AdminRoles     = []string{"global-admin", "intune-admin", "other", "unknown"}
+	BaselineIDs    = []string{"compliance", "vpn", "certificate", "windows-hello", "wifi", "email"}
+)
+
+// Limits that keep one request's work bounded and catch typos such as an
+// extra zero; a real fleet plan stays far below them.
+const (
+	MaxPopulations = 50
+	MaxDevices     = 10_000_000
+	MaxWaves       = 24
+	MaxBaseline    = 30
+	MaxText        = 200
+)
+
+// FieldError is one problem with the answers, addressed by its field path
+// (for example "populations[2].platform").
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func (e FieldError) Error() string { return e.Field + ": " + e.Message }
+
+// ValidationError lists every problem found in one set of answers.
+type ValidationError struct {
+	Errors []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	lines := make([]string, len(e.Errors))
+	for i, fe := range e.Errors {
+		lines[i] = fe.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// For returns the message for one field, or "" (the wizard shows it beside the field).
+func (e *ValidationError) For(field string) string {
+	for _, fe := range e.Errors {
+		if fe.Field == field {
+			return fe.Message
+		}
+	}
+	return ""
+}
+
+func oneOf(values []string) string { return strings.Join(values, ", ") }
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}

@@ -1,0 +1,103 @@
+package plan
+
+import (
+	"io/fs"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// testCatalog loads the embedded catalog once per test binary run.
+func testCatalog(t testing.TB) *Catalog {
+	t.Helper()
+	c, err := Load()
+	if err != nil {
+		t.Fatalf("embedded catalog is invalid:\n%v", err)
+	}
+	return c
+}
+
+func TestCatalogLoads(t *testing.T) {
+	c := testCatalog(t)
+	if c.Ruleset == "" {
+		t.Fatal("no ruleset version")
+	}
+	for _, id := range ContractMethods {
+		if c.Method(id) == nil {
+			t.Errorf("method %s missing", id)
+		}
+	}
+	for _, id := range ContractPrerequisites {
+		if c.Prerequisite(id) == nil {
+			t.Errorf("prerequisite %s missing", id)
+		}
+	}
+}
+
+// TestCatalogFiles validates each platform file on its own, so a broken
+// file names itself.
+func TestCatalogFiles(t *testing.T) {
+	base := []string{"sources.json", "tenant.json"}
+	for _, name := range []string{"mam.json", "android.json", "apple.json", "windows.json", "linux.json"} {
+		t.Run(name, func(t *testing.T) {
+			m := fstest.MapFS{}
+			for _, n := range append(base, name) {
+				data, err := fs.ReadFile(catalogFS, "catalog/"+n)
+				if err != nil {
+					t.Skipf("%s not written yet", n)
+				}
+				m[n] = &fstest.MapFile{Data: data}
+			}
+			if name != "mam.json" {
+				data, _ := fs.ReadFile(catalogFS, "catalog/mam.json")
+				m["mam.json"] = &fstest.MapFile{Data: data}
+			}
+			if _, err := loadFS(m, false); err != nil {
+				t.Fatalf("%s:\n%v", name, err)
+			}
+		})
+	}
+}
+
+// TestCatalogValidationCatchesBreakage proves start-up refuses a broken
+// catalog: each mutation must produce an error naming what broke.
+func TestCatalogValidationCatchesBreakage(t *testing.T) {
+	orig := map[string][]byte{}
+	names, _ := fs.Glob(catalogFS, "catalog/*.json")
+	for _, n := range names {
+		data, _ := fs.ReadFile(catalogFS, n)
+		orig[strings.TrimPrefix(n, "catalog/")] = data
+	}
+	cases := []struct {
+		name, file, old, new, want string
+	}{
+		{"unknown prerequisite reference", "apple.json", `"apple-business-manager"`, `"apple-business-managr"`, `unknown prerequisite "apple-business-managr"`},
+		{"unknown source tag", "mam.json", `"sources": ["S7", "S7a", "F-LICA", "P-WMAM"]`, `"sources": ["S7", "NOPE"]`, `unknown source "NOPE"`},
+		{"item without source", "mam.json", `{"id": "mam-we.apps", "title": "Add the apps and their app configuration policies", "sources": ["S7"]}`, `{"id": "mam-we.apps", "title": "Add the apps and their app configuration policies", "sources": []}`, "step mam-we.apps: no source"},
+		{"non-https source", "sources.json", `"url": "https://learn.microsoft.com/intune/intune-service/fundamentals/deployment-guide-enrollment"`, `"url": "http://example.com"`, "is not https"},
+		{"missing contract method", "linux.json", `"id": "linux-intune-app"`, `"id": "linux-app"`, "method linux-intune-app (CONTRACT §4) is missing"},
+		{"recommendation of unknown method", "linux.json", `"method": "linux-intune-app"`, `"method": "linux-magic"`, `unknown method "linux-magic"`},
+		{"unknown field", "tenant.json", `"always": true,`, `"alwayz": true,`, `unknown field "alwayz"`},
+		{"bad condition value", "mam.json", `"when": {"usage": ["shared", "dedicated"]}`, `"when": {"usage": ["kiosk"]}`, `unknown usage "kiosk"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m := fstest.MapFS{}
+			for n, d := range orig {
+				m[n] = &fstest.MapFile{Data: d}
+			}
+			src := string(orig[tc.file])
+			if !strings.Contains(src, tc.old) {
+				t.Fatalf("fixture text %q not found in %s; update the test", tc.old, tc.file)
+			}
+			m[tc.file] = &fstest.MapFile{Data: []byte(strings.Replace(src, tc.old, tc.new, 1))}
+			_, err := LoadFS(m)
+			if err == nil {
+				t.Fatal("broken catalog loaded without error")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error does not mention %q:\n%v", tc.want, err)
+			}
+		})
+	}
+}

@@ -1,0 +1,249 @@
+package plan
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// DecodeAnswers parses and validates answers JSON. Every problem is reported,
+// each with its field path, in a *ValidationError.
+func (c *Catalog) DecodeAnswers(data []byte) (Answers, error) {
+	root, ferr := parseTree(data)
+	if ferr != nil {
+		return Answers{}, &ValidationError{Errors: []FieldError{*ferr}}
+	}
+	b := binder{reported: map[string]bool{}}
+	a := b.answers(root)
+	errs := append(b.errs, c.validate(&a, b.reported)...)
+	if len(errs) > 0 {
+		return a, &ValidationError{Errors: errs}
+	}
+	return a, nil
+}
+
+// binder copies a parsed tree onto the Answers types, collecting type errors,
+// unknown fields and duplicate keys. It remembers which paths it already
+// complained about so that validation does not repeat itself.
+type binder struct {
+	errs     []FieldError
+	reported map[string]bool
+}
+
+func (b *binder) fail(path, format string, args ...any) {
+	b.errs = append(b.errs, FieldError{Field: path, Message: fmt.Sprintf(format, args...)})
+	b.reported[path] = true
+}
+
+func (b *binder) wrongType(path string, n *node, want string) {
+	b.fail(path, "must be %s, not %s", want, describeTyped(n))
+}
+
+func describeTyped(n *node) string {
+	switch n.kind {
+	case kindString, kindNumber, kindBool:
+		return fmt.Sprintf("%s (%s)", n.kind, describe(n))
+	}
+	return n.kind.String()
+}
+
+// object checks that n is an object with only allowed, distinct keys.
+func (b *binder) object(path string, n *node, allowed []string) map[string]*node {
+	if n.kind != kindObject {
+		b.wrongType(path, n, "an object")
+		return nil
+	}
+	out := make(map[string]*node, len(n.keys))
+	for i, k := range n.keys {
+		p := fieldPath(path, k)
+		if !contains(allowed, k) {
+			where := "here"
+			if path != rootPath {
+				where = "in " + path
+			}
+			b.fail(p, "unknown field %s; the fields allowed %s are: %s", quote(k), where, oneOf(allowed))
+			continue
+		}
+		if _, dup := out[k]; dup {
+			b.fail(p, "appears twice; give each field once")
+			continue
+		}
+		out[k] = n.vals[i]
+	}
+	return out
+}
+
+func (b *binder) str(path string, n *node) string {
+	if n == nil || n.kind == kindNull {
+		return ""
+	}
+	if n.kind != kindString {
+		b.wrongType(path, n, "a string")
+		return ""
+	}
+	return n.str
+}
+
+// optBool maps true/false to a pointer; absent or null means "not sure".
+func (b *binder) optBool(path string, n *node) *bool {
+	if n == nil || n.kind == kindNull {
+		return nil
+	}
+	if n.kind != kindBool {
+		b.wrongType(path, n, "true or false")
+		return nil
+	}
+	v := n.b
+	return &v
+}
+
+func (b *binder) boolean(path string, n *node) bool {
+	v := b.optBool(path, n)
+	return v != nil && *v
+}
+
+func (b *binder) integer(path string, n *node) int {
+	if n == nil || n.kind == kindNull {
+		return 0
+	}
+	if n.kind != kindNumber {
+		b.wrongType(path, n, "a whole number")
+		return 0
+	}
+	if i, err := strconv.ParseInt(n.str, 10, 64); err == nil {
+		return b.inRange(path, float64(i), n.str)
+	}
+	f, err := strconv.ParseFloat(n.str, 64)
+	if err != nil || math.IsInf(f, 0) {
+		b.fail(path, "%s is too large; enter at most %d", n.str, MaxDevices)
+		return 0
+	}
+	if f != math.Trunc(f) {
+		b.fail(path, "%s is not a whole number; enter a count such as 250", n.str)
+		return 0
+	}
+	return b.inRange(path, f, n.str)
+}
+
+func (b *binder) inRange(path string, f float64, lit string) int {
+	switch {
+	case f < 0:
+		b.fail(path, "%s is negative; enter a whole number of devices, 0 or more", lit)
+		return 0
+	case f > MaxDevices:
+		b.fail(path, "%s is more than %d, the largest population this planner accepts; split it or check for a typo", lit, MaxDevices)
+		return 0
+	}
+	return int(f)
+}
+
+func (b *binder) list(path string, n *node, max int, what string) []*node {
+	if n == nil || n.kind == kindNull {
+		return nil
+	}
+	if n.kind != kindArray {
+		b.wrongType(path, n, "a list")
+		return nil
+	}
+	if len(n.elems) > max {
+		b.fail(path, "has %d %s; at most %d are allowed", len(n.elems), what, max)
+		return n.elems[:max]
+	}
+	return n.elems
+}
+
+var (
+	answersFields    = []string{"schema", "organization", "tenant", "populations", "bulk_enrollment_by_staff", "baseline", "rollout"}
+	tenantFields     = []string{"mdm_authority", "licenses_assigned", "admin_role", "groups_ready", "entra_premium", "configmgr", "apple_mdm_push_certificate", "apple_business_manager", "managed_google_play"}
+	populationFields = []string{"id", "name", "platform", "ownership", "usage", "devices", "personal_use", "currently_managed_by_other_mdm", "enroll", "method"}
+	rolloutFields    = []string{"pilot_group", "waves"}
+	waveFields       = []string{"name", "group", "start"}
+)
+
+func (b *binder) answers(root *node) Answers {
+	var a Answers
+	m := b.object(rootPath, root, answersFields)
+	if m == nil {
+		return a
+	}
+	a.Schema = b.str("schema", m["schema"])
+	if _, ok := m["schema"]; !ok {
+		b.fail("schema", "is missing; set it to %s", quote(AnswersSchema))
+	}
+	a.Organization = b.str("organization", m["organization"])
+	if t, ok := m["tenant"]; ok && t.kind != kindNull {
+		a.Tenant = b.tenant(t)
+	}
+	for i, el := range b.list("populations", m["populations"], MaxPopulations, "populations") {
+		a.Populations = append(a.Populations, b.population(indexPath("populations", i), el))
+	}
+	a.BulkEnrollmentByStaff = b.boolean("bulk_enrollment_by_staff", m["bulk_enrollment_by_staff"])
+	for i, el := range b.list("baseline", m["baseline"], MaxBaseline, "items") {
+		a.Baseline = append(a.Baseline, b.str(indexPath("baseline", i), el))
+	}
+	if r, ok := m["rollout"]; ok && r.kind != kindNull {
+		a.Rollout = b.rollout(r)
+	}
+	return a
+}
+
+func (b *binder) tenant(n *node) Tenant {
+	var t Tenant
+	m := b.object("tenant", n, tenantFields)
+	if m == nil {
+		return t
+	}
+	t.MDMAuthority = b.str("tenant.mdm_authority", m["mdm_authority"])
+	t.LicensesAssigned = b.optBool("tenant.licenses_assigned", m["licenses_assigned"])
+	t.AdminRole = b.str("tenant.admin_role", m["admin_role"])
+	t.GroupsReady = b.optBool("tenant.groups_ready", m["groups_ready"])
+	t.EntraPremium = b.optBool("tenant.entra_premium", m["entra_premium"])
+	t.ConfigMgr = b.optBool("tenant.configmgr", m["configmgr"])
+	t.AppleMDMPushCertificate = b.optBool("tenant.apple_mdm_push_certificate", m["apple_mdm_push_certificate"])
+	t.AppleBusinessManager = b.optBool("tenant.apple_business_manager", m["apple_business_manager"])
+	t.ManagedGooglePlay = b.optBool("tenant.managed_google_play", m["managed_google_play"])
+	return t
+}
+
+func (b *binder) population(path string, n *node) Population {
+	var p Population
+	m := b.object(path, n, populationFields)
+	if m == nil {
+		return p
+	}
+	p.ID = b.str(path+".id", m["id"])
+	p.Name = b.str(path+".name", m["name"])
+	p.Platform = b.str(path+".platform", m["platform"])
+	p.Ownership = b.str(path+".ownership", m["ownership"])
+	p.Usage = b.str(path+".usage", m["usage"])
+	p.Devices = b.integer(path+".devices", m["devices"])
+	p.PersonalUse = b.optBool(path+".personal_use", m["personal_use"])
+	p.CurrentlyManagedByOtherMDM = b.boolean(path+".currently_managed_by_other_mdm", m["currently_managed_by_other_mdm"])
+	p.Enroll = b.optBool(path+".enroll", m["enroll"])
+	p.Method = b.str(path+".method", m["method"])
+	return p
+}
+
+func (b *binder) rollout(n *node) Rollout {
+	var r Rollout
+	m := b.object("rollout", n, rolloutFields)
+	if m == nil {
+		return r
+	}
+	r.PilotGroup = b.str("rollout.pilot_group", m["pilot_group"])
+	for i, el := range b.list("rollout.waves", m["waves"], MaxWaves, "waves") {
+		p := indexPath("rollout.waves", i)
+		wm := b.object(p, el, waveFields)
+		if wm == nil {
+			r.Waves = append(r.Waves, Wave{})
+			continue
+		}
+		r.Waves = append(r.Waves, Wave{
+			Name:  b.str(p+".name", wm["name"]),
+			Group: b.str(p+".group", wm["group"]),
+			Start: strings.TrimSpace(b.str(p+".start", wm["start"])),
+		})
+	}
+	return r
+}

@@ -1,0 +1,174 @@
+package plan
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// maxDepth bounds nesting so that hostile input cannot exhaust the stack;
+// valid answers are at most four levels deep.
+const maxDepth = 32
+
+// node is one JSON value with object members kept in document order, so the
+// binder can report unknown fields, wrong types and duplicate keys all at once
+// (encoding/json stops at the first problem and forgets duplicates).
+type node struct {
+	kind  nodeKind
+	str   string // string value, or number literal
+	b     bool
+	keys  []string
+	vals  []*node
+	elems []*node
+}
+
+type nodeKind uint8
+
+const (
+	kindNull nodeKind = iota
+	kindBool
+	kindNumber
+	kindString
+	kindObject
+	kindArray
+)
+
+func (k nodeKind) String() string {
+	switch k {
+	case kindNull:
+		return "null"
+	case kindBool:
+		return "true or false"
+	case kindNumber:
+		return "a number"
+	case kindString:
+		return "a string"
+	case kindObject:
+		return "an object"
+	default:
+		return "a list"
+	}
+}
+
+// parseTree reads exactly one JSON document. Errors carry the path of the
+// value being read so that even a syntax error points somewhere useful.
+func parseTree(data []byte) (*node, *FieldError) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	n, ferr := parseValue(dec, rootPath, 0)
+	if ferr != nil {
+		return nil, ferr
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, &FieldError{Field: rootPath, Message: "has more data after the end of the JSON document; send one object"}
+	}
+	return n, nil
+}
+
+const rootPath = "answers"
+
+func parseValue(dec *json.Decoder, path string, depth int) (*node, *FieldError) {
+	if depth > maxDepth {
+		return nil, &FieldError{Field: path, Message: fmt.Sprintf("is nested more than %d levels deep", maxDepth)}
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, syntaxError(path, dec, err)
+	}
+	switch v := tok.(type) {
+	case nil:
+		return &node{kind: kindNull}, nil
+	case bool:
+		return &node{kind: kindBool, b: v}, nil
+	case json.Number:
+		return &node{kind: kindNumber, str: string(v)}, nil
+	case string:
+		return &node{kind: kindString, str: v}, nil
+	case json.Delim:
+		if v == '[' {
+			n := &node{kind: kindArray}
+			for i := 0; dec.More(); i++ {
+				el, ferr := parseValue(dec, indexPath(path, i), depth+1)
+				if ferr != nil {
+					return nil, ferr
+				}
+				n.elems = append(n.elems, el)
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, syntaxError(path, dec, err)
+			}
+			return n, nil
+		}
+		n := &node{kind: kindObject}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return nil, syntaxError(path, dec, err)
+			}
+			key, _ := kt.(string)
+			val, ferr := parseValue(dec, fieldPath(path, key), depth+1)
+			if ferr != nil {
+				return nil, ferr
+			}
+			n.keys = append(n.keys, key)
+			n.vals = append(n.vals, val)
+		}
+		if _, err := dec.Token(); err != nil {
+			return nil, syntaxError(path, dec, err)
+		}
+		return n, nil
+	}
+	return nil, &FieldError{Field: path, Message: "is not valid JSON"}
+}
+
+func syntaxError(path string, dec *json.Decoder, err error) *FieldError {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return &FieldError{Field: path, Message: "is cut off: the JSON document ends too early"}
+	}
+	return &FieldError{Field: path, Message: fmt.Sprintf("is not valid JSON near byte %d: %v", dec.InputOffset(), err)}
+}
+
+func fieldPath(parent, key string) string {
+	if parent == rootPath {
+		return key
+	}
+	return parent + "." + key
+}
+
+func indexPath(parent string, i int) string {
+	if parent == rootPath {
+		return "[" + strconv.Itoa(i) + "]"
+	}
+	return parent + "[" + strconv.Itoa(i) + "]"
+}
+
+// describe renders a node briefly for error messages.
+func describe(n *node) string {
+	switch n.kind {
+	case kindString:
+		return quote(n.str)
+	case kindNumber:
+		return n.str
+	case kindBool:
+		return strconv.FormatBool(n.b)
+	case kindNull:
+		return "null"
+	case kindObject:
+		return "an object"
+	default:
+		return "a list"
+	}
+}
+
+// quote shows a user's value in a message, shortened so an error line stays readable.
+func quote(s string) string {
+	const max = 60
+	r := []rune(s)
+	if len(r) > max {
+		s = string(r[:max]) + "…"
+	}
+	return strconv.Quote(s)
+}

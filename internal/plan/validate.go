@@ -1,0 +1,175 @@
+package plan
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+var (
+	idPattern       = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
+	baselineIDShape = regexp.MustCompile(`^[a-z0-9-]+$`)
+)
+
+// Validate checks answers built in code (the wizard builds them from form
+// fields) with the same rules DecodeAnswers applies.
+func (c *Catalog) Validate(a *Answers) error {
+	if errs := c.validate(a, nil); len(errs) > 0 {
+		return &ValidationError{Errors: errs}
+	}
+	return nil
+}
+
+// validate applies the rules that need values rather than types. Paths in
+// skip already have a type error and are not reported again.
+func (c *Catalog) validate(a *Answers, skip map[string]bool) []FieldError {
+	v := validator{skip: skip}
+	switch {
+	case a.Schema == "":
+		v.fail("schema", "is missing; set it to %s", quote(AnswersSchema))
+	case a.Schema != AnswersSchema:
+		v.fail("schema", "%s is not a format this version reads; use %s", quote(a.Schema), quote(AnswersSchema))
+	}
+	if strings.TrimSpace(a.Organization) == "" {
+		v.fail("organization", "is missing; name the organisation the plan is for")
+	}
+	v.text("organization", a.Organization)
+	v.enum("tenant.mdm_authority", a.Tenant.MDMAuthority, MDMAuthorities, "an MDM authority", true)
+	v.enum("tenant.admin_role", a.Tenant.AdminRole, AdminRoles, "an admin role", true)
+
+	if len(a.Populations) == 0 {
+		v.fail("populations", "is empty; add at least one group of devices")
+	}
+	seen := map[string]int{}
+	for i := range a.Populations {
+		c.validatePopulation(&v, i, &a.Populations[i], seen)
+	}
+	seenBaseline := map[string]int{}
+	for i, item := range a.Baseline {
+		p := indexPath("baseline", i)
+		item = strings.TrimSpace(item)
+		switch {
+		case item == "":
+			v.fail(p, "is empty; remove it or name a policy")
+		case !contains(BaselineIDs, item) && baselineIDShape.MatchString(item):
+			v.fail(p, "%s is not a baseline policy id (%s); write other policies as words, for example %s", quote(item), oneOf(BaselineIDs), quote("Defender for Endpoint onboarding"))
+		default:
+			if j, dup := seenBaseline[strings.ToLower(item)]; dup {
+				v.fail(p, "%s is listed twice (also baseline[%d])", quote(item), j)
+			}
+			seenBaseline[strings.ToLower(item)] = i
+		}
+		v.text(p, item)
+	}
+	v.text("rollout.pilot_group", a.Rollout.PilotGroup)
+	var prev time.Time
+	prevIndex := -1
+	for i, w := range a.Rollout.Waves {
+		p := indexPath("rollout.waves", i)
+		if strings.TrimSpace(w.Name) == "" {
+			v.fail(p+".name", "is missing; name the wave, for example %s", quote(fmt.Sprintf("Wave %d", i+1)))
+		}
+		v.text(p+".name", w.Name)
+		if strings.TrimSpace(w.Group) == "" {
+			v.fail(p+".group", "is missing; name the group of users or devices this wave adds")
+		}
+		v.text(p+".group", w.Group)
+		if w.Start == "" {
+			continue
+		}
+		d, err := time.Parse(time.DateOnly, w.Start)
+		if err != nil {
+			v.fail(p+".start", "%s is not a date; write it as YYYY-MM-DD, for example 2027-01-11", quote(w.Start))
+			continue
+		}
+		if prevIndex >= 0 && d.Before(prev) {
+			v.fail(p+".start", "%s is before rollout.waves[%d] (%s); list waves in date order", w.Start, prevIndex, prev.Format(time.DateOnly))
+		}
+		prev, prevIndex = d, i
+	}
+	return v.errs
+}
+
+func (c *Catalog) validatePopulation(v *validator, i int, p *Population, seen map[string]int) {
+	path := indexPath("populations", i)
+	if p.ID != "" {
+		if !idPattern.MatchString(p.ID) {
+			v.fail(path+".id", "%s is not a valid id; use 1 to 40 lower-case letters, digits and hyphens, for example %s", quote(p.ID), quote("sales-iphones"))
+		} else if j, dup := seen[p.ID]; dup {
+			v.fail(path+".id", "%s is already the id of populations[%d]; ids must be unique", quote(p.ID), j)
+		} else {
+			seen[p.ID] = i
+		}
+	}
+	v.text(path+".name", p.Name)
+	platformOK := v.enum(path+".platform", p.Platform, Platforms, "a platform", false)
+	v.enum(path+".ownership", p.Ownership, Ownerships, "an ownership", false)
+	usageOK := v.enum(path+".usage", p.Usage, Usages, "a usage", true)
+	if usageOK && p.Ownership == OwnPersonal && p.EffectiveUsage() != UsageUser {
+		v.fail(path+".usage", "%s does not fit personal devices: a personal device has one user; use %s, or mark the population corporate", quote(p.Usage), quote(UsageUser))
+	}
+	if p.PersonalUse != nil && !(p.Platform == "android" && p.Ownership == OwnCorporate && p.EffectiveUsage() == UsageUser) {
+		v.fail(path+".personal_use", "only applies to corporate Android devices with one user (it chooses between a work profile and fully managed); remove it here")
+	}
+	mam := c.methods[MethodMAMWE]
+	if !p.Enrolls() {
+		if platformOK && mam != nil && !contains(mam.Platforms, p.Platform) {
+			v.fail(path+".enroll", "false asks for app protection without enrollment, which Intune offers on %s only; %s devices must enroll", oneOf(mam.Platforms), p.Platform)
+		}
+		if usageOK && p.EffectiveUsage() != UsageUser {
+			v.fail(path+".enroll", "false (app protection without enrollment) needs one signed-in user per device; %s devices must enroll", p.EffectiveUsage())
+		}
+	}
+	if p.Method == "" || !platformOK {
+		return
+	}
+	m := c.methods[p.Method]
+	allowed := c.methodIDsFor(p.Platform)
+	switch {
+	case m == nil:
+		v.fail(path+".method", "%s is not a method; methods for %s: %s (or leave it empty for a recommendation)", quote(p.Method), p.Platform, oneOf(allowed))
+	case !contains(m.Platforms, p.Platform):
+		v.fail(path+".method", "%s is a method for %s, not %s; methods for %s: %s", quote(p.Method), oneOf(m.Platforms), p.Platform, p.Platform, oneOf(allowed))
+	case !p.Enrolls() && m.Enrolls:
+		v.fail(path+".method", "%s enrolls devices, but enroll is false (app protection without enrollment); use %s or remove enroll", quote(p.Method), quote(MethodMAMWE))
+	}
+}
+
+type validator struct {
+	errs []FieldError
+	skip map[string]bool
+}
+
+func (v *validator) fail(path, format string, args ...any) {
+	if v.skip[path] {
+		return
+	}
+	v.errs = append(v.errs, FieldError{Field: path, Message: fmt.Sprintf(format, args...)})
+}
+
+// enum reports a value outside allowed (or a missing one unless optional)
+// and says whether the value is usable.
+func (v *validator) enum(path, value string, allowed []string, what string, optional bool) bool {
+	if v.skip[path] {
+		return false
+	}
+	if value == "" {
+		if !optional {
+			v.fail(path, "is missing; use one of: %s", oneOf(allowed))
+		}
+		return optional
+	}
+	if !contains(allowed, value) {
+		v.fail(path, "%s is not %s; use one of: %s", quote(value), what, oneOf(allowed))
+		return false
+	}
+	return true
+}
+
+func (v *validator) text(path, s string) {
+	if n := utf8.RuneCountInString(s); n > MaxText {
+		v.fail(path, "is %d characters long; keep it to %d", n, MaxText)
+	}
+}
