@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/enrollplan/enrollplan/internal/config"
+	"github.com/enrollplan/enrollplan/internal/plan"
+	"github.com/enrollplan/enrollplan/internal/store"
+	"github.com/enrollplan/enrollplan/internal/store/postgres"
+	"github.com/enrollplan/enrollplan/internal/store/sqlite"
+	"github.com/enrollplan/enrollplan/web"
+)
+
+// runServe is `enrollplan serve`: the web wizard and JSON API.
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	cfg, err := config.Load(args, getenv, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	cat, err := plan.Load() // validated at start: a broken catalog stops here
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if len(cfg.SessionKeys) == 0 {
+		key, err := sessionKeyBeside(cfg.DB)
+		if err != nil {
+			return err
+		}
+		cfg.SessionKeys = []string{key}
+	}
+	srv := web.New(web.Options{Log: log, Store: st, Catalog: cat, PublicURL: cfg.PublicURL, CreateLimit: cfg.CreateLimit,
+		TrustedProxies: cfg.TrustedProxies, SessionKeys: cfg.SessionKeys})
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: listen on %s: %w", cfg.Addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	log.Info("enrollplan serving", "version", buildVersion(), "ruleset", cat.Ruleset, "config", cfg.String())
+	fmt.Fprintf(stdout, "enrollplan is running: open %s\n", browseURL(ln.Addr(), cfg.PublicURL))
+
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	// Graceful: stop accepting, let in-flight requests finish.
+	log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("serve: shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
+	if cfg.IsPostgres() {
+		db, err := postgres.Open(ctx, cfg.DB)
+		if err != nil {
+			return nil, fmt.Errorf("serve: PostgreSQL %s: %w", config.MaskDSN(cfg.DB), err)
+		}
+		return db, nil
+	}
+	db, err := sqlite.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, fmt.Errorf("serve: SQLite %s: %w", cfg.DB, err)
+	}
+	return db, nil
+}
+
+// sessionKeyBeside returns the key kept next to the SQLite file, creating it
+// (mode 0600) on first start so a laptop install needs no configuration.
+func sessionKeyBeside(dbPath string) (string, error) {
+	path := filepath.Join(filepath.Dir(dbPath), "session.key")
+	if data, err := os.ReadFile(path); err == nil {
+		if k := strings.TrimSpace(string(data)); len(k) >= 32 {
+			return k, nil
+		}
+		return "", fmt.Errorf("serve: %s holds no usable key; delete it to generate a new one", path)
+	}
+	buf := make([]byte, 48)
+	if _, err := rand.Read(buf); err != nil {
+		return "", err
+	}
+	key := base64.RawURLEncoding.EncodeToString(buf)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return sessionKeyBeside(dbPath) // another process won the race; use its key
+	}
+	if err != nil {
+		return "", fmt.Errorf("serve: create session key: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(key + "\n"); err != nil {
+		return "", err
+	}
+	return key, f.Sync()
+}
+
+func browseURL(addr net.Addr, public string) string {
+	if public != "" {
+		return public + "/"
+	}
+	host, port, _ := net.SplitHostPort(addr.String())
+	if host == "" || host == "::" || host == "0.0.0.0" {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port) + "/"
+}

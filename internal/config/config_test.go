@@ -1,0 +1,61 @@
+package config
+
+import (
+	"io"
+	"strings"
+	"testing"
+)
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(nil, envOf(nil), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":8080" || c.DB != "./data/enrollplan.db" || c.CreateLimit != 60 || len(c.SessionKeys) != 0 || c.IsPostgres() {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestFlagsOverEnv(t *testing.T) {
+	env := envOf(map[string]string{"ENROLLPLAN_ADDR": ":1", "ENROLLPLAN_CREATE_LIMIT": "5", "ENROLLPLAN_DB": "/tmp/x.db"})
+	c, err := Load([]string{"--addr", ":2"}, env, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":2" || c.CreateLimit != 5 || c.DB != "/tmp/x.db" {
+		t.Fatalf("%+v", c)
+	}
+}
+
+func TestPostgresNeedsKeys(t *testing.T) {
+	_, err := Load([]string{"--db", "postgres://u:secret@db/x"}, envOf(nil), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "required with PostgreSQL") {
+		t.Fatalf("want a clear refusal, got %v", err)
+	}
+	key := strings.Repeat("k", 40)
+	c, err := Load([]string{"--db", "postgres://u:secret@db/x", "--session-keys", key + "," + key + "2"}, envOf(nil), io.Discard)
+	if err != nil || len(c.SessionKeys) != 2 {
+		t.Fatalf("%v %+v", err, c)
+	}
+	s := c.String()
+	if strings.Contains(s, "secret") || strings.Contains(s, key) {
+		t.Fatalf("secrets leak into String(): %s", s)
+	}
+}
+
+func TestRejectsBadValues(t *testing.T) {
+	for _, args := range [][]string{
+		{"--create-limit", "-1"}, {"--create-limit", "lots"}, {"--session-keys", "short"},
+		{"--trusted-proxies", "not-a-cidr"}, {"--public-url", "plans.example.com"}, {"--shutdown-timeout", "soon"},
+	} {
+		if _, err := Load(args, envOf(nil), io.Discard); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+	c, err := Load([]string{"--trusted-proxies", "10.0.0.0/8, 127.0.0.1"}, envOf(nil), io.Discard)
+	if err != nil || len(c.TrustedProxies) != 2 || c.TrustedProxies[1].Bits() != 32 {
+		t.Fatalf("%v %+v", err, c.TrustedProxies)
+	}
+}

@@ -1,0 +1,249 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/enrollplan/enrollplan/internal/plan"
+	"github.com/enrollplan/enrollplan/internal/store"
+)
+
+// decodeAnswers reads a JSON answers body: 415 for another content type,
+// 413 past the body limit, 422 with field errors for invalid answers.
+func (s *Server) decodeAnswers(r *http.Request) (plan.Answers, error) {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		return plan.Answers{}, statusError(http.StatusUnsupportedMediaType, "Send the answers as JSON with Content-Type: application/json.")
+	}
+	data, err := io.ReadAll(r.Body)
+	if err != nil {
+		return plan.Answers{}, err // *http.MaxBytesError → 413
+	}
+	return s.cat.DecodeAnswers(data)
+}
+
+// handleComputePlan is POST /api/v1/plan: answers in, plan out, nothing stored.
+func (s *Server) handleComputePlan(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.decodeAnswers(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.cat.Build(a)
+	if err != nil {
+		return err
+	}
+	return writePlanJSON(w, p)
+}
+
+func writePlanJSON(w http.ResponseWriter, p *plan.Plan) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	return plan.WriteJSON(w, p)
+}
+
+// createdPlan is the answer to POST /api/v1/plans.
+type createdPlan struct {
+	ID       string `json:"id"`
+	Revision int    `json:"revision"`
+	URL      string `json:"url"`
+	EditKey  string `json:"edit_key"`
+	EditURL  string `json:"edit_url"`
+}
+
+// handleCreatePlan is POST /api/v1/plans: stores revision 1 and returns the
+// share link and, once, the edit key.
+func (s *Server) handleCreatePlan(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.decodeAnswers(r)
+	if err != nil {
+		return err
+	}
+	c, err := s.createPlan(r, a)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", s.absURL(r, "/api/v1/plans/"+c.ID))
+	w.Header().Set("Cache-Control", "no-store") // the edit key must not be cached anywhere
+	writeJSON(w, http.StatusCreated, c)
+	return nil
+}
+
+// createPlan validates, stores and describes a new plan; the wizard's
+// "Save & share" uses it too.
+func (s *Server) createPlan(r *http.Request, a plan.Answers) (createdPlan, error) {
+	if _, err := s.cat.Build(a); err != nil {
+		return createdPlan{}, err
+	}
+	data, err := json.Marshal(a)
+	if err != nil {
+		return createdPlan{}, err
+	}
+	id, err := store.NewID()
+	if err != nil {
+		return createdPlan{}, err
+	}
+	key, err := store.NewSecret()
+	if err != nil {
+		return createdPlan{}, err
+	}
+	saved, err := s.store.CreatePlan(ctxWithoutCancel(r.Context()), store.NewPlan{ID: id, EditKeyHash: store.HashKey(key), Answers: data, Ruleset: s.cat.Ruleset})
+	if err != nil {
+		return createdPlan{}, err
+	}
+	return createdPlan{ID: id, Revision: saved.Revision, URL: s.shareURL(r, id), EditKey: key, EditURL: s.editURL(r, id, key)}, nil
+}
+
+// savedPlan is the answer to GET and PUT /api/v1/plans/{id}.
+type savedPlan struct {
+	ID       string          `json:"id"`
+	Revision int             `json:"revision"`
+	Answers  json.RawMessage `json:"answers"`
+	Plan     *plan.Plan      `json:"plan"`
+}
+
+func (s *Server) describe(w http.ResponseWriter, sp store.Plan, status int) error {
+	a, err := s.cat.DecodeAnswers(sp.Answers)
+	if err != nil {
+		return fmt.Errorf("stored answers of %s no longer decode: %w", sp.ID, err)
+	}
+	p, err := s.cat.Build(a)
+	if err != nil {
+		return fmt.Errorf("stored answers of %s no longer build: %w", sp.ID, err)
+	}
+	w.Header().Set("ETag", etag(sp.Revision))
+	capabilityHeaders(w)
+	writeJSON(w, status, savedPlan{ID: sp.ID, Revision: sp.Revision, Answers: sp.Answers, Plan: p})
+	return nil
+}
+
+func etag(rev int) string { return `"` + strconv.Itoa(rev) + `"` }
+
+// planID reads {id}; a malformed id is answered 404 without touching the database.
+func planID(r *http.Request) (string, error) {
+	id := chi.URLParam(r, "id")
+	if !store.ValidID(id) {
+		return "", errNotFound
+	}
+	return id, nil
+}
+
+// handleGetPlan is GET /api/v1/plans/{id}.
+func (s *Server) handleGetPlan(w http.ResponseWriter, r *http.Request) error {
+	id, err := planID(r)
+	if err != nil {
+		return err
+	}
+	sp, err := s.store.GetPlan(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return s.describe(w, sp, http.StatusOK)
+}
+
+// authorize checks the edit key of a plan: 401 without one, 403 when wrong.
+func (s *Server) authorize(r *http.Request, sp store.Plan) error {
+	auth := r.Header.Get("Authorization")
+	key, ok := strings.CutPrefix(auth, "Bearer ")
+	if !ok || strings.TrimSpace(key) == "" {
+		e := statusError(http.StatusUnauthorized, "Send the plan's edit key as Authorization: Bearer <edit key>.")
+		e.header = map[string]string{"WWW-Authenticate": `Bearer realm="enrollplan"`}
+		return e
+	}
+	if !store.KeyMatches(sp.EditKeyHash, strings.TrimSpace(key)) {
+		return statusError(http.StatusForbidden, "That edit key does not belong to this plan.")
+	}
+	return nil
+}
+
+// ifMatch parses If-Match: "<revision>". 428 when absent.
+func ifMatch(r *http.Request) (int, error) {
+	v := strings.TrimSpace(r.Header.Get("If-Match"))
+	if v == "" {
+		return 0, statusError(http.StatusPreconditionRequired, `Send If-Match: "<revision>" with the revision you edited, so a newer change is never overwritten.`)
+	}
+	n, err := strconv.Atoi(strings.Trim(strings.TrimPrefix(v, "W/"), `"`))
+	if err != nil || n < 1 {
+		return 0, statusError(http.StatusPreconditionFailed, `If-Match must be a revision such as "3".`)
+	}
+	return n, nil
+}
+
+// handleUpdatePlan is PUT /api/v1/plans/{id}: appends a revision when the
+// key is right and If-Match names the latest revision.
+func (s *Server) handleUpdatePlan(w http.ResponseWriter, r *http.Request) error {
+	id, err := planID(r)
+	if err != nil {
+		return err
+	}
+	sp, err := s.store.GetPlan(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(r, sp); err != nil {
+		return err
+	}
+	expected, err := ifMatch(r)
+	if err != nil {
+		return err
+	}
+	a, err := s.decodeAnswers(r)
+	if err != nil {
+		return err
+	}
+	if _, err := s.cat.Build(a); err != nil {
+		return err
+	}
+	data, err := json.Marshal(a)
+	if err != nil {
+		return err
+	}
+	updated, err := s.store.UpdatePlan(ctxWithoutCancel(r.Context()), store.Update{ID: id, ExpectedRevision: expected, Answers: data, Ruleset: s.cat.Ruleset})
+	if err != nil {
+		return err
+	}
+	return s.describe(w, updated, http.StatusOK)
+}
+
+// handleDeletePlan is DELETE /api/v1/plans/{id}: revokes the plan.
+func (s *Server) handleDeletePlan(w http.ResponseWriter, r *http.Request) error {
+	id, err := planID(r)
+	if err != nil {
+		return err
+	}
+	sp, err := s.store.GetPlan(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(r, sp); err != nil {
+		return err
+	}
+	if err := s.store.RevokePlan(ctxWithoutCancel(r.Context()), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// absURL makes an absolute URL from --public-url, or from the request's
+// own scheme and Host (CONTRACT §6).
+func (s *Server) absURL(r *http.Request, path string) string {
+	if s.publicURL != "" {
+		return s.publicURL + path
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + path
+}
+
+func (s *Server) shareURL(r *http.Request, id string) string { return s.absURL(r, "/p/"+id) }
+
+func (s *Server) editURL(r *http.Request, id, key string) string {
+	return s.absURL(r, "/p/"+id+"/edit?key="+key)
+}

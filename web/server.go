@@ -1,0 +1,75 @@
+// Package web is the HTTP layer: the JSON API, share pages and the wizard.
+// Handlers are thin: decode, call the engine or the store, render.
+package web
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"github.com/enrollplan/enrollplan/internal/plan"
+	"github.com/enrollplan/enrollplan/internal/store"
+)
+
+// Options wire a Server; cmd/enrollplan fills them from the config.
+type Options struct {
+	Log            *slog.Logger
+	Store          store.Store
+	Catalog        *plan.Catalog
+	PublicURL      string // "" = build absolute URLs from the request
+	CreateLimit    int    // plans created per minute per client; 0 = off
+	TrustedProxies []netip.Prefix
+	SessionKeys    []string // newest first
+	Now            func() time.Time
+}
+
+// Server holds the dependencies of every handler; it has no mutable state
+// of its own beyond what its dependencies guard.
+type Server struct {
+	log       *slog.Logger
+	store     store.Store
+	cat       *plan.Catalog
+	publicURL string
+	limit     int
+	proxies   []netip.Prefix
+	keys      []string
+	now       func() time.Time
+	assets    *assets
+}
+
+// New builds a Server.
+func New(o Options) *Server {
+	if o.Log == nil {
+		o.Log = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Server{log: o.Log, store: o.Store, cat: o.Catalog, publicURL: o.PublicURL, limit: o.CreateLimit,
+		proxies: o.TrustedProxies, keys: o.SessionKeys, now: o.Now, assets: newAssets()}
+}
+
+// MaxBody is the largest request body accepted (413 beyond).
+const MaxBody = 1 << 20
+
+// render buffers a component before writing, so a failed render never
+// ships a 200 with half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) error {
+	var buf bytes.Buffer
+	if err := c.Render(r.Context(), &buf); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+// ctxWithoutCancel keeps a write going when the client disconnects: a plan
+// the server accepted must be stored whole.
+func ctxWithoutCancel(ctx context.Context) context.Context { return context.WithoutCancel(ctx) }

@@ -1,0 +1,127 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/enrollplan/enrollplan/internal/plan"
+	"github.com/enrollplan/enrollplan/internal/store"
+	"github.com/enrollplan/enrollplan/templates/pages"
+)
+
+// shareFormats are the suffixes a share link accepts (CONTRACT §6).
+var shareFormats = map[string]string{"md": "text/markdown; charset=utf-8", "csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
+
+// splitRef splits "ID.md" into the id and format ("" for the HTML page).
+func splitRef(ref string) (id, format string, ok bool) {
+	id, format, _ = strings.Cut(ref, ".")
+	if format != "" {
+		if _, known := shareFormats[format]; !known {
+			return "", "", false
+		}
+	}
+	return id, format, store.ValidID(id)
+}
+
+// handleShare is GET /p/{id}[.md|.csv|.json]: the read-only latest revision.
+func (s *Server) handleShare(w http.ResponseWriter, r *http.Request) error {
+	id, format, ok := splitRef(chi.URLParam(r, "ref"))
+	if !ok {
+		return errNotFound // malformed: answered without touching the database
+	}
+	sp, err := s.store.GetPlan(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return s.showRevision(w, r, sp, sp.Revision, format)
+}
+
+// handleShareRevision is GET /p/{id}/r/{n}[.fmt]: one earlier revision.
+func (s *Server) handleShareRevision(w http.ResponseWriter, r *http.Request) error {
+	id := chi.URLParam(r, "id")
+	revStr, format, _ := strings.Cut(chi.URLParam(r, "rev"), ".")
+	n, err := strconv.Atoi(revStr)
+	if !store.ValidID(id) || err != nil || n < 1 {
+		return errNotFound
+	}
+	if _, known := shareFormats[format]; format != "" && !known {
+		return errNotFound
+	}
+	latest, err := s.store.GetPlan(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	sp, err := s.store.GetRevision(r.Context(), id, n)
+	if err != nil {
+		return err
+	}
+	return s.showRevision(w, r, sp, latest.Revision, format)
+}
+
+func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, sp store.Plan, latest int, format string) error {
+	a, err := s.cat.DecodeAnswers(sp.Answers)
+	if err != nil {
+		return err
+	}
+	p, err := s.cat.Build(a)
+	if err != nil {
+		return err
+	}
+	capabilityHeaders(w)
+	if format != "" {
+		var buf bytes.Buffer
+		switch format {
+		case "md":
+			err = plan.WriteMarkdown(&buf, p)
+		case "csv":
+			err = plan.WriteCSV(&buf, p)
+		default:
+			err = plan.WriteJSON(&buf, p)
+		}
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Content-Type", shareFormats[format])
+		w.Header().Set("ETag", etag(sp.Revision))
+		_, err = w.Write(buf.Bytes())
+		return err
+	}
+	revs, err := s.store.ListRevisions(r.Context(), sp.ID)
+	if err != nil {
+		return err
+	}
+	base := "/p/" + sp.ID
+	self := base
+	if sp.Revision != latest {
+		self = base + "/r/" + strconv.Itoa(sp.Revision)
+	}
+	v := pages.ShareView{
+		Head:         s.head("Plan for "+p.Organization, true),
+		Plan:         p,
+		Revision:     sp.Revision,
+		Latest:       latest,
+		SavedRuleset: sp.Ruleset,
+		SavedAt:      sp.SavedAt.UTC().Format("2 Jan 2006 15:04 UTC"),
+		Date:         sp.SavedAt.UTC().Format(time.DateOnly),
+		Formats:      []pages.Link{{Label: "Markdown", URL: self + ".md"}, {Label: "CSV", URL: self + ".csv"}, {Label: "JSON", URL: self + ".json"}},
+	}
+	for _, rv := range revs {
+		u := base + "/r/" + strconv.Itoa(rv.Number)
+		if rv.Number == latest {
+			u = base
+		}
+		v.Revisions = append(v.Revisions, pages.RevisionLink{Number: rv.Number, SavedAt: rv.SavedAt.UTC().Format("2 Jan 2006 15:04 UTC"), URL: u, Current: rv.Number == sp.Revision})
+	}
+	w.Header().Set("ETag", etag(sp.Revision))
+	return s.render(w, r, http.StatusOK, pages.SharePage(v))
+}
+
+// handleHome is GET /.
+func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
+	return s.render(w, r, http.StatusOK, pages.Home(pages.HomeView{Head: s.head("Plan your Intune enrollment", false)}))
+}
