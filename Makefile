@@ -2,11 +2,11 @@
 GO ?= go
 PKG := ./...
 
-.PHONY: run test generate bench fmt vet check build
+.PHONY: run test generate bench fmt vet check build load
 
-# run: compute the plan of the mixed-fleet example (the web wizard arrives with `serve`).
+# run: start the wizard on the embedded default (SQLite under ./data/); prints the URL to open.
 run:
-	$(GO) run ./cmd/enrollplan plan --answers examples/mixed-fleet.json --format md
+	$(GO) run ./cmd/enrollplan serve
 
 # test: the whole suite. PostgreSQL and browser tests skip loudly unless
 # ENROLLPLAN_TEST_POSTGRES_URL / ENROLLPLAN_E2E=1 are set (.ci/run sets them).
@@ -28,3 +28,8 @@ fmt:
 
 vet:
 	$(GO) vet $(PKG)
+
+# load: wrk load test of plan saves and share-page reads, as ratios against a
+# bare net/http server (not run by CI; installs wrk with apt-get if missing).
+load:
+	bash .ci/load.sh

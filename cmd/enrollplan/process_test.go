@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -288,5 +289,50 @@ func TestServeRefusesPostgresWithoutKeys(t *testing.T) {
 	code, _, errs := cli(t, "", nil, "serve", "--db", "postgres://postgres@127.0.0.1:1/x")
 	if code != 2 || !strings.Contains(errs, "required with PostgreSQL") {
 		t.Fatalf("exit %d: %s", code, errs)
+	}
+}
+
+// TestGracefulShutdown: SIGTERM stops the server cleanly (exit 0) after
+// in-flight work, and the log never contains the edit key.
+func TestGracefulShutdown(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the binary; skipped with -short")
+	}
+	p := startServe(t, nil, "--db", filepath.Join(t.TempDir(), "term.db"))
+	status, _, body, err := httpDo("POST", p.base+"/api/v1/plans", answersBody(t, "Term Co"))
+	if err != nil || status != 201 {
+		t.Fatalf("create: %d %v", status, err)
+	}
+	var created struct {
+		ID      string `json:"id"`
+		EditKey string `json:"edit_key"`
+	}
+	json.Unmarshal([]byte(body), &created)
+	httpDo("GET", p.base+"/p/"+created.ID+"/edit?key="+created.EditKey, "")
+	httpDo("DELETE", p.base+"/api/v1/plans/"+created.ID, "", "Authorization", "Bearer "+created.EditKey)
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no exit within 15 s of SIGTERM")
+	}
+	p.mu.Lock()
+	logs := p.logs.String()
+	p.mu.Unlock()
+	if !strings.Contains(logs, `"msg":"stopped"`) {
+		t.Errorf("no clean stop in the log:\n%s", logs)
+	}
+	if strings.Contains(logs, created.EditKey) {
+		t.Fatal("the edit key appears in the request log")
+	}
+	if !strings.Contains(logs, `"path":"/p/`+created.ID+`/edit"`) {
+		t.Errorf("requests are not logged with their path:\n%s", logs)
 	}
 }

@@ -71,6 +71,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	go srv.RunMaintenance(ctx) // drafts untouched for 30 days are deleted
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
