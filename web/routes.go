@@ -46,6 +46,31 @@ func (s *Server) Handler() http.Handler {
 
 	r.Get("/p/{ref}", s.handle(s.handleShare))                // /p/{id} and /p/{id}.md|.csv|.json
 	r.Get("/p/{id}/r/{rev}", s.handle(s.handleShareRevision)) // /p/{id}/r/{n} and /r/{n}.md|.csv|.json
+	r.Get("/p/{id}/edit", s.handle(s.handleEditLink))         // edit link: ?key=<edit key>
+	r.Get("/p/{id}/print", s.handle(s.handleSharePrint))
+
+	r.Route("/wizard", func(r chi.Router) {
+		r.Post("/new", s.handle(s.handleNew))
+		r.Get("/organisation", s.handle(s.handleOrgGet))
+		r.Post("/organisation", s.handle(s.handleOrgPost))
+		r.Get("/devices", s.handle(s.handleDevicesGet))
+		r.Post("/devices", s.handle(s.handleDevicesPost))
+		r.Get("/method", s.handle(s.handleMethodGet))
+		r.Post("/method", s.handle(s.handleMethodPost))
+		r.Get("/reset", s.handle(s.handleResetGet))
+		r.Post("/reset", s.handle(s.handleResetPost))
+		r.Get("/prerequisites", s.handle(s.handlePrereqGet))
+		r.Post("/prerequisites", s.handle(s.handlePrereqPost))
+		r.Get("/rollout", s.handle(s.handleRolloutGet))
+		r.Post("/rollout", s.handle(s.handleRolloutPost))
+		r.Get("/plan", s.handle(s.handlePlanGet))
+		r.Get("/plan.md", s.handle(s.handlePlanDownload("md")))
+		r.Get("/plan.csv", s.handle(s.handlePlanDownload("csv")))
+		r.Get("/plan.json", s.handle(s.handlePlanDownload("json")))
+		r.Get("/print", s.handle(s.handlePrint))
+		r.Post("/save", s.handle(s.handleSave))
+		r.Post("/reload", s.handle(s.handleReload))
+	})
 	return r
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
+	"github.com/gorilla/sessions"
 
 	"github.com/enrollplan/enrollplan/internal/plan"
 	"github.com/enrollplan/enrollplan/internal/store"
@@ -40,6 +41,7 @@ type Server struct {
 	keys      []string
 	now       func() time.Time
 	assets    *assets
+	cookies   *sessions.CookieStore
 }
 
 // New builds a Server.
@@ -51,7 +53,7 @@ func New(o Options) *Server {
 		o.Now = time.Now
 	}
 	return &Server{log: o.Log, store: o.Store, cat: o.Catalog, publicURL: o.PublicURL, limit: o.CreateLimit,
-		proxies: o.TrustedProxies, keys: o.SessionKeys, now: o.Now, assets: newAssets()}
+		proxies: o.TrustedProxies, keys: o.SessionKeys, now: o.Now, assets: newAssets(), cookies: newCookieStore(o.SessionKeys)}
 }
 
 // MaxBody is the largest request body accepted (413 beyond).

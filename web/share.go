@@ -120,8 +120,3 @@ func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, sp store.P
 	w.Header().Set("ETag", etag(sp.Revision))
 	return s.render(w, r, http.StatusOK, pages.SharePage(v))
 }
-
-// handleHome is GET /.
-func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
-	return s.render(w, r, http.StatusOK, pages.Home(pages.HomeView{Head: s.head("Plan your Intune enrollment", false)}))
-}

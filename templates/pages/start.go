@@ -1,0 +1,11 @@
+package pages
+
+import "github.com/enrollplan/enrollplan/templates/layout"
+
+// StartView is the landing page at /: start a new plan or continue a draft.
+type StartView struct {
+	Head       layout.Head
+	ResumeURL  string // the draft's furthest step, "" when there is no draft
+	ResumeStep int
+	Flash      string
+}

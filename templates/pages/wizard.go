@@ -1,0 +1,259 @@
+package pages
+
+import (
+	"strings"
+
+	"github.com/enrollplan/enrollplan/internal/plan"
+	"github.com/enrollplan/enrollplan/templates/layout"
+)
+
+// The wizard's view models. Handlers in package web fill them; the templ
+// components in this package render them and never do I/O.
+
+// WizardSteps are the seven steps, in order; Nav.Current indexes it from 1.
+var WizardSteps = []StepInfo{
+	{1, "Your organisation", "/wizard/organisation"},
+	{2, "Device populations", "/wizard/devices"},
+	{3, "Enrollment method", "/wizard/method"},
+	{4, "Factory reset", "/wizard/reset"},
+	{5, "Prerequisites", "/wizard/prerequisites"},
+	{6, "Pilot and rollout", "/wizard/rollout"},
+	{7, "Your plan", "/wizard/plan"},
+}
+
+// StepInfo names a step and its address.
+type StepInfo struct {
+	Number int
+	Title  string
+	URL    string
+}
+
+// Nav is the progress indicator ("Step n of N"), the Back link and the CSRF-free
+// form action of the current step.
+type Nav struct {
+	Current  int // 1-based
+	Reached  int // highest step the planner may open
+	BackURL  string
+	Flash    string // one-off message, e.g. why the planner was sent back
+	Org      string // organisation name, shown in the header once known
+	Editing  string // share URL of the saved plan being edited, if any
+	Revision int    // revision being edited
+}
+
+// Title of the current step.
+func (n Nav) Title() string { return WizardSteps[n.Current-1].Title }
+
+// Total is the number of steps.
+func (n Nav) Total() int { return len(WizardSteps) }
+
+// FormErrors are field errors in page order, addressed by answers path
+// (for example "populations[1].devices").
+type FormErrors []FormError
+
+// FormError is one message beside one field.
+type FormError struct {
+	Field   string
+	Message string
+}
+
+// For returns the message for a field, or "".
+func (e FormErrors) For(field string) string {
+	for _, fe := range e {
+		if fe.Field == field {
+			return fe.Message
+		}
+	}
+	return ""
+}
+
+// FieldID turns an answers path into an HTML id: "populations[1].devices" →
+// "f-populations-1-devices". Error summary links point at these ids.
+func FieldID(path string) string {
+	r := strings.NewReplacer("[", "-", "]", "", ".", "-", "_", "-")
+	return "f-" + r.Replace(path)
+}
+
+// Choice is one option of a select or radio group.
+type Choice struct {
+	Value string
+	Label string
+	Hint  string
+}
+
+// TriQuestion is a yes / no / not sure question about the tenant.
+type TriQuestion struct {
+	Field string // answers path, e.g. "tenant.entra_premium"
+	Label string
+	Hint  string
+	Value string // "yes", "no" or "unsure"
+}
+
+// OrgView is step 1: the organisation and what is already in place.
+type OrgView struct {
+	Head          layout.Head
+	Nav           Nav
+	Errors        FormErrors
+	Organization  string
+	MDMAuthority  string
+	AdminRole     string
+	Authorities   []Choice
+	Roles         []Choice
+	Questions     []TriQuestion
+	TenantCheck   bool // a server with Graph credentials offers "fill this in from my tenant" (later)
+}
+
+// PopulationRow is one row of step 2, holding what the planner typed.
+type PopulationRow struct {
+	Index       int
+	ID          string
+	Name        string
+	Platform    string
+	Ownership   string
+	Usage       string
+	Devices     string // kept as typed so an error can show it again
+	PersonalUse string // "yes", "no" or ""
+	OtherMDM    bool
+	Enroll      string // "enroll" or "app" (app protection only)
+}
+
+// DevicesView is step 2: the device populations.
+type DevicesView struct {
+	Head       layout.Head
+	Nav        Nav
+	Errors     FormErrors
+	Rows       []PopulationRow
+	Platforms  []Choice
+	Ownerships []Choice
+	Usages     []Choice
+	MaxRows    int
+}
+
+// MethodOption is one selectable method for a population.
+type MethodOption struct {
+	ID          string
+	Name        string
+	Text        string // why (recommended) or why not (alternative)
+	Fits        bool
+	Recommended bool
+	Selected    bool
+}
+
+// MethodChoice is the method question for one population.
+type MethodChoice struct {
+	Index        int
+	Name         string
+	PlatformName string
+	Devices      int
+	AppOnly      bool // app protection without enrollment: nothing to choose
+	Options      []MethodOption
+}
+
+// MethodView is step 3.
+type MethodView struct {
+	Head   layout.Head
+	Nav    Nav
+	Errors FormErrors
+	Pops   []MethodChoice
+}
+
+// ResetView is step 4: the seed's reset table and each population's result.
+type ResetView struct {
+	Head     layout.Head
+	Nav      Nav
+	Overview []plan.ResetRow
+	Pops     []plan.PopulationPlan
+	// Unenroll lists the steps a population must take to leave its current MDM.
+	Unenroll     map[string][]plan.Step
+	SettingsStay string
+}
+
+// BaselineOption is one baseline policy checkbox.
+type BaselineOption struct {
+	ID        string
+	Title     string
+	Detail    string
+	Platforms string // "Android, iOS/iPadOS, …"
+	Checked   bool
+}
+
+// PrereqView is step 5.
+type PrereqView struct {
+	Head          layout.Head
+	Nav           Nav
+	Errors        FormErrors
+	Prerequisites []plan.Prerequisite
+	Names         map[string]string // population id → name
+	Bulk          string            // "yes" or "no"
+	DEMText       string
+	Baseline      []BaselineOption
+	Custom        string // free-text baseline items, one per line
+	Mapped        []plan.BaselineItem
+}
+
+// WaveRow is one wave of step 6, as typed.
+type WaveRow struct {
+	Index int
+	Name  string
+	Group string
+	Start string
+}
+
+// Timeline is the server-drawn SVG of the rollout; coordinates are precomputed.
+type Timeline struct {
+	Width, Height int
+	Title, Desc   string
+	Marks         []TimelineMark
+}
+
+// TimelineMark is one milestone on the timeline.
+type TimelineMark struct {
+	X      int
+	Label  string // wave or pilot name
+	Group  string
+	Date   string // "" when not set
+	LabelY int    // staggered so labels don't overlap
+}
+
+// RolloutView is step 6.
+type RolloutView struct {
+	Head       layout.Head
+	Nav        Nav
+	Errors     FormErrors
+	PilotGroup string
+	Waves      []WaveRow
+	MaxWaves   int
+	Timeline   Timeline
+}
+
+// Saved is what the plan page shows after Save & share.
+type Saved struct {
+	ShareURL string
+	EditURL  string // shown once, right after saving; "" afterwards
+	Revision int
+}
+
+// Stale explains that someone else saved the plan meanwhile.
+type Stale struct {
+	YourRevision   int
+	LatestRevision int
+	ShareURL       string
+}
+
+// PlanView is step 7: the plan and its actions.
+type PlanView struct {
+	Head      layout.Head
+	Nav       Nav
+	Plan      *plan.Plan
+	Saved     *Saved
+	Stale     *Stale
+	Downloads []Link
+	PrintURL  string
+	Date      string
+}
+
+// PrintView is the print view: the plan document without site chrome.
+type PrintView struct {
+	Plan     *plan.Plan
+	Date     string
+	StyleURL string
+}
