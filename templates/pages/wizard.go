@@ -90,16 +90,16 @@ type TriQuestion struct {
 
 // OrgView is step 1: the organisation and what is already in place.
 type OrgView struct {
-	Head          layout.Head
-	Nav           Nav
-	Errors        FormErrors
-	Organization  string
-	MDMAuthority  string
-	AdminRole     string
-	Authorities   []Choice
-	Roles         []Choice
-	Questions     []TriQuestion
-	TenantCheck   bool // a server with Graph credentials offers "fill this in from my tenant" (later)
+	Head         layout.Head
+	Nav          Nav
+	Errors       FormErrors
+	Organization string
+	MDMAuthority string
+	AdminRole    string
+	Authorities  []Choice
+	Roles        []Choice
+	Questions    []TriQuestion
+	TenantCheck  bool // a server with Graph credentials offers "fill this in from my tenant" (later)
 }
 
 // PopulationRow is one row of step 2, holding what the planner typed.
