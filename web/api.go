@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/json"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -107,13 +106,9 @@ type savedPlan struct {
 }
 
 func (s *Server) describe(w http.ResponseWriter, sp store.Plan, status int) error {
-	a, err := s.cat.DecodeAnswers(sp.Answers)
+	p, err := s.storedPlan(sp)
 	if err != nil {
-		return fmt.Errorf("stored answers of %s no longer decode: %w", sp.ID, err)
-	}
-	p, err := s.cat.Build(a)
-	if err != nil {
-		return fmt.Errorf("stored answers of %s no longer build: %w", sp.ID, err)
+		return err
 	}
 	w.Header().Set("ETag", etag(sp.Revision))
 	capabilityHeaders(w)

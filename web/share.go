@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -26,6 +27,40 @@ func splitRef(ref string) (id, format string, ok bool) {
 		}
 	}
 	return id, format, store.ValidID(id)
+}
+
+// storedPlan rebuilds a saved revision's plan with the current ruleset.
+func (s *Server) storedPlan(sp store.Plan) (*plan.Plan, error) {
+	a, err := s.cat.DecodeAnswers(sp.Answers)
+	if err != nil {
+		return nil, fmt.Errorf("stored answers of %s no longer decode: %w", sp.ID, err)
+	}
+	p, err := s.cat.Build(a)
+	if err != nil {
+		return nil, fmt.Errorf("stored answers of %s no longer build: %w", sp.ID, err)
+	}
+	return p, nil
+}
+
+// writeFormat renders a plan as md, csv or json, buffered so a failure
+// never ships a partial 200.
+func writeFormat(w http.ResponseWriter, p *plan.Plan, format string) error {
+	var buf bytes.Buffer
+	var err error
+	switch format {
+	case "md":
+		err = plan.WriteMarkdown(&buf, p)
+	case "csv":
+		err = plan.WriteCSV(&buf, p)
+	default:
+		err = plan.WriteJSON(&buf, p)
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", shareFormats[format])
+	_, err = w.Write(buf.Bytes())
+	return err
 }
 
 // handleShare is GET /p/{id}[.md|.csv|.json]: the read-only latest revision.
@@ -64,32 +99,14 @@ func (s *Server) handleShareRevision(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, sp store.Plan, latest int, format string) error {
-	a, err := s.cat.DecodeAnswers(sp.Answers)
-	if err != nil {
-		return err
-	}
-	p, err := s.cat.Build(a)
+	p, err := s.storedPlan(sp)
 	if err != nil {
 		return err
 	}
 	capabilityHeaders(w)
 	if format != "" {
-		var buf bytes.Buffer
-		switch format {
-		case "md":
-			err = plan.WriteMarkdown(&buf, p)
-		case "csv":
-			err = plan.WriteCSV(&buf, p)
-		default:
-			err = plan.WriteJSON(&buf, p)
-		}
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Content-Type", shareFormats[format])
 		w.Header().Set("ETag", etag(sp.Revision))
-		_, err = w.Write(buf.Bytes())
-		return err
+		return writeFormat(w, p, format)
 	}
 	revs, err := s.store.ListRevisions(r.Context(), sp.ID)
 	if err != nil {

@@ -690,6 +690,20 @@ func (s *Server) handleRolloutPost(w http.ResponseWriter, r *http.Request) error
 
 // ---- Step 7: the plan, saving and sharing ------------------------------
 
+// draftPlan loads the draft of a step-7 handler and builds its plan; ok is
+// false when the planner was redirected (skipped steps, answers no longer valid).
+func (s *Server) draftPlan(w http.ResponseWriter, r *http.Request) (*draft, *plan.Plan, bool, error) {
+	d, ok, err := s.wizardDraft(w, r, stepPlan)
+	if !ok || err != nil {
+		return nil, nil, false, err
+	}
+	p, err := s.cat.Build(d.Answers)
+	if err != nil {
+		return nil, nil, false, s.sendBack(w, r, stepDevices)
+	}
+	return d, p, true, nil
+}
+
 func (s *Server) planView(r *http.Request, d *draft, p *plan.Plan) pages.PlanView {
 	return pages.PlanView{Head: s.head("Your plan", false), Nav: s.nav(r, d, stepPlan), Plan: p, PrintURL: "/wizard/print", Date: s.now().Format(time.DateOnly),
 		Downloads: []pages.Link{{Label: "Markdown", URL: "/wizard/plan.md"}, {Label: "CSV", URL: "/wizard/plan.csv"}, {Label: "JSON", URL: "/wizard/plan.json"}}}
@@ -697,13 +711,9 @@ func (s *Server) planView(r *http.Request, d *draft, p *plan.Plan) pages.PlanVie
 
 // handlePlanGet is GET /wizard/plan.
 func (s *Server) handlePlanGet(w http.ResponseWriter, r *http.Request) error {
-	d, ok, err := s.wizardDraft(w, r, stepPlan)
+	d, p, ok, err := s.draftPlan(w, r)
 	if !ok || err != nil {
 		return err
-	}
-	p, err := s.cat.Build(d.Answers)
-	if err != nil {
-		return s.sendBack(w, r, stepDevices)
 	}
 	v := s.planView(r, d, p)
 	if rev, err := strconv.Atoi(r.URL.Query().Get("saved")); err == nil && d.PlanID != "" {
@@ -715,42 +725,20 @@ func (s *Server) handlePlanGet(w http.ResponseWriter, r *http.Request) error {
 // handlePlanDownload is GET /wizard/plan.{md,csv,json}.
 func (s *Server) handlePlanDownload(format string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		d, ok, err := s.wizardDraft(w, r, stepPlan)
+		_, p, ok, err := s.draftPlan(w, r)
 		if !ok || err != nil {
 			return err
 		}
-		p, err := s.cat.Build(d.Answers)
-		if err != nil {
-			return s.sendBack(w, r, stepDevices)
-		}
-		var buf bytes.Buffer
-		switch format {
-		case "md":
-			err = plan.WriteMarkdown(&buf, p)
-		case "csv":
-			err = plan.WriteCSV(&buf, p)
-		default:
-			err = plan.WriteJSON(&buf, p)
-		}
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Content-Type", shareFormats[format])
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="enrollment-plan.%s"`, format))
-		_, err = w.Write(buf.Bytes())
-		return err
+		return writeFormat(w, p, format)
 	}
 }
 
 // handlePrint is GET /wizard/print: the plan document without site chrome.
 func (s *Server) handlePrint(w http.ResponseWriter, r *http.Request) error {
-	d, ok, err := s.wizardDraft(w, r, stepPlan)
+	_, p, ok, err := s.draftPlan(w, r)
 	if !ok || err != nil {
 		return err
-	}
-	p, err := s.cat.Build(d.Answers)
-	if err != nil {
-		return s.sendBack(w, r, stepDevices)
 	}
 	return s.render(w, r, http.StatusOK, pages.PrintPage(pages.PrintView{Plan: p, Date: s.now().Format(time.DateOnly), StyleURL: s.assets.URL("css/plan.css")}))
 }
@@ -898,11 +886,7 @@ func (s *Server) handleSharePrint(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	a, err := s.cat.DecodeAnswers(sp.Answers)
-	if err != nil {
-		return err
-	}
-	p, err := s.cat.Build(a)
+	p, err := s.storedPlan(sp)
 	if err != nil {
 		return err
 	}
