@@ -13,8 +13,16 @@ func newAssets() *assets { return static.New() }
 func (s *Server) head(title string, noIndex bool) layout.Head {
 	return layout.Head{
 		Title:   title,
-		CSS:     []string{s.assets.URL("css/app.css"), s.assets.URL("css/plan.css")},
+		CSS:     []string{s.assets.URL("css/app.css")},
 		JS:      []string{s.assets.URL("js/app.js")},
 		NoIndex: noIndex,
 	}
+}
+
+// planHead is head for pages that embed the plan document, which brings
+// its own stylesheet; the form steps do without those bytes.
+func (s *Server) planHead(title string, noIndex bool) layout.Head {
+	h := s.head(title, noIndex)
+	h.CSS = append(h.CSS, s.assets.URL("css/plan.css"))
+	return h
 }

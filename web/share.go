@@ -118,7 +118,7 @@ func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, sp store.P
 		self = base + "/r/" + strconv.Itoa(sp.Revision)
 	}
 	v := pages.ShareView{
-		Head:         s.head("Plan for "+p.Organization, true),
+		Head:         s.planHead("Plan for "+p.Organization, true),
 		Plan:         p,
 		Revision:     sp.Revision,
 		Latest:       latest,

@@ -374,6 +374,11 @@ func (s *Server) handleDevicesPost(w http.ResponseWriter, r *http.Request) error
 	errs = append(errs, stepErrors(s.cat.Validate(&d.Answers), func(field string) bool {
 		return strings.HasPrefix(field, "populations") && !strings.HasSuffix(field, ".method") && !slices.ContainsFunc(errs, func(e pages.FormError) bool { return e.Field == field })
 	})...)
+	for i := range errs {
+		if errs[i].Field == "populations" {
+			errs[i].Field = "populations[0].name"
+		}
+	}
 	if len(errs) > 0 {
 		errs = sortErrors(errs, rowOrder("populations", len(rows), []string{"name", "platform", "ownership", "usage", "devices", "personal_use", "currently_managed_by_other_mdm", "enroll"}))
 		if err := s.saveDraft(w, r, d); err != nil {
@@ -705,7 +710,7 @@ func (s *Server) draftPlan(w http.ResponseWriter, r *http.Request) (*draft, *pla
 }
 
 func (s *Server) planView(r *http.Request, d *draft, p *plan.Plan) pages.PlanView {
-	return pages.PlanView{Head: s.head("Your plan", false), Nav: s.nav(r, d, stepPlan), Plan: p, PrintURL: "/wizard/print", Date: s.now().Format(time.DateOnly),
+	return pages.PlanView{Head: s.planHead("Your plan", false), Nav: s.nav(r, d, stepPlan), Plan: p, PrintURL: "/wizard/print", Date: s.now().Format(time.DateOnly),
 		Downloads: []pages.Link{{Label: "Markdown", URL: "/wizard/plan.md"}, {Label: "CSV", URL: "/wizard/plan.csv"}, {Label: "JSON", URL: "/wizard/plan.json"}}}
 }
 
