@@ -443,7 +443,7 @@ func (b *builder) prerequisites() []Prerequisite {
 			// must not carry planner-typed text into renderers.
 			var lines []string
 			for _, ps := range b.pops {
-				line := fmt.Sprintf("%s: %s.", ps.method.Name, ps.method.MinOS.Text)
+				line := fmt.Sprintf("%s: %s.", ps.method.Name, strings.TrimSuffix(ps.method.MinOS.Text, "."))
 				if !slices.Contains(lines, line) {
 					lines = append(lines, line)
 				}
