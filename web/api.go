@@ -42,8 +42,7 @@ func (s *Server) handleComputePlan(w http.ResponseWriter, r *http.Request) error
 }
 
 func writePlanJSON(w http.ResponseWriter, p *plan.Plan) error {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	return plan.WriteJSON(w, p)
+	return writeFormat(w, p, "json")
 }
 
 // createdPlan is the answer to POST /api/v1/plans.

@@ -68,8 +68,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, c te
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_, err := w.Write(buf.Bytes())
-	return err
+	writeBody(w, buf.Bytes())
+	return nil
+}
+
+// writeBody writes a fully rendered body. Once the status is sent, a failed
+// write means the client went away: nothing to tell it, nothing to log as a fault.
+func writeBody(w http.ResponseWriter, body []byte) {
+	_, _ = w.Write(body)
 }
 
 // ctxWithoutCancel keeps a write going when the client disconnects: a plan

@@ -59,8 +59,8 @@ func writeFormat(w http.ResponseWriter, p *plan.Plan, format string) error {
 		return err
 	}
 	w.Header().Set("Content-Type", shareFormats[format])
-	_, err = w.Write(buf.Bytes())
-	return err
+	writeBody(w, buf.Bytes())
+	return nil
 }
 
 // handleShare is GET /p/{id}[.md|.csv|.json]: the read-only latest revision.
