@@ -637,6 +637,10 @@ func printAndCheck(t *testing.T, b *tab, name string, paper chromedp.PaperSize) 
 	if len(pages) == 0 || !strings.Contains(pages[0], "Contoso Ltd") {
 		t.Errorf("%s: page 1 (the cover) lacks Contoso Ltd", name)
 	}
+	// Sources show short names on screen; the printed copy must carry the full URLs.
+	if all := strings.Join(pages, "\n"); !strings.Contains(all, "<https://learn.microsoft.com/") {
+		t.Errorf("%s: the printed plan does not show source URLs", name)
+	}
 	prev := 1
 	for i, n := range names {
 		switch p := starts[i]; {
