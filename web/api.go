@@ -71,12 +71,10 @@ func (s *Server) handleCreatePlan(w http.ResponseWriter, r *http.Request) error 
 	return nil
 }
 
-// createPlan validates, stores and describes a new plan; the wizard's
-// "Save & share" uses it too.
+// createPlan stores and describes a new plan from answers the caller has
+// already validated (DecodeAnswers or Build); the wizard's "Save & share"
+// uses it too.
 func (s *Server) createPlan(r *http.Request, a plan.Answers) (createdPlan, error) {
-	if _, err := s.cat.Build(a); err != nil {
-		return createdPlan{}, err
-	}
 	data, err := json.Marshal(a)
 	if err != nil {
 		return createdPlan{}, err
@@ -185,11 +183,8 @@ func (s *Server) handleUpdatePlan(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	a, err := s.decodeAnswers(r)
+	a, err := s.decodeAnswers(r) // validates: nothing else to check before storing
 	if err != nil {
-		return err
-	}
-	if _, err := s.cat.Build(a); err != nil {
 		return err
 	}
 	data, err := json.Marshal(a)
