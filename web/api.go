@@ -124,13 +124,19 @@ func planID(r *http.Request) (string, error) {
 	return id, nil
 }
 
-// handleGetPlan is GET /api/v1/plans/{id}.
-func (s *Server) handleGetPlan(w http.ResponseWriter, r *http.Request) error {
+// loadPlan reads the latest revision of the plan named by {id}; a malformed
+// id is a 404 without a database read.
+func (s *Server) loadPlan(r *http.Request) (store.Plan, error) {
 	id, err := planID(r)
 	if err != nil {
-		return err
+		return store.Plan{}, err
 	}
-	sp, err := s.store.GetPlan(r.Context(), id)
+	return s.store.GetPlan(r.Context(), id)
+}
+
+// handleGetPlan is GET /api/v1/plans/{id}.
+func (s *Server) handleGetPlan(w http.ResponseWriter, r *http.Request) error {
+	sp, err := s.loadPlan(r)
 	if err != nil {
 		return err
 	}
@@ -168,11 +174,7 @@ func ifMatch(r *http.Request) (int, error) {
 // handleUpdatePlan is PUT /api/v1/plans/{id}: appends a revision when the
 // key is right and If-Match names the latest revision.
 func (s *Server) handleUpdatePlan(w http.ResponseWriter, r *http.Request) error {
-	id, err := planID(r)
-	if err != nil {
-		return err
-	}
-	sp, err := s.store.GetPlan(r.Context(), id)
+	sp, err := s.loadPlan(r)
 	if err != nil {
 		return err
 	}
@@ -191,7 +193,7 @@ func (s *Server) handleUpdatePlan(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	updated, err := s.store.UpdatePlan(ctxWithoutCancel(r.Context()), store.Update{ID: id, ExpectedRevision: expected, Answers: data, Ruleset: s.cat.Ruleset})
+	updated, err := s.store.UpdatePlan(ctxWithoutCancel(r.Context()), store.Update{ID: sp.ID, ExpectedRevision: expected, Answers: data, Ruleset: s.cat.Ruleset})
 	if err != nil {
 		return err
 	}
@@ -200,18 +202,14 @@ func (s *Server) handleUpdatePlan(w http.ResponseWriter, r *http.Request) error 
 
 // handleDeletePlan is DELETE /api/v1/plans/{id}: revokes the plan.
 func (s *Server) handleDeletePlan(w http.ResponseWriter, r *http.Request) error {
-	id, err := planID(r)
-	if err != nil {
-		return err
-	}
-	sp, err := s.store.GetPlan(r.Context(), id)
+	sp, err := s.loadPlan(r)
 	if err != nil {
 		return err
 	}
 	if err := s.authorize(r, sp); err != nil {
 		return err
 	}
-	if err := s.store.RevokePlan(ctxWithoutCancel(r.Context()), id); err != nil {
+	if err := s.store.RevokePlan(ctxWithoutCancel(r.Context()), sp.ID); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

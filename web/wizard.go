@@ -857,11 +857,7 @@ func (s *Server) handleNew(w http.ResponseWriter, r *http.Request) error {
 // handleEditLink is GET /p/{id}/edit?key=…: the edit link loads the saved
 // plan into a draft, then redirects so the key leaves the address bar.
 func (s *Server) handleEditLink(w http.ResponseWriter, r *http.Request) error {
-	id, err := planID(r)
-	if err != nil {
-		return err
-	}
-	sp, err := s.store.GetPlan(r.Context(), id)
+	sp, err := s.loadPlan(r)
 	if err != nil {
 		return err
 	}
@@ -873,7 +869,7 @@ func (s *Server) handleEditLink(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d := &draft{Answers: a, Reached: stepPlan, PlanID: id, Revision: sp.Revision}
+	d := &draft{Answers: a, Reached: stepPlan, PlanID: sp.ID, Revision: sp.Revision}
 	if err := s.saveDraft(w, r, d); err != nil {
 		return err
 	}
@@ -883,11 +879,7 @@ func (s *Server) handleEditLink(w http.ResponseWriter, r *http.Request) error {
 
 // handleSharePrint is GET /p/{id}/print: the print view of a shared plan.
 func (s *Server) handleSharePrint(w http.ResponseWriter, r *http.Request) error {
-	id, err := planID(r)
-	if err != nil {
-		return err
-	}
-	sp, err := s.store.GetPlan(r.Context(), id)
+	sp, err := s.loadPlan(r)
 	if err != nil {
 		return err
 	}
