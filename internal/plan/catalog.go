@@ -608,13 +608,11 @@ func (c *Catalog) Prerequisite(id string) *PrereqDef { return c.prereqs[id] }
 // Platform returns a platform definition, or nil.
 func (c *Catalog) Platform(id string) *PlatformDef { return c.platform[id] }
 
-// methodIDsFor lists the methods that can serve a platform, in catalog order.
+// methodIDsFor lists the ids of MethodsFor(platform), for error messages.
 func (c *Catalog) methodIDsFor(platform string) []string {
 	var ids []string
-	for _, m := range c.Methods {
-		if contains(m.Platforms, platform) {
-			ids = append(ids, m.ID)
-		}
+	for _, m := range c.MethodsFor(platform) {
+		ids = append(ids, m.ID)
 	}
 	return ids
 }

@@ -158,7 +158,7 @@ func (b *builder) population(ps *popState) {
 	}
 
 	// Alternatives: every other method of the platform, fitting ones first.
-	for _, alt := range b.candidates(in.Platform) {
+	for _, alt := range c.MethodsFor(in.Platform) {
 		if alt == chosen {
 			continue
 		}
@@ -254,11 +254,6 @@ func (b *builder) recommend(in Population) *Recommendation {
 		}
 	}
 	return &recs[len(recs)-1] // validated: the last has no condition
-}
-
-// candidates lists the methods a platform offers, app protection included.
-func (b *builder) candidates(platform string) []*MethodDef {
-	return b.c.MethodsFor(platform)
 }
 
 // notFor returns why a method does not fit a population, or nil.
@@ -509,11 +504,12 @@ func (b *builder) baseline() []BaselineItem {
 		}
 		bi.Detail, bi.Platforms, bi.Sources = def.Detail, def.Platforms, b.c.SourceURLs(def.Sources)
 		for _, ps := range b.pops {
+			ex := exceptFor(def, ps.method.ID)
 			switch {
 			case !contains(def.Platforms, ps.in.Platform):
 				bi.NotFor = append(bi.NotFor, fmt.Sprintf("%s: %s does not apply to %s.", ps.out.Name, bi.Title, ps.out.PlatformName))
-			case exceptFor(def, ps.method.ID) != nil:
-				bi.NotFor = append(bi.NotFor, fmt.Sprintf("%s: %s", ps.out.Name, exceptFor(def, ps.method.ID).Text))
+			case ex != nil:
+				bi.NotFor = append(bi.NotFor, fmt.Sprintf("%s: %s", ps.out.Name, ex.Text))
 			default:
 				bi.AppliesTo = append(bi.AppliesTo, ps.out.ID)
 				ps.out.Baseline = append(ps.out.Baseline, bi.Title)

@@ -245,7 +245,7 @@ func writePopulationMD(pf func(string, ...any), pop PopulationPlan) {
 	if len(pop.Warnings) > 0 {
 		pf("\n### Warnings\n\n")
 		for _, w := range pop.Warnings {
-			pf("- **%s**: %s (%s)\n", severityLabel(w.Severity), w.Text, mdSources(w.Sources))
+			pf("- **%s**: %s (%s)\n", SeverityLabel(w.Severity), w.Text, mdSources(w.Sources))
 		}
 	}
 	pf("\n### Prerequisites\n\n%s\n", "`"+strings.Join(pop.Prerequisites, "`, `")+"`")
@@ -272,7 +272,8 @@ func writePopulationMD(pf func(string, ...any), pop PopulationPlan) {
 	}
 }
 
-func severityLabel(s string) string {
+// SeverityLabel says a warning severity in words.
+func SeverityLabel(s string) string {
 	switch s {
 	case SevBlocker:
 		return "Blocker"
@@ -281,9 +282,6 @@ func severityLabel(s string) string {
 	}
 	return "Note"
 }
-
-// SeverityLabel says a warning severity in words.
-func SeverityLabel(s string) string { return severityLabel(s) }
 
 func mapNames(ids []string, names map[string]string) []string {
 	out := make([]string, len(ids))
