@@ -67,7 +67,7 @@ func (s *Server) saveDraft(w http.ResponseWriter, r *http.Request, d *draft) err
 	if err := s.store.SaveDraft(ctxWithoutCancel(r.Context()), store.Draft{ID: d.ID, Data: data, UpdatedAt: s.now()}); err != nil {
 		return err
 	}
-	if fresh || s.sessionDraftID(r) != d.ID {
+	if fresh { // a loaded draft came from the cookie, which already names it
 		return s.setSessionDraft(w, r, d.ID)
 	}
 	return nil

@@ -38,7 +38,6 @@ type Server struct {
 	publicURL string
 	limit     int
 	proxies   []netip.Prefix
-	keys      []string
 	now       func() time.Time
 	assets    *assets
 	cookies   *sessions.CookieStore
@@ -53,7 +52,7 @@ func New(o Options) *Server {
 		o.Now = time.Now
 	}
 	return &Server{log: o.Log, store: o.Store, cat: o.Catalog, publicURL: o.PublicURL, limit: o.CreateLimit,
-		proxies: o.TrustedProxies, keys: o.SessionKeys, now: o.Now, assets: newAssets(), cookies: newCookieStore(o.SessionKeys)}
+		proxies: o.TrustedProxies, now: o.Now, assets: newAssets(), cookies: newCookieStore(o.SessionKeys)}
 }
 
 // MaxBody is the largest request body accepted (413 beyond).

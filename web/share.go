@@ -73,7 +73,7 @@ func (s *Server) handleShare(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.showRevision(w, r, sp, sp.Revision, format)
+	return s.showRevision(w, r, sp, format)
 }
 
 // handleShareRevision is GET /p/{id}/r/{n}[.fmt]: one earlier revision.
@@ -87,18 +87,16 @@ func (s *Server) handleShareRevision(w http.ResponseWriter, r *http.Request) err
 	if _, known := shareFormats[format]; format != "" && !known {
 		return errNotFound
 	}
-	latest, err := s.store.GetPlan(r.Context(), id)
+	sp, err := s.store.GetRevision(r.Context(), id, n) // ErrGone when revoked, like GetPlan
 	if err != nil {
 		return err
 	}
-	sp, err := s.store.GetRevision(r.Context(), id, n)
-	if err != nil {
-		return err
-	}
-	return s.showRevision(w, r, sp, latest.Revision, format)
+	return s.showRevision(w, r, sp, format)
 }
 
-func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, sp store.Plan, latest int, format string) error {
+// showRevision renders one revision; the HTML page also lists every revision,
+// and the newest of that list tells whether this one is the latest.
+func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, sp store.Plan, format string) error {
 	p, err := s.storedPlan(sp)
 	if err != nil {
 		return err
@@ -112,6 +110,7 @@ func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, sp store.P
 	if err != nil {
 		return err
 	}
+	latest := revs[len(revs)-1].Number // a plan always has revision 1
 	base := "/p/" + sp.ID
 	self := base
 	if sp.Revision != latest {

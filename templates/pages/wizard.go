@@ -99,7 +99,6 @@ type OrgView struct {
 	Authorities  []Choice
 	Roles        []Choice
 	Questions    []TriQuestion
-	TenantCheck  bool // a server with Graph credentials offers "fill this in from my tenant" (later)
 }
 
 // PopulationRow is one row of step 2, holding what the planner typed.

@@ -84,19 +84,13 @@ func OrgPage(v OrgView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				if v.TenantCheck {
-					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<div class=\"note\"><p><strong>Fill this in from your tenant: coming later.</strong></p><p>This server can read your tenant's settings through Microsoft Graph, but the wizard cannot use it yet. Answer the questions below yourself for now.</p></div>")
-					if templ_7745c5c3_Err != nil {
-						return templ_7745c5c3_Err
-					}
-				}
 				for _, q := range v.Questions {
 					templ_7745c5c3_Err = components.Radios(field(v.Errors, q.Field, q.Label, q.Hint), triOptions, q.Value, true).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, " ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, " ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
