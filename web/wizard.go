@@ -231,6 +231,39 @@ var (
 	waveField = regexp.MustCompile(`^rollout\.waves\[(\d+)\]\.`)
 )
 
+// rowEdit is what an "Add another" or "Remove" button of a step with rows
+// (steps 2 and 6) asked for.
+type rowEdit struct {
+	edit   bool // one of those buttons: re-render the step instead of continuing
+	add    bool
+	remove int // the row to remove, or -1
+}
+
+// parseRowEdit reads the action button of a step with n rows, at most max.
+// The last row is never removed: the page offers no button for it.
+func parseRowEdit(action string, n, max int) rowEdit {
+	if action == "add" && n < max {
+		return rowEdit{edit: true, add: true, remove: -1}
+	}
+	if num, ok := strings.CutPrefix(action, "remove-"); ok {
+		e := rowEdit{edit: true, remove: -1}
+		if i, err := strconv.Atoi(num); err == nil && i >= 0 && i < n && n > 1 {
+			e.remove = i
+		}
+		return e
+	}
+	return rowEdit{remove: -1}
+}
+
+// without removes row i and renumbers the rest.
+func without[T any](rows []T, i int, setIndex func(*T, int)) []T {
+	rows = slices.Delete(rows, i, i+1)
+	for j := range rows {
+		setIndex(&rows[j], j)
+	}
+	return rows
+}
+
 // rowIndexes lists the row numbers a form posted, in order.
 func rowIndexes(r *http.Request, re *regexp.Regexp, max int) []int {
 	seen := map[int]bool{}
@@ -349,21 +382,13 @@ func (s *Server) handleDevicesPost(w http.ResponseWriter, r *http.Request) error
 	}
 	d.Answers.Populations = pops
 
-	switch action := f.Get("action"); {
-	case action == "add" && len(rows) < plan.MaxPopulations:
-		rows = append(rows, pages.PopulationRow{Index: len(rows), Enroll: "enroll"})
-		if err := s.saveDraft(w, r, d); err != nil {
-			return err
-		}
-		return s.render(w, r, http.StatusOK, pages.DevicesPage(s.devicesView(r, d, rows, nil)))
-	case strings.HasPrefix(action, "remove-"):
-		i, err := strconv.Atoi(strings.TrimPrefix(action, "remove-"))
-		if err == nil && i >= 0 && i < len(rows) && len(rows) > 1 {
-			rows = slices.Delete(rows, i, i+1)
-			d.Answers.Populations = slices.Delete(d.Answers.Populations, i, i+1)
-			for j := range rows {
-				rows[j].Index = j
-			}
+	if e := parseRowEdit(f.Get("action"), len(rows), plan.MaxPopulations); e.edit {
+		switch {
+		case e.add:
+			rows = append(rows, pages.PopulationRow{Index: len(rows), Enroll: "enroll"})
+		case e.remove >= 0:
+			rows = without(rows, e.remove, func(r *pages.PopulationRow, i int) { r.Index = i })
+			d.Answers.Populations = slices.Delete(d.Answers.Populations, e.remove, e.remove+1)
 		}
 		if err := s.saveDraft(w, r, d); err != nil {
 			return err
@@ -659,16 +684,12 @@ func (s *Server) handleRolloutPost(w http.ResponseWriter, r *http.Request) error
 		row := pages.WaveRow{Index: len(waves), Name: strings.TrimSpace(f.Get(pre + "name")), Group: strings.TrimSpace(f.Get(pre + "group")), Start: strings.TrimSpace(f.Get(pre + "start"))}
 		waves = append(waves, row)
 	}
-	switch action := f.Get("action"); {
-	case action == "add" && len(waves) < plan.MaxWaves:
-		waves = append(waves, pages.WaveRow{Index: len(waves), Name: fmt.Sprintf("Wave %d", len(waves)+1)})
-		return s.render(w, r, http.StatusOK, pages.RolloutPage(s.rolloutView(r, d, pilot, waves, nil)))
-	case strings.HasPrefix(action, "remove-"):
-		if i, err := strconv.Atoi(strings.TrimPrefix(action, "remove-")); err == nil && i >= 0 && i < len(waves) {
-			waves = slices.Delete(waves, i, i+1)
-			for j := range waves {
-				waves[j].Index = j
-			}
+	if e := parseRowEdit(f.Get("action"), len(waves), plan.MaxWaves); e.edit {
+		switch {
+		case e.add:
+			waves = append(waves, pages.WaveRow{Index: len(waves), Name: fmt.Sprintf("Wave %d", len(waves)+1)})
+		case e.remove >= 0:
+			waves = without(waves, e.remove, func(w *pages.WaveRow, i int) { w.Index = i })
 		}
 		return s.render(w, r, http.StatusOK, pages.RolloutPage(s.rolloutView(r, d, pilot, waves, nil)))
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/enrollplan/enrollplan/internal/plan"
 	"github.com/enrollplan/enrollplan/internal/store"
 	"github.com/enrollplan/enrollplan/internal/store/sqlite"
+	"github.com/enrollplan/enrollplan/templates/pages"
 )
 
 // planner is a browser without JavaScript: a cookie jar that does not follow redirects.
@@ -306,4 +307,31 @@ func TestEditLinkAndStaleSave(t *testing.T) {
 	// Reload brings the latest back into the draft.
 	expectRedirect(t, p.post("/wizard/reload", nil), "/wizard/plan")
 	var _ = store.ErrConflict
+}
+
+// TestParseRowEdit pins the rules both row steps share: the last row stays,
+// a bad index re-renders rather than continuing, a full list adds nothing.
+func TestParseRowEdit(t *testing.T) {
+	for _, tc := range []struct {
+		action string
+		n, max int
+		want   rowEdit
+	}{
+		{"add", 2, 5, rowEdit{edit: true, add: true, remove: -1}},
+		{"add", 5, 5, rowEdit{remove: -1}}, // full: the button is gone, treat as Continue
+		{"remove-1", 2, 5, rowEdit{edit: true, remove: 1}},
+		{"remove-0", 1, 5, rowEdit{edit: true, remove: -1}}, // the last row stays
+		{"remove-7", 2, 5, rowEdit{edit: true, remove: -1}},
+		{"remove-x", 2, 5, rowEdit{edit: true, remove: -1}},
+		{"continue", 2, 5, rowEdit{remove: -1}},
+		{"", 2, 5, rowEdit{remove: -1}},
+	} {
+		if got := parseRowEdit(tc.action, tc.n, tc.max); got != tc.want {
+			t.Errorf("parseRowEdit(%q, %d, %d) = %+v, want %+v", tc.action, tc.n, tc.max, got, tc.want)
+		}
+	}
+	rows := without([]pages.WaveRow{{Index: 0, Name: "a"}, {Index: 1, Name: "b"}, {Index: 2, Name: "c"}}, 1, func(w *pages.WaveRow, i int) { w.Index = i })
+	if len(rows) != 2 || rows[1].Name != "c" || rows[1].Index != 1 {
+		t.Fatalf("without: %+v", rows)
+	}
 }
