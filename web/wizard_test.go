@@ -12,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/enrollplan/enrollplan/internal/plan"
-	"github.com/enrollplan/enrollplan/internal/store"
 	"github.com/enrollplan/enrollplan/internal/store/sqlite"
 	"github.com/enrollplan/enrollplan/templates/pages"
 )
@@ -304,9 +303,19 @@ func TestEditLinkAndStaleSave(t *testing.T) {
 	if sp.Revision != 3 || !strings.Contains(string(sp.Answers), "Contoso Europe") {
 		t.Fatalf("forced save: revision %d", sp.Revision)
 	}
-	// Reload brings the latest back into the draft.
+	// Someone else saves again; the planner reloads instead of saving on top:
+	// the draft now holds their answers and their revision.
+	newer := strings.Replace(exampleAnswers(t), "Contoso Ltd", "Contoso Asia", 1)
+	if u := e.do(t, "PUT", "/api/v1/plans/"+c.ID, newer, "Authorization", "Bearer "+c.EditKey, "If-Match", `"3"`); u.status != 200 {
+		t.Fatalf("api update: %d", u.status)
+	}
 	expectRedirect(t, p.post("/wizard/reload", nil), "/wizard/plan")
-	var _ = store.ErrConflict
+	if r = p.get("/wizard/plan"); !strings.Contains(r.body, "Contoso Asia") || strings.Contains(r.body, "Contoso Europe") {
+		t.Fatal("reload did not bring the latest revision into the draft")
+	}
+	f.Set("organization", "Contoso Asia Pacific")
+	expectRedirect(t, p.post("/wizard/organisation", f), "/wizard/devices")
+	expectRedirect(t, p.post("/wizard/save", nil), "/wizard/plan?saved=5") // based on revision 4: no conflict
 }
 
 // TestParseRowEdit pins the rules both row steps share: the last row stays,

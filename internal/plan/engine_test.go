@@ -294,10 +294,11 @@ func TestRuleFacts(t *testing.T) {
 		}
 	})
 	t.Run("E-LIMAZ/E-RES: device limits are configurable from 1 to 15", func(t *testing.T) {
+		// The population's own warnings must state the range; the licence text's
+		// "15 devices" (devices per licence) is a different fact.
 		_, p := buildOne(t, fullTenant(), false, Population{Platform: "android", Ownership: OwnPersonal, Devices: 10})
-		all := warningText(p) + c.Prerequisite("licenses").Detail
-		if !strings.Contains(all, "15") {
-			t.Fatalf("no mention of the 15-device limit:\n%s", all)
+		if text := warningText(p); !strings.Contains(text, "1 to 15") {
+			t.Fatalf("no warning states the 1 to 15 device limit:\n%s", text)
 		}
 	})
 	t.Run("E-APNS: the push certificate is renewed yearly with the same Apple ID", func(t *testing.T) {
