@@ -120,3 +120,27 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("exit %d: %q", code, out)
 	}
 }
+
+// TestSessionKeyBesideDatabase: with SQLite and no configured keys, a key is
+// generated once beside the database (mode 0600) and reused on restart.
+func TestSessionKeyBesideDatabase(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "enrollplan.db")
+	k1, err := sessionKeyBeside(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := os.Stat(filepath.Join(filepath.Dir(db), "session.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Fatalf("session.key mode %v, want 0600", info.Mode().Perm())
+	}
+	if len(k1) < 32 {
+		t.Fatalf("generated key is only %d characters", len(k1))
+	}
+	k2, err := sessionKeyBeside(db)
+	if err != nil || k2 != k1 {
+		t.Fatalf("second start generated a new key (%v): sessions would not survive a restart", err)
+	}
+}
