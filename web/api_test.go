@@ -191,9 +191,18 @@ func TestPlanLifecycle(t *testing.T) {
 			t.Errorf("share%s: %d", ext, r.status)
 		}
 	}
+	if page := e.do(t, "GET", share, ""); !strings.Contains(page.body, `href="/p/`+c.ID+`/print"`) {
+		t.Error("the latest revision's share page has no Print link")
+	}
+	if pr := e.do(t, "GET", share+"/print", ""); pr.status != 200 || !strings.Contains(pr.body, "Contoso Group") || strings.Contains(pr.body, "site-header") {
+		t.Errorf("share print view: %d", pr.status)
+	}
 	r = e.do(t, "GET", share+"/r/1", "")
 	if r.status != 200 || !strings.Contains(r.body, "Contoso Ltd") || !strings.Contains(r.body, "revision 1 of 2") {
 		t.Fatalf("revision 1: %d", r.status)
+	}
+	if strings.Contains(r.body, "/print") {
+		t.Error("an older revision offers Print, which would print the latest")
 	}
 	if r = e.do(t, "GET", share+"/r/9", ""); r.status != 404 {
 		t.Fatalf("missing revision: %d", r.status)

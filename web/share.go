@@ -133,6 +133,9 @@ func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, sp store.P
 		}
 		v.Revisions = append(v.Revisions, pages.RevisionLink{Number: rv.Number, SavedAt: rv.SavedAt.UTC().Format("2 Jan 2006 15:04 UTC"), URL: u, Current: rv.Number == sp.Revision})
 	}
+	if sp.Revision == latest {
+		v.PrintURL = base + "/print"
+	}
 	w.Header().Set("ETag", etag(sp.Revision))
 	return s.render(w, r, http.StatusOK, pages.SharePage(v))
 }
