@@ -384,7 +384,8 @@ func walkWizard(b *tab, o walkOpts) walkResult {
 			b.choose(path("personal_use"), p.personalUse)
 		}
 		if p.otherMDM {
-			b.choose(path("currently_managed_by_other_mdm"), "yes")
+			b.choose(path("in_use"), "in-use")
+			b.choose(path("managed_by"), "other-mdm")
 		}
 		b.choose(path("enroll"), "enroll")
 	}

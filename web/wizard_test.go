@@ -79,7 +79,7 @@ func orgForm() url.Values {
 
 func devicesForm(action string) url.Values {
 	return url.Values{"action": {action},
-		"populations[0].name": {"Sales iPhones"}, "populations[0].platform": {"ios"}, "populations[0].ownership": {"corporate"}, "populations[0].usage": {"user"}, "populations[0].devices": {"250"}, "populations[0].enroll": {"enroll"}, "populations[0].currently_managed_by_other_mdm": {"yes"},
+		"populations[0].name": {"Sales iPhones"}, "populations[0].platform": {"ios"}, "populations[0].ownership": {"corporate"}, "populations[0].usage": {"user"}, "populations[0].devices": {"250"}, "populations[0].enroll": {"enroll"}, "populations[0].managed_by": {"other-mdm"}, "populations[0].in_use": {"in-use"},
 		"populations[1].name": {"Office laptops"}, "populations[1].platform": {"windows"}, "populations[1].ownership": {"corporate"}, "populations[1].usage": {"user"}, "populations[1].devices": {"600"}, "populations[1].enroll": {"enroll"},
 	}
 }

@@ -30,6 +30,15 @@ type Tenant struct {
 	AppleMDMPushCertificate *bool  `json:"apple_mdm_push_certificate,omitempty"`
 	AppleBusinessManager    *bool  `json:"apple_business_manager,omitempty"`
 	ManagedGooglePlay       *bool  `json:"managed_google_play,omitempty"`
+	Cloud                   string `json:"cloud,omitempty"` // "" means global
+}
+
+// EffectiveCloud is the cloud with its default ("global") applied.
+func (t Tenant) EffectiveCloud() string {
+	if t.Cloud == "" {
+		return CloudGlobal
+	}
+	return t.Cloud
 }
 
 // Population is a group of devices that enroll the same way.
@@ -41,9 +50,28 @@ type Population struct {
 	Usage                      string `json:"usage,omitempty"`
 	Devices                    int    `json:"devices"`
 	PersonalUse                *bool  `json:"personal_use,omitempty"`
-	CurrentlyManagedByOtherMDM bool   `json:"currently_managed_by_other_mdm"`
+	InUse                      *bool  `json:"in_use,omitempty"`
+	ManagedBy                  string `json:"managed_by,omitempty"`
+	CurrentlyManagedByOtherMDM *bool  `json:"currently_managed_by_other_mdm,omitempty"` // older spelling of managed_by: other-mdm
 	Enroll                     *bool  `json:"enroll,omitempty"`
 	Method                     string `json:"method"`
+}
+
+// KnownManagedBy is what manages the devices today, as far as the answers
+// say: managed_by, else the older currently_managed_by_other_mdm (true means
+// another MDM; false rules out only another MDM). "" means unknown.
+func (p Population) KnownManagedBy() string {
+	switch {
+	case p.ManagedBy != "":
+		return p.ManagedBy
+	case p.CurrentlyManagedByOtherMDM != nil && *p.CurrentlyManagedByOtherMDM:
+		return ManagedOtherMDM
+	case p.CurrentlyManagedByOtherMDM != nil && p.Platform != "windows":
+		// Configuration Manager co-manages Windows only, so "not another
+		// MDM" settles it elsewhere.
+		return ManagedNone
+	}
+	return ""
 }
 
 // Enrolls reports whether the population enrolls devices (default true)
@@ -61,14 +89,16 @@ func (p Population) EffectiveUsage() string {
 // Rollout is the pilot group and the waves that follow it.
 type Rollout struct {
 	PilotGroup string `json:"pilot_group,omitempty"`
+	PilotStart string `json:"pilot_start,omitempty"` // YYYY-MM-DD
 	Waves      []Wave `json:"waves,omitempty"`
 }
 
 // Wave is one step of the rollout after the pilot.
 type Wave struct {
-	Name  string `json:"name"`
-	Group string `json:"group"`
-	Start string `json:"start,omitempty"` // YYYY-MM-DD
+	Name        string   `json:"name"`
+	Group       string   `json:"group"`
+	Start       string   `json:"start,omitempty"`       // YYYY-MM-DD
+	Populations []string `json:"populations,omitempty"` // population ids; absent means every population
 }
 
 // Allowed values (CONTRACT §2).
@@ -78,15 +108,23 @@ const (
 	UsageDedicated = "dedicated"
 	OwnCorporate   = "corporate"
 	OwnPersonal    = "personal"
+
+	ManagedNone      = "none"
+	ManagedConfigMgr = "configmgr"
+	ManagedOtherMDM  = "other-mdm"
+
+	CloudGlobal = "global"
 )
 
 var (
-	Platforms      = []string{"android", "ios", "macos", "windows", "linux"}
-	Ownerships     = []string{OwnCorporate, OwnPersonal}
-	Usages         = []string{UsageUser, UsageShared, UsageDedicated}
-	MDMAuthorities = []string{"intune", "configmgr", "office365", "none", "unknown"}
-	AdminRoles     = []string{"global-admin", "intune-admin", "other", "unknown"}
-	BaselineIDs    = []string{"compliance", "vpn", "certificate", "windows-hello", "wifi", "email"}
+	Platforms       = []string{"android", "ios", "macos", "windows", "linux"}
+	Ownerships      = []string{OwnCorporate, OwnPersonal}
+	Usages          = []string{UsageUser, UsageShared, UsageDedicated}
+	MDMAuthorities  = []string{"intune", "configmgr", "office365", "none", "unknown"}
+	AdminRoles      = []string{"global-admin", "intune-admin", "other", "unknown"}
+	BaselineIDs     = []string{"compliance", "vpn", "certificate", "windows-hello", "wifi", "email"}
+	ManagedByValues = []string{ManagedNone, ManagedConfigMgr, ManagedOtherMDM}
+	Clouds          = []string{CloudGlobal, "gcc", "gcc-high", "dod", "china"}
 )
 
 // Limits that keep one request's work bounded and catch typos such as an
@@ -94,6 +132,7 @@ var (
 const (
 	MaxPopulations = 50
 	MaxDevices     = 10_000_000
+	MaxWaveMembers = MaxPopulations
 	MaxWaves       = 24
 	MaxBaseline    = 30
 	MaxText        = 200

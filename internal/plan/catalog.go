@@ -43,28 +43,41 @@ type Catalog struct {
 	Rollout       RolloutDef
 	ResetStep     StepDef
 	SettingsStay  TextDef
+	Clouds        []CloudDef
+	Availability  []AvailabilityDef
+	BaselineTerms []BaselineTerm
 
-	methods  map[string]*MethodDef
-	prereqs  map[string]*PrereqDef
-	platform map[string]*PlatformDef
+	methods   map[string]*MethodDef
+	prereqs   map[string]*PrereqDef
+	platform  map[string]*PlatformDef
+	knowledge Knowledge            // computed once at load
+	byURL     map[string]Reference // cited page by URL, for the plan's reference list
 }
 
-// Source is one document the catalog cites, by the tag the fact sheet uses.
+// Source is one document the catalog cites, by a short tag. Date is the
+// page's own date (its ms.date); Checked is when the catalog's facts were
+// last compared with it.
 type Source struct {
-	ID    string `json:"id"`
-	URL   string `json:"url"`
-	Title string `json:"title"`
-	Date  string `json:"date"`
+	ID      string `json:"id"`
+	URL     string `json:"url"`
+	Title   string `json:"title"`
+	Date    string `json:"date"`
+	Checked string `json:"checked"`
+	Note    string `json:"note,omitempty"` // e.g. "earlier guidance: the current page no longer says this"
 }
 
 // Cond restricts an item to some populations; every field set must match.
+// in_use and managed_by match the reading the engine settled on, which is
+// the planner's answer or, when the answer is unknown, the safer reading.
 type Cond struct {
 	Ownership   []string            `json:"ownership,omitempty"`
 	Usage       []string            `json:"usage,omitempty"`
 	PersonalUse *bool               `json:"personal_use,omitempty"`
-	OtherMDM    *bool               `json:"other_mdm,omitempty"`
+	InUse       *bool               `json:"in_use,omitempty"`
+	ManagedBy   []string            `json:"managed_by,omitempty"` // none, configmgr, other-mdm
 	BulkByStaff *bool               `json:"bulk_by_staff,omitempty"`
 	DevicesOver int                 `json:"devices_over,omitempty"`
+	Cloud       []string            `json:"cloud,omitempty"`
 	Tenant      map[string][]string `json:"tenant,omitempty"` // field → any of "yes", "no", "unknown"
 }
 
@@ -74,24 +87,54 @@ type TextDef struct {
 	Text    string   `json:"text"`
 	Sources []string `json:"sources"`
 	When    *Cond    `json:"when,omitempty"`
+	Changed string   `json:"changed,omitempty"` // what the current docs changed, for reviewers; never shown
 }
 
-// StepDef is one admin or end-user step.
+// Step kinds, in the order a device goes through them. The order of a
+// population's steps and the phase of each task derive from the kind, never
+// from where a step sits in a file.
+const (
+	KindTenant     = "tenant"      // set up once in Intune, Entra, Apple or Google; touches no device
+	KindDevicePrep = "device-prep" // per-device records: hashes, serials, identifiers
+	KindLeaveMDM   = "leave-mdm"   // release the device from the MDM that manages it today
+	KindWipe       = "wipe"        // factory reset or reinstall
+	KindEnroll     = "enroll"      // anything that enrolls a device or hands it out to enroll
+	KindVerify     = "verify"      // check that enrollment worked
+	KindHandover   = "handover"    // after enrollment: tell users, give devices out
+)
+
+// StepKinds lists the kinds in device order.
+var StepKinds = []string{KindTenant, KindDevicePrep, KindLeaveMDM, KindWipe, KindEnroll, KindVerify, KindHandover}
+
+// touchesDevice reports whether a step of this kind acts on devices, so it
+// belongs to the pilot or a wave rather than to preparation.
+func touchesDevice(kind string) bool { return kind != KindTenant && kind != KindDevicePrep }
+
+func kindRank(kind string) int { return slices.Index(StepKinds, kind) }
+
+// StepDef is one admin or end-user step. Platforms scopes a step of a
+// multi-platform method or of a tenant-wide list; empty means every platform
+// of the method it belongs to.
 type StepDef struct {
-	ID      string   `json:"id"`
-	Title   string   `json:"title"`
-	Detail  string   `json:"detail,omitempty"`
-	Sources []string `json:"sources"`
-	When    *Cond    `json:"when,omitempty"`
+	ID        string   `json:"id"`
+	Kind      string   `json:"kind"`
+	Title     string   `json:"title"`
+	Detail    string   `json:"detail,omitempty"`
+	Platforms []string `json:"platforms,omitempty"`
+	Sources   []string `json:"sources"`
+	When      *Cond    `json:"when,omitempty"`
+	Changed   string   `json:"changed,omitempty"` // what the current docs changed, for reviewers; never shown
 }
 
 // WarningDef is a warning a method always (or conditionally) carries.
 type WarningDef struct {
-	ID       string   `json:"id"`
-	Severity string   `json:"severity"`
-	Text     string   `json:"text"`
-	Sources  []string `json:"sources"`
-	When     *Cond    `json:"when,omitempty"`
+	ID        string   `json:"id"`
+	Severity  string   `json:"severity"`
+	Text      string   `json:"text"`
+	Platforms []string `json:"platforms,omitempty"`
+	Sources   []string `json:"sources"`
+	When      *Cond    `json:"when,omitempty"`
+	Changed   string   `json:"changed,omitempty"` // what the current docs changed, for reviewers; never shown
 }
 
 // ResetRule decides whether a population must be factory reset; the first
@@ -102,6 +145,7 @@ type ResetRule struct {
 	Why      string   `json:"why"`
 	Sources  []string `json:"sources"`
 	When     *Cond    `json:"when,omitempty"`
+	Changed  string   `json:"changed,omitempty"` // what the current docs changed, for reviewers; never shown
 }
 
 // MethodDef is one enrollment method of CONTRACT §4.
@@ -124,6 +168,7 @@ type MethodDef struct {
 	UserSteps     []StepDef    `json:"user_steps"`
 	Warnings      []WarningDef `json:"warnings"`
 	Sources       []string     `json:"sources"`
+	Changed       string       `json:"changed,omitempty"` // what the current docs changed, for reviewers; never shown
 }
 
 // MethodDEM says whether a device enrollment manager can use the method.
@@ -132,6 +177,7 @@ type MethodDEM struct {
 	MaxDevices int      `json:"max_devices,omitempty"` // lower than the usual 1,000 for some methods
 	Note       string   `json:"note"`
 	Sources    []string `json:"sources"`
+	Changed    string   `json:"changed,omitempty"` // what the current docs changed, for reviewers; never shown
 }
 
 // Recommendation picks a method for populations matching When; the first
@@ -144,6 +190,7 @@ type Recommendation struct {
 	Sources []string     `json:"sources"`
 	Warning *WarningDef  `json:"warning,omitempty"` // e.g. what is lost without Apple Business Manager
 	Over    []OverReason `json:"over,omitempty"`    // why not, for particular alternatives
+	Changed string       `json:"changed,omitempty"` // what the current docs changed, for reviewers; never shown
 }
 
 // OverReason explains why the recommendation beats one alternative.
@@ -151,6 +198,7 @@ type OverReason struct {
 	Method  string   `json:"method"`
 	Text    string   `json:"text"`
 	Sources []string `json:"sources"`
+	Changed string   `json:"changed,omitempty"` // what the current docs changed, for reviewers; never shown
 }
 
 // PlatformDef names a platform and orders its recommendations.
@@ -158,6 +206,37 @@ type PlatformDef struct {
 	ID              string           `json:"id"`
 	Name            string           `json:"name"`
 	Recommendations []Recommendation `json:"recommendations"`
+	Changed         string           `json:"changed,omitempty"` // what the current docs changed, for reviewers; never shown
+}
+
+// AvailabilityDef says that methods are missing or different in some
+// clouds: a blocker when a method is not offered there, a warning or note when
+// it works differently.
+type AvailabilityDef struct {
+	ID       string   `json:"id"`
+	Clouds   []string `json:"clouds"`
+	Methods  []string `json:"methods"`
+	Severity string   `json:"severity"`
+	Text     string   `json:"text"`
+	Sources  []string `json:"sources"`
+	Changed  string   `json:"changed,omitempty"` // what the current docs changed, for reviewers; never shown
+}
+
+// CloudDef names a Microsoft cloud a tenant can live in.
+type CloudDef struct {
+	ID      string   `json:"id"`
+	Name    string   `json:"name"`
+	Sources []string `json:"sources"`
+}
+
+// BaselineTerm maps free-text baseline items that mention a known policy
+// (BitLocker, FileVault) to the platforms that policy exists on.
+type BaselineTerm struct {
+	Words     []string `json:"words"` // lower case; any one matches a whole word of the item
+	Platforms []string `json:"platforms"`
+	Detail    string   `json:"detail"`
+	Sources   []string `json:"sources"`
+	Changed   string   `json:"changed,omitempty"` // what the current docs changed, for reviewers; never shown
 }
 
 // StatusFrom derives a prerequisite's status from a tenant answer.
@@ -176,7 +255,9 @@ type PrereqDef struct {
 	Always     bool        `json:"always"`
 	Blocking   bool        `json:"blocking"`
 	StatusFrom *StatusFrom `json:"status_from,omitempty"` // nil: always to do
+	Owner      string      `json:"owner"`                 // who clears it, in words
 	Sources    []string    `json:"sources"`
+	Changed    string      `json:"changed,omitempty"` // what the current docs changed, for reviewers; never shown
 }
 
 // BaselineDef maps a baseline policy to the platforms it applies to.
@@ -187,6 +268,7 @@ type BaselineDef struct {
 	Platforms []string  `json:"platforms"`
 	Except    []TextDef `json:"except"` // methods where it does not apply, by method id in ID
 	Sources   []string  `json:"sources"`
+	Changed   string    `json:"changed,omitempty"` // what the current docs changed, for reviewers; never shown
 }
 
 // ResetOverviewRow is one row of the seed guide's factory-reset table.
@@ -195,6 +277,7 @@ type ResetOverviewRow struct {
 	Required bool     `json:"required"`
 	Note     string   `json:"note,omitempty"`
 	Sources  []string `json:"sources"`
+	Changed  string   `json:"changed,omitempty"` // what the current docs changed, for reviewers; never shown
 }
 
 // UnenrollDef is what a population managed by another MDM must do first.
@@ -214,6 +297,7 @@ type DEMDef struct {
 // RolloutDef holds the pilot-first rollout steps.
 type RolloutDef struct {
 	DefaultPilotGroup string    `json:"default_pilot_group"`
+	Owner             string    `json:"owner"` // who runs the pilot, in words
 	Steps             []StepDef `json:"steps"`
 	WaveStep          StepDef   `json:"wave_step"`
 }
@@ -233,6 +317,9 @@ type catalogFile struct {
 	Rollout       *RolloutDef        `json:"rollout,omitempty"`
 	ResetStep     *StepDef           `json:"reset_step,omitempty"`
 	SettingsStay  *TextDef           `json:"settings_stay,omitempty"`
+	Clouds        []CloudDef         `json:"clouds,omitempty"`
+	Availability  []AvailabilityDef  `json:"availability,omitempty"`
+	BaselineTerms []BaselineTerm     `json:"baseline_terms,omitempty"`
 }
 
 // fileOrder fixes the order in which files merge, so that methods and
@@ -275,10 +362,24 @@ func loadFS(fsys fs.FS, complete bool) (*Catalog, error) {
 			return nil, err
 		}
 	}
+	// Each platform file holds its own prerequisites; the checklist keeps
+	// the contract's order, which is the order they are best done in.
+	slices.SortStableFunc(c.Prerequisites, func(x, y *PrereqDef) int {
+		return orderIn(ContractPrerequisites, x.ID) - orderIn(ContractPrerequisites, y.ID)
+	})
 	if err := c.check(complete); err != nil {
 		return nil, err
 	}
+	c.computeKnowledge()
 	return c, nil
+}
+
+// orderIn is the position of id in list, or len(list) when absent.
+func orderIn(list []string, id string) int {
+	if i := slices.Index(list, id); i >= 0 {
+		return i
+	}
+	return len(list)
 }
 
 func orderOf(name string) int {
@@ -306,6 +407,9 @@ func (c *Catalog) merge(name string, f *catalogFile) error {
 	c.Methods = append(c.Methods, f.Methods...)
 	c.Baseline = append(c.Baseline, f.Baseline...)
 	c.ResetOverview = append(c.ResetOverview, f.ResetOverview...)
+	c.Clouds = append(c.Clouds, f.Clouds...)
+	c.Availability = append(c.Availability, f.Availability...)
+	c.BaselineTerms = append(c.BaselineTerms, f.BaselineTerms...)
 	single := []struct {
 		set  bool
 		name string
@@ -331,7 +435,7 @@ var (
 		"android-dedicated", "android-device-admin", "android-aosp", "ios-ade", "ios-device-enrollment",
 		"ios-user-enrollment", "ios-configurator", "macos-ade", "macos-device-enrollment", "macos-direct",
 		"windows-autopilot", "windows-auto-enrollment", "windows-hybrid-join", "windows-co-management",
-		"windows-bulk", "windows-byod", "linux-intune-app"}
+		"windows-bulk", "windows-byod", "linux-intune-app", "windows-autopilot-device-preparation"}
 	ContractPrerequisites = []string{"mdm-authority", "licenses", "admin-role", "supported-os", "groups",
 		"apple-mdm-push-certificate", "apple-id", "apple-business-manager", "managed-google-play",
 		"entra-premium", "configmgr", "autopilot-registration", "dem-account", "unenroll-existing-mdm"}
@@ -380,6 +484,16 @@ func (c *Catalog) check(complete bool) error {
 				bad("%s: unknown usage %q", where, u)
 			}
 		}
+		for _, m := range w.ManagedBy {
+			if !contains(ManagedByValues, m) {
+				bad("%s: unknown managed_by %q", where, m)
+			}
+		}
+		for _, cl := range w.Cloud {
+			if !contains(Clouds, cl) {
+				bad("%s: unknown cloud %q", where, cl)
+			}
+		}
 		for f, vals := range w.Tenant {
 			if !isTenantField(f) {
 				bad("%s: unknown tenant field %q", where, f)
@@ -391,11 +505,27 @@ func (c *Catalog) check(complete bool) error {
 			}
 		}
 	}
-	steps := func(where string, list []StepDef, seen map[string]bool) {
+	// scope checks that an item of a list serving several platforms says
+	// which of them it is for, so that nothing written for one platform
+	// reaches another.
+	scope := func(where string, declared, within []string) {
+		if len(within) > 1 && len(declared) == 0 {
+			bad("%s: serves %s; declare the platforms it applies to", where, strings.Join(within, ", "))
+		}
+		for _, p := range declared {
+			if !contains(within, p) {
+				bad("%s: platform %q is not one of %s", where, p, strings.Join(within, ", "))
+			}
+		}
+	}
+	steps := func(where string, list []StepDef, seen map[string]bool, within []string) {
 		for _, s := range list {
 			w := where + " step " + s.ID
 			if s.ID == "" || s.Title == "" {
 				bad("%s: step needs id and title", w)
+			}
+			if !contains(StepKinds, s.Kind) {
+				bad("%s: kind %q is not one of %s", w, s.Kind, strings.Join(StepKinds, ", "))
 			}
 			if seen[s.ID] {
 				bad("%s: step id used twice", w)
@@ -403,6 +533,7 @@ func (c *Catalog) check(complete bool) error {
 			seen[s.ID] = true
 			srcs(w, s.Sources)
 			cond(w, s.When)
+			scope(w, s.Platforms, within)
 		}
 	}
 
@@ -421,7 +552,7 @@ func (c *Catalog) check(complete bool) error {
 		}
 	}
 	for _, id := range ContractPrerequisites {
-		if c.prereqs[id] == nil {
+		if complete && c.prereqs[id] == nil {
 			bad("prerequisite %s (CONTRACT §4) is missing", id)
 		}
 	}
@@ -489,9 +620,10 @@ func (c *Catalog) check(complete bool) error {
 		if len(m.AdminSteps) == 0 {
 			bad("%s: no admin steps", where)
 		}
-		steps(where, m.AdminSteps, seen)
-		steps(where, m.UserSteps, seen)
+		steps(where, m.AdminSteps, seen, m.Platforms)
+		steps(where, m.UserSteps, seen, m.Platforms)
 		for _, w := range m.Warnings {
+			scope(where+" warning "+w.ID, w.Platforms, m.Platforms)
 			if !contains([]string{SevInfo, SevWarning, SevBlocker}, w.Severity) {
 				bad("%s warning %s: severity %q", where, w.ID, w.Severity)
 			}
@@ -556,6 +688,10 @@ func (c *Catalog) check(complete bool) error {
 	}
 	for _, b := range c.Baseline {
 		srcs("baseline "+b.ID, b.Sources)
+		if len(b.Platforms) == 0 {
+			bad("baseline %s: declare the platforms it applies to", b.ID)
+		}
+		scope("baseline "+b.ID, b.Platforms, Platforms)
 		for _, e := range b.Except {
 			if complete && c.methods[e.ID] == nil {
 				bad("baseline %s: except: unknown method %q", b.ID, e.ID)
@@ -577,16 +713,75 @@ func (c *Catalog) check(complete bool) error {
 	if len(c.ResetOverview) == 0 {
 		bad("reset_overview is empty")
 	}
-	steps("unenroll", c.Unenroll.Steps, map[string]bool{})
+	steps("unenroll", c.Unenroll.Steps, map[string]bool{}, Platforms)
+	for _, s := range c.Unenroll.Steps {
+		if s.Kind != KindLeaveMDM {
+			bad("unenroll step %s: kind must be %s", s.ID, KindLeaveMDM)
+		}
+	}
 	srcs("unenroll warning", c.Unenroll.Warning.Sources)
 	srcs("dem", c.DEM.Sources)
 	if c.DEM.MaxDevices <= 0 {
 		bad("dem: max_devices not set")
 	}
-	steps("rollout", c.Rollout.Steps, map[string]bool{})
-	steps("rollout wave", []StepDef{c.Rollout.WaveStep}, map[string]bool{})
-	steps("reset_step", []StepDef{c.ResetStep}, map[string]bool{})
+	steps("rollout", c.Rollout.Steps, map[string]bool{}, nil)
+	steps("rollout wave", []StepDef{c.Rollout.WaveStep}, map[string]bool{}, nil)
+	steps("reset_step", []StepDef{c.ResetStep}, map[string]bool{}, Platforms)
+	if c.ResetStep.Kind != KindWipe {
+		bad("reset_step: kind must be %s", KindWipe)
+	}
 	srcs("settings_stay", c.SettingsStay.Sources)
+	for _, p := range c.Prerequisites {
+		if p.Owner == "" {
+			bad("prerequisite %s: no owner (who clears it)", p.ID)
+		}
+	}
+	for _, cl := range c.Clouds {
+		if !contains(Clouds, cl.ID) {
+			bad("cloud %s: not a contract cloud", cl.ID)
+		}
+		srcs("cloud "+cl.ID, cl.Sources)
+	}
+	if complete {
+		for _, id := range Clouds {
+			if !slices.ContainsFunc(c.Clouds, func(d CloudDef) bool { return d.ID == id }) {
+				bad("cloud %s has no name", id)
+			}
+		}
+	}
+	for _, av := range c.Availability {
+		where := "availability " + av.ID
+		if av.ID == "" || av.Text == "" || len(av.Clouds) == 0 || len(av.Methods) == 0 {
+			bad("%s: needs id, text, clouds and methods", where)
+		}
+		if !contains([]string{SevInfo, SevWarning, SevBlocker}, av.Severity) {
+			bad("%s: severity %q", where, av.Severity)
+		}
+		for _, cl := range av.Clouds {
+			if !contains(Clouds, cl) {
+				bad("%s: unknown cloud %q", where, cl)
+			}
+		}
+		for _, m := range av.Methods {
+			if complete && c.methods[m] == nil {
+				bad("%s: unknown method %q", where, m)
+			}
+		}
+		srcs(where, av.Sources)
+	}
+	for _, bt := range c.BaselineTerms {
+		where := "baseline_terms " + strings.Join(bt.Words, "/")
+		if len(bt.Words) == 0 || len(bt.Platforms) == 0 || bt.Detail == "" {
+			bad("%s: needs words, platforms and detail", where)
+		}
+		for _, w := range bt.Words {
+			if w != strings.ToLower(w) {
+				bad("%s: word %q must be lower case", where, w)
+			}
+		}
+		scope(where, bt.Platforms, Platforms)
+		srcs(where, bt.Sources)
+	}
 	return errors.Join(errs...)
 }
 
@@ -626,6 +821,75 @@ func (c *Catalog) MethodsFor(platform string) []*MethodDef {
 		}
 	}
 	return out
+}
+
+// unavailable returns what the catalog says about a method in a cloud,
+// blockers first.
+func (c *Catalog) unavailable(cloud, method string) []*AvailabilityDef {
+	var out []*AvailabilityDef
+	for i := range c.Availability {
+		av := &c.Availability[i]
+		if contains(av.Clouds, cloud) && contains(av.Methods, method) {
+			out = append(out, av)
+		}
+	}
+	slices.SortStableFunc(out, func(x, y *AvailabilityDef) int { return severityRank[x.Severity] - severityRank[y.Severity] })
+	return out
+}
+
+// cloudName names a cloud in words.
+func (c *Catalog) cloudName(id string) string {
+	for _, cl := range c.Clouds {
+		if cl.ID == id {
+			return cl.Name
+		}
+	}
+	return id
+}
+
+// baselineFor maps a free-text baseline item to a known policy's platforms
+// when one of its words names that policy, else to the catch-all item.
+func (c *Catalog) baselineFor(item string) *BaselineDef {
+	custom := c.baseline("custom")
+	words := strings.FieldsFunc(strings.ToLower(item), func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r > 127)
+	})
+	for _, bt := range c.BaselineTerms {
+		for _, w := range bt.Words {
+			if slices.Contains(words, w) {
+				return &BaselineDef{ID: "custom", Detail: bt.Detail, Platforms: bt.Platforms, Except: custom.Except, Sources: bt.Sources}
+			}
+		}
+	}
+	return custom
+}
+
+// Knowledge reports how current the catalog is.
+func (c *Catalog) Knowledge() Knowledge { return c.knowledge }
+
+func (c *Catalog) computeKnowledge() {
+	k := Knowledge{Sources: len(c.Sources)}
+	c.byURL = map[string]Reference{}
+	tags := make([]string, 0, len(c.Sources))
+	for id := range c.Sources {
+		tags = append(tags, id)
+	}
+	slices.Sort(tags) // several tags may cite one page: the first tag names it
+	for _, id := range tags {
+		s := c.Sources[id]
+		if _, ok := c.byURL[s.URL]; !ok {
+			c.byURL[s.URL] = Reference{URL: s.URL, Title: s.Title, Date: s.Date}
+		}
+	}
+	for _, s := range c.Sources {
+		if s.Date > k.DocsDatedUpTo {
+			k.DocsDatedUpTo = s.Date
+		}
+		if s.Checked > k.CheckedOn {
+			k.CheckedOn = s.Checked
+		}
+	}
+	c.knowledge = k
 }
 
 // SourceURLs resolves source tags to URLs, keeping order and dropping repeats.

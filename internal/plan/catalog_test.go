@@ -71,10 +71,10 @@ func TestCatalogValidationCatchesBreakage(t *testing.T) {
 	cases := []struct {
 		name, file, old, new, want string
 	}{
-		{"unknown prerequisite reference", "apple.json", `"apple-business-manager"`, `"apple-business-managr"`, `unknown prerequisite "apple-business-managr"`},
+		{"unknown prerequisite reference", "apple.json", `"prerequisites": ["apple-mdm-push-certificate", "apple-id", "apple-business-manager"]`, `"prerequisites": ["apple-mdm-push-certificate", "apple-id", "apple-business-managr"]`, `unknown prerequisite "apple-business-managr"`},
 		{"unknown source tag", "mam.json", `"sources": ["S7", "S7a", "F-LICA", "P-WMAM"]`, `"sources": ["S7", "NOPE"]`, `unknown source "NOPE"`},
-		{"item without source", "mam.json", `{"id": "mam-we.apps", "title": "Add the apps and their app configuration policies", "sources": ["S7"]}`, `{"id": "mam-we.apps", "title": "Add the apps and their app configuration policies", "sources": []}`, "step mam-we.apps: no source"},
-		{"non-https source", "sources.json", `"url": "https://learn.microsoft.com/intune/intune-service/fundamentals/deployment-guide-enrollment"`, `"url": "http://example.com"`, "is not https"},
+		{"item without source", "mam.json", `"id": "mam-we.apps", "platforms": ["android", "ios", "windows"], "kind": "tenant", "title": "Add the apps and their app configuration policies", "sources": ["S7"]`, `"id": "mam-we.apps", "platforms": ["android", "ios", "windows"], "kind": "tenant", "title": "Add the apps and their app configuration policies", "sources": []`, "step mam-we.apps: no source"},
+		{"non-https source", "sources.json", `"url": "https://learn.microsoft.com/intune/device-enrollment/guide"`, `"url": "http://example.com"`, "is not https"},
 		{"missing contract method", "linux.json", `"id": "linux-intune-app"`, `"id": "linux-app"`, "method linux-intune-app (CONTRACT §4) is missing"},
 		{"recommendation of unknown method", "linux.json", `"method": "linux-intune-app"`, `"method": "linux-magic"`, `unknown method "linux-magic"`},
 		{"unknown field", "tenant.json", `"always": true,`, `"alwayz": true,`, `unknown field "alwayz"`},

@@ -155,10 +155,10 @@ func (b *binder) list(path string, n *node, max int, what string) []*node {
 
 var (
 	answersFields    = []string{"schema", "organization", "tenant", "populations", "bulk_enrollment_by_staff", "baseline", "rollout"}
-	tenantFields     = []string{"mdm_authority", "licenses_assigned", "admin_role", "groups_ready", "entra_premium", "configmgr", "apple_mdm_push_certificate", "apple_business_manager", "managed_google_play"}
-	populationFields = []string{"id", "name", "platform", "ownership", "usage", "devices", "personal_use", "currently_managed_by_other_mdm", "enroll", "method"}
-	rolloutFields    = []string{"pilot_group", "waves"}
-	waveFields       = []string{"name", "group", "start"}
+	tenantFields     = []string{"mdm_authority", "licenses_assigned", "admin_role", "groups_ready", "entra_premium", "configmgr", "apple_mdm_push_certificate", "apple_business_manager", "managed_google_play", "cloud"}
+	populationFields = []string{"id", "name", "platform", "ownership", "usage", "devices", "personal_use", "in_use", "managed_by", "currently_managed_by_other_mdm", "enroll", "method"}
+	rolloutFields    = []string{"pilot_group", "pilot_start", "waves"}
+	waveFields       = []string{"name", "group", "start", "populations"}
 )
 
 func (b *binder) answers(root *node) Answers {
@@ -203,6 +203,7 @@ func (b *binder) tenant(n *node) Tenant {
 	t.AppleMDMPushCertificate = b.optBool("tenant.apple_mdm_push_certificate", m["apple_mdm_push_certificate"])
 	t.AppleBusinessManager = b.optBool("tenant.apple_business_manager", m["apple_business_manager"])
 	t.ManagedGooglePlay = b.optBool("tenant.managed_google_play", m["managed_google_play"])
+	t.Cloud = b.str("tenant.cloud", m["cloud"])
 	return t
 }
 
@@ -219,7 +220,9 @@ func (b *binder) population(path string, n *node) Population {
 	p.Usage = b.str(path+".usage", m["usage"])
 	p.Devices = b.integer(path+".devices", m["devices"])
 	p.PersonalUse = b.optBool(path+".personal_use", m["personal_use"])
-	p.CurrentlyManagedByOtherMDM = b.boolean(path+".currently_managed_by_other_mdm", m["currently_managed_by_other_mdm"])
+	p.InUse = b.optBool(path+".in_use", m["in_use"])
+	p.ManagedBy = b.str(path+".managed_by", m["managed_by"])
+	p.CurrentlyManagedByOtherMDM = b.optBool(path+".currently_managed_by_other_mdm", m["currently_managed_by_other_mdm"])
 	p.Enroll = b.optBool(path+".enroll", m["enroll"])
 	p.Method = b.str(path+".method", m["method"])
 	return p
@@ -232,6 +235,7 @@ func (b *binder) rollout(n *node) Rollout {
 		return r
 	}
 	r.PilotGroup = b.str("rollout.pilot_group", m["pilot_group"])
+	r.PilotStart = strings.TrimSpace(b.str("rollout.pilot_start", m["pilot_start"]))
 	for i, el := range b.list("rollout.waves", m["waves"], MaxWaves, "waves") {
 		p := indexPath("rollout.waves", i)
 		wm := b.object(p, el, waveFields)
@@ -239,11 +243,18 @@ func (b *binder) rollout(n *node) Rollout {
 			r.Waves = append(r.Waves, Wave{})
 			continue
 		}
-		r.Waves = append(r.Waves, Wave{
+		w := Wave{
 			Name:  b.str(p+".name", wm["name"]),
 			Group: b.str(p+".group", wm["group"]),
 			Start: strings.TrimSpace(b.str(p+".start", wm["start"])),
-		})
+		}
+		if pn, ok := wm["populations"]; ok && pn.kind != kindNull {
+			w.Populations = []string{} // given, even if empty: an empty list is an error, not "every population"
+			for j, el := range b.list(p+".populations", pn, MaxWaveMembers, "populations") {
+				w.Populations = append(w.Populations, b.str(indexPath(p+".populations", j), el))
+			}
+		}
+		r.Waves = append(r.Waves, w)
 	}
 	return r
 }

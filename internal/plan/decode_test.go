@@ -47,7 +47,7 @@ func TestDecodeValid(t *testing.T) {
 	if err != nil {
 		t.Fatalf("valid answers rejected: %v", err)
 	}
-	if len(a.Populations) != 3 || a.Populations[0].Devices != 250 || !a.Populations[0].CurrentlyManagedByOtherMDM {
+	if len(a.Populations) != 3 || a.Populations[0].Devices != 250 || a.Populations[0].KnownManagedBy() != ManagedOtherMDM {
 		t.Fatalf("decoded wrongly: %+v", a.Populations)
 	}
 	if a.Tenant.LicensesAssigned == nil || !*a.Tenant.LicensesAssigned || a.Tenant.EntraPremium != nil {
@@ -79,7 +79,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"negative devices", mutate(t, func(m map[string]any) { pop(m, 2)["devices"] = -5 }), "populations[2].devices", []string{"-5 is negative"}},
 		{"fractional devices", mutate(t, func(m map[string]any) { pop(m, 2)["devices"] = 2.5 }), "populations[2].devices", []string{"2.5 is not a whole number"}},
 		{"huge devices", []byte(strings.Replace(validAnswers, `"devices": 600`, `"devices": 1e300`, 1)), "populations[2].devices", []string{"more than 10000000"}},
-		{"duplicate ids", mutate(t, func(m map[string]any) { pop(m, 2)["id"] = "sales-iphones" }), "populations[2].id", []string{`"sales-iphones" is already the id of populations[0]`}},
+		{"duplicate ids", mutate(t, func(m map[string]any) { pop(m, 2)["id"] = "sales-iphones" }), "populations[2].id", []string{`"sales-iphones" is already the id of population 1`}},
 		{"bad id shape", mutate(t, func(m map[string]any) { pop(m, 2)["id"] = "Office PCs" }), "populations[2].id", []string{"not a valid id", "lower-case"}},
 		{"method for another platform", mutate(t, func(m map[string]any) { pop(m, 1)["method"] = "ios-ade" }), "populations[1].method", []string{`"ios-ade" is a method for ios, not android`, "android-dedicated"}},
 		{"unknown method", mutate(t, func(m map[string]any) { pop(m, 2)["method"] = "windows-magic" }), "populations[2].method", []string{`"windows-magic" is not a method`, "windows-autopilot"}},
@@ -101,10 +101,26 @@ func TestDecodeRejects(t *testing.T) {
 		{"waves out of order", mutate(t, func(m map[string]any) {
 			r := m["rollout"].(map[string]any)
 			r["waves"] = []any{map[string]any{"name": "A", "group": "g", "start": "2027-02-01"}, map[string]any{"name": "B", "group": "g", "start": "2027-01-01"}}
-		}), "rollout.waves[1].start", []string{"before rollout.waves[0]"}},
+		}), "rollout.waves[1].start", []string{`before the wave before it ("A")`, "date order"}},
 		{"wave without group", mutate(t, func(m map[string]any) {
 			delete(m["rollout"].(map[string]any)["waves"].([]any)[0].(map[string]any), "group")
 		}), "rollout.waves[0].group", []string{"missing"}},
+		{"managed_by outside set", mutate(t, func(m map[string]any) { pop(m, 2)["managed_by"] = "sccm" }), "populations[2].managed_by", []string{`"sccm"`, "none, configmgr, other-mdm"}},
+		{"managed_by and its older spelling disagree", mutate(t, func(m map[string]any) { pop(m, 0)["managed_by"] = "none" }), "populations[0].currently_managed_by_other_mdm", []string{"disagrees with managed_by", "older spelling"}},
+		{"Configuration Manager outside Windows", mutate(t, func(m map[string]any) { pop(m, 1)["managed_by"] = "configmgr" }), "populations[1].managed_by", []string{"Windows PCs only"}},
+		{"in_use not a bool", mutate(t, func(m map[string]any) { pop(m, 2)["in_use"] = "yes" }), "populations[2].in_use", []string{"must be true or false"}},
+		{"cloud outside set", mutate(t, func(m map[string]any) { m["tenant"].(map[string]any)["cloud"] = "azure-germany" }), "tenant.cloud", []string{`"azure-germany"`, "global, gcc, gcc-high, dod, china"}},
+		{"pilot date invalid", mutate(t, func(m map[string]any) { m["rollout"].(map[string]any)["pilot_start"] = "next monday" }), "rollout.pilot_start", []string{"not a date"}},
+		{"pilot after the first wave", mutate(t, func(m map[string]any) { m["rollout"].(map[string]any)["pilot_start"] = "2027-03-01" }), "rollout.waves[0].start", []string{"before the pilot"}},
+		{"wave names an unknown population", mutate(t, func(m map[string]any) {
+			m["rollout"].(map[string]any)["waves"].([]any)[0].(map[string]any)["populations"] = []any{"sales-iphones", "sales-ipads"}
+		}), "rollout.waves[0].populations[1]", []string{`"sales-ipads" is not the id of a population`, "sales-iphones"}},
+		{"wave lists a population twice", mutate(t, func(m map[string]any) {
+			m["rollout"].(map[string]any)["waves"].([]any)[0].(map[string]any)["populations"] = []any{"office-pcs", "office-pcs"}
+		}), "rollout.waves[0].populations[1]", []string{"listed twice"}},
+		{"wave with an empty population list", mutate(t, func(m map[string]any) {
+			m["rollout"].(map[string]any)["waves"].([]any)[0].(map[string]any)["populations"] = []any{}
+		}), "rollout.waves[0].populations", []string{"is empty"}},
 		{"text too long", mutate(t, func(m map[string]any) { m["organization"] = strings.Repeat("x", 201) }), "organization", []string{"201 characters"}},
 		{"duplicate key", []byte(strings.Replace(validAnswers, `"organization": "Contoso Ltd",`, `"organization": "Contoso Ltd", "organization": "Other",`, 1)), "organization", []string{"appears twice"}},
 		{"syntax error", []byte(`{"schema": "enrollplan.answers/v1", "populations": [ {"platform": "ios",, } ]}`), "populations[0]", []string{"not valid JSON"}},
@@ -174,6 +190,7 @@ func FuzzDecodeAnswers(f *testing.F) {
 	f.Add([]byte(`{"tenant":{"mdm_authority":null},"baseline":[null,"vpn"]}`))
 	f.Add([]byte(`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]`))
 	f.Add([]byte("\xff\xfe"))
+	f.Add([]byte(`{"schema":"enrollplan.answers/v1","organization":"x","tenant":{"cloud":"gcc-high"},"populations":[{"platform":"windows","ownership":"corporate","in_use":false,"managed_by":"configmgr","currently_managed_by_other_mdm":false}],"rollout":{"pilot_start":"2027-01-01","waves":[{"name":"a","group":"b","populations":["windows-corporate"]}]}}`))
 	c := testCatalog(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		a, err := c.DecodeAnswers(data)

@@ -60,7 +60,8 @@ func TestFactoryResetFacts(t *testing.T) {
 	pers := func(platform, method string) Population {
 		return Population{Platform: platform, Ownership: OwnPersonal, Usage: UsageUser, Devices: 10, Method: method}
 	}
-	existing := func(p Population) Population { p.CurrentlyManagedByOtherMDM = true; return p }
+	existing := func(p Population) Population { p.InUse, p.ManagedBy = yes(), ManagedOtherMDM; return p }
+	fresh := func(p Population) Population { p.InUse, p.ManagedBy = no(), ManagedNone; return p }
 	cases := []struct {
 		source string
 		pop    Population
@@ -73,15 +74,19 @@ func TestFactoryResetFacts(t *testing.T) {
 		{"S1/S2: Android device administrator: no", corp("android", "user", "android-device-admin"), false},
 		{"S3: AOSP: yes (new devices may not need it)", corp("android", "dedicated", "android-aosp"), true},
 		{"S2/E-ADEI: iOS ADE: yes, activated devices must be wiped", corp("ios", "user", "ios-ade"), true},
+		{"E-ADEOV: iOS ADE, new devices: still a new-or-wiped method, but no wipe step", fresh(corp("ios", "user", "ios-ade")), true},
 		{"S2/S4: iOS device enrollment (Company Portal/web): no", pers("ios", "ios-device-enrollment"), false},
 		{"S2/S4: iOS User Enrollment: no", pers("ios", "ios-user-enrollment"), false},
 		{"S2/E-ACFG: Apple Configurator Setup Assistant (user affinity): yes", corp("ios", "user", "ios-configurator"), true},
 		{"S2/E-ACFG: Apple Configurator direct enrollment (userless): no", corp("ios", "dedicated", "ios-configurator"), false},
-		{"S2: macOS ADE, new or wiped Macs: yes", corp("macos", "user", "macos-ade"), true},
+		{"S2: macOS ADE, new or wiped Macs: yes", fresh(corp("macos", "user", "macos-ade")), true},
+		{"CONTRACT §5/E-ADEM-MGT: macOS ADE, Macs in use (no MDM) in Apple Business: no wipe", corp("macos", "user", "macos-ade"), false},
 		{"E-ADEM: macOS ADE, existing Macs 10.13+ in ABM: no wipe", existing(corp("macos", "user", "macos-ade")), false},
 		{"S2: macOS BYOD Company Portal: no", pers("macos", "macos-device-enrollment"), false},
 		{"E-MACDE: macOS direct enrollment: no", corp("macos", "dedicated", "macos-direct"), false},
-		{"S1/S6: Windows Autopilot (OEM image): no", corp("windows", "user", "windows-autopilot"), false},
+		{"S1/S6: Windows Autopilot, new PCs (OEM image): no", fresh(corp("windows", "user", "windows-autopilot")), false},
+		{"AP-DP-CMP: Autopilot device preparation, new PCs: no", fresh(corp("windows", "user", "windows-autopilot-device-preparation")), false},
+		{"AP-DP-CMP: Autopilot device preparation, PCs in use: only after a reset", existing(corp("windows", "user", "windows-autopilot-device-preparation")), true},
 		{"S6/A-EXIST: Autopilot for existing devices reinstalls Windows", existing(corp("windows", "user", "windows-autopilot")), true},
 		{"S1: Windows automatic enrollment: no", corp("windows", "user", "windows-auto-enrollment"), false},
 		{"S1: Windows hybrid join: no", corp("windows", "user", "windows-hybrid-join"), false},
@@ -101,9 +106,10 @@ func TestFactoryResetFacts(t *testing.T) {
 			if fr.Rule == "" || fr.Why == "" || len(fr.Sources) == 0 {
 				t.Fatalf("reset decision must name its rule, reason and source: %+v", fr)
 			}
+			// New devices are already in factory state: only devices in use get the wipe step.
 			resetStep := slices.ContainsFunc(p.Steps, func(s Step) bool { return s.ID == "factory-reset" })
-			if resetStep != tc.want {
-				t.Fatalf("factory-reset step present = %v, want %v", resetStep, tc.want)
+			if want := tc.want && p.InUse; resetStep != want {
+				t.Fatalf("factory-reset step present = %v, want %v (in use %v)", resetStep, want, p.InUse)
 			}
 			// S1: where no reset is needed, settings stay unless Intune sets them.
 			stay := hasWarning(p, "settings-stay", SevInfo)
@@ -156,9 +162,9 @@ func TestPrerequisiteFacts(t *testing.T) {
 		{"S1/E-DEM: bulk enrollment by staff needs a DEM account",
 			Population{Platform: "windows", Ownership: OwnCorporate, Usage: UsageDedicated, Devices: 1, Method: "windows-bulk"}, true, []string{"dem-account"}, nil},
 		{"S1: devices under another MDM must be unenrolled first",
-			Population{Platform: "android", Ownership: OwnPersonal, Devices: 1, CurrentlyManagedByOtherMDM: true}, false, []string{"unenroll-existing-mdm"}, nil},
+			Population{Platform: "android", Ownership: OwnPersonal, Devices: 1, ManagedBy: ManagedOtherMDM}, false, []string{"unenroll-existing-mdm"}, nil},
 		{"S7: app protection works beside another MDM: nothing to unenroll",
-			Population{Platform: "android", Ownership: OwnPersonal, Devices: 1, CurrentlyManagedByOtherMDM: true, Enroll: no()}, false, nil, []string{"unenroll-existing-mdm"}},
+			Population{Platform: "android", Ownership: OwnPersonal, Devices: 1, ManagedBy: ManagedOtherMDM, Enroll: no()}, false, nil, []string{"unenroll-existing-mdm"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.source, func(t *testing.T) {
@@ -205,9 +211,11 @@ func TestRecommendationFacts(t *testing.T) {
 		{"S3: corporate Android, work only → fully managed", fullTenant(), false, Population{Platform: "android", Ownership: OwnCorporate, Devices: 10}, "android-fully-managed"},
 		{"S3: Android kiosks → dedicated", fullTenant(), false, Population{Platform: "android", Ownership: OwnCorporate, Usage: UsageDedicated, Devices: 10}, "android-dedicated"},
 		{"E-COSU: shared Android → dedicated with Entra shared device mode", fullTenant(), false, Population{Platform: "android", Ownership: OwnCorporate, Usage: UsageShared, Devices: 10}, "android-dedicated"},
-		{"S6: new corporate Windows → Autopilot", fullTenant(), false, Population{Platform: "windows", Ownership: OwnCorporate, Devices: 10}, "windows-autopilot"},
-		{"S6: corporate Windows with Configuration Manager → co-management", withTenant(func(t *Tenant) { t.ConfigMgr = yes() }), false, Population{Platform: "windows", Ownership: OwnCorporate, Devices: 10}, "windows-co-management"},
-		{"S6: existing corporate Windows in use → automatic enrollment", fullTenant(), false, Population{Platform: "windows", Ownership: OwnCorporate, Devices: 10, CurrentlyManagedByOtherMDM: true}, "windows-auto-enrollment"},
+		{"S6/A-SCEN: new corporate Windows → Autopilot", fullTenant(), false, Population{Platform: "windows", Ownership: OwnCorporate, Devices: 10, InUse: no()}, "windows-autopilot"},
+		{"S6/C-OV: PCs Configuration Manager manages today → co-management", withTenant(func(t *Tenant) { t.ConfigMgr = yes() }), false, Population{Platform: "windows", Ownership: OwnCorporate, Devices: 10, ManagedBy: ManagedConfigMgr}, "windows-co-management"},
+		{"S6: new PCs in a tenant that has Configuration Manager elsewhere → Autopilot, not co-management", withTenant(func(t *Tenant) { t.ConfigMgr = yes() }), false, Population{Platform: "windows", Ownership: OwnCorporate, Devices: 700, InUse: no(), ManagedBy: ManagedNone}, "windows-autopilot"},
+		{"S6: PCs in use, unknown MDM → automatic enrollment (the safer reading, no reset)", fullTenant(), false, Population{Platform: "windows", Ownership: OwnCorporate, Devices: 10}, "windows-auto-enrollment"},
+		{"S6: corporate Windows in use, leaving another MDM → automatic enrollment", fullTenant(), false, Population{Platform: "windows", Ownership: OwnCorporate, Devices: 10, InUse: yes(), ManagedBy: ManagedOtherMDM}, "windows-auto-enrollment"},
 		{"S6: Windows kiosks enrolled by IT staff → bulk provisioning package", fullTenant(), true, Population{Platform: "windows", Ownership: OwnCorporate, Usage: UsageDedicated, Devices: 10}, "windows-bulk"},
 		{"S6: Windows kiosks → Autopilot self-deploying", fullTenant(), false, Population{Platform: "windows", Ownership: OwnCorporate, Usage: UsageDedicated, Devices: 10}, "windows-autopilot"},
 		{"S6: personal Windows → add work or school account", fullTenant(), false, Population{Platform: "windows", Ownership: OwnPersonal, Devices: 10}, "windows-byod"},
@@ -276,7 +284,7 @@ func TestRuleFacts(t *testing.T) {
 		}
 	})
 	t.Run("S1: unenroll from the other MDM first; removing its data is possible but not required", func(t *testing.T) {
-		pl, p := buildOne(t, fullTenant(), false, Population{Platform: "ios", Ownership: OwnPersonal, Devices: 10, CurrentlyManagedByOtherMDM: true})
+		pl, p := buildOne(t, fullTenant(), false, Population{Platform: "ios", Ownership: OwnPersonal, Devices: 10, CurrentlyManagedByOtherMDM: yes()})
 		if !slices.ContainsFunc(p.Steps, func(s Step) bool { return s.ID == "unenroll.unenroll" }) {
 			t.Fatal("no unenroll step")
 		}

@@ -16,6 +16,24 @@ type Plan struct {
 	Baseline      []BaselineItem   `json:"baseline"`
 	ResetOverview []ResetRow       `json:"reset_overview"`
 	Summary       Summary          `json:"summary"`
+	Knowledge     Knowledge        `json:"knowledge"`
+	References    []Reference      `json:"references"` // every source the plan cites, once, in order of first citation
+}
+
+// Reference names one cited page.
+type Reference struct {
+	URL   string `json:"url"`
+	Title string `json:"title"`
+	Date  string `json:"date"` // the page's own date
+}
+
+// Knowledge says how current the catalog behind a plan is.
+type Knowledge struct {
+	DocsDatedUpTo string `json:"docs_dated_up_to"` // the newest page date among the sources
+	CheckedOn     string `json:"checked_on"`       // the last date the sources were compared with the catalog
+	Sources       int    `json:"sources"`
+	Cloud         string `json:"cloud"`      // the cloud the plan was made for
+	CloudName     string `json:"cloud_name"` // in words
 }
 
 // Prerequisite is one aggregated prerequisite and the populations that need it.
@@ -26,7 +44,9 @@ type Prerequisite struct {
 	AppliesTo []string `json:"applies_to"`
 	Blocks    []string `json:"blocks"` // populations it blocks while not done
 	Task      string   `json:"task"`
+	Owner     string   `json:"owner"` // who clears it
 	Detail    string   `json:"detail"`
+	Minimums  []string `json:"minimums,omitempty"` // supported-os: each method's minimum, also appended to Detail
 	Sources   []string `json:"sources"`
 }
 
@@ -47,9 +67,12 @@ type PopulationPlan struct {
 	Usage                      string        `json:"usage"`
 	Devices                    int           `json:"devices"`
 	Enroll                     bool          `json:"enroll"`
+	InUse                      bool          `json:"in_use"`     // as planned: the answer, or the assumption the summary records
+	ManagedBy                  string        `json:"managed_by"` // likewise
 	CurrentlyManagedByOtherMDM bool          `json:"currently_managed_by_other_mdm"`
 	Method                     Method        `json:"method"`
-	Alternatives               []Alternative `json:"alternatives"`
+	Alternatives               []Alternative `json:"alternatives"` // methods these devices could use as they are
+	Unsuitable                 []Alternative `json:"unsuitable"`   // methods they cannot, with the reason
 	FactoryReset               FactoryReset  `json:"factory_reset"`
 	Prerequisites              []string      `json:"prerequisites"`
 	Steps                      []Step        `json:"steps"`
@@ -71,7 +94,8 @@ type Method struct {
 	Sources      []string `json:"sources"`
 }
 
-// Alternative is a method not used, with the reason.
+// Alternative is another method of the platform, with why it is not the
+// one used. Fits is false for a method these devices cannot use as they are.
 type Alternative struct {
 	ID      string   `json:"id"`
 	Name    string   `json:"name"`
@@ -88,10 +112,12 @@ type FactoryReset struct {
 	Sources  []string `json:"sources"`
 }
 
-// Step is one admin or end-user step.
+// Step is one admin or end-user step. Kind (a StepKinds value) orders the
+// steps: a population's steps are in kind order.
 type Step struct {
 	ID      string   `json:"id"`
 	Actor   string   `json:"actor"` // admin | user
+	Kind    string   `json:"kind"`
 	Title   string   `json:"title"`
 	Detail  string   `json:"detail"`
 	Sources []string `json:"sources"`
@@ -114,26 +140,38 @@ type Warning struct {
 // RolloutPlan is the pilot-first rollout.
 type RolloutPlan struct {
 	PilotGroup string     `json:"pilot_group"`
+	PilotStart string     `json:"pilot_start"`
 	Waves      []WavePlan `json:"waves"`
 	Steps      []Step     `json:"steps"`
+	Unassigned []string   `json:"unassigned"` // populations that no wave covers
+	LastStart  string     `json:"last_start"` // the latest date of the pilot and the waves, "" if none is set
 }
 
 // WavePlan is one wave after the pilot.
 type WavePlan struct {
-	Name  string `json:"name"`
-	Group string `json:"group"`
-	Start string `json:"start"`
+	Name        string   `json:"name"`
+	Group       string   `json:"group"`
+	Start       string   `json:"start"`
+	Populations []string `json:"populations"` // ids the wave covers
+	Devices     int      `json:"devices"`     // devices of those populations
 }
 
-// Task is one line of the project checklist.
+// Task is one line of the project checklist. A task shared by several
+// populations appears once and lists them all in Populations; Population is
+// the id when it serves exactly one, and "" otherwise.
 type Task struct {
-	ID         string   `json:"id"`
-	Title      string   `json:"title"`
-	Phase      string   `json:"phase"`      // prepare | pilot | rollout
-	Population string   `json:"population"` // population id, "" for tenant-wide
-	Actor      string   `json:"actor"`
-	Done       bool     `json:"done"`
-	Sources    []string `json:"sources"`
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Phase       string   `json:"phase"` // prepare | pilot | rollout
+	Population  string   `json:"population"`
+	Populations []string `json:"populations"`
+	Actor       string   `json:"actor"`
+	Kind        string   `json:"kind"`
+	Status      string   `json:"status"` // done | todo | unknown
+	Done        bool     `json:"done"`
+	Wave        string   `json:"wave"`  // "Pilot", a wave's name, or ""
+	Start       string   `json:"start"` // that wave's date, where set
+	Sources     []string `json:"sources"`
 }
 
 // Phases of the checklist, in order.
@@ -162,13 +200,42 @@ type ResetRow struct {
 	Sources  []string `json:"sources"`
 }
 
-// Summary counts what a reader looks at first.
+// Summary is the one-page view (CONTRACT §3): each distinct blocker once,
+// the actions to take first, and every assumption made for an unknown answer.
 type Summary struct {
-	Devices     int `json:"devices"`
-	Populations int `json:"populations"`
-	Blockers    int `json:"blockers"`
-	Warnings    int `json:"warnings"`
-	ResetNeeded int `json:"populations_needing_reset"`
+	Devices      int              `json:"devices"`
+	Populations  int              `json:"populations"`
+	Blockers     []SummaryBlocker `json:"blockers"`
+	FirstActions []FirstAction    `json:"first_actions"`
+	Assumptions  []Assumption     `json:"assumptions"`
+	Warnings     int              `json:"warnings"` // populations' warnings of severity warning
+	ResetNeeded  int              `json:"populations_needing_reset"`
+}
+
+// SummaryBlocker is one thing that stops enrollment, and whom it stops.
+type SummaryBlocker struct {
+	Prerequisite string   `json:"prerequisite"` // prerequisite id, or "" for a blocker of the method itself
+	ID           string   `json:"id"`           // the warning id the populations carry
+	Title        string   `json:"title"`
+	Owner        string   `json:"owner"` // who clears it
+	Task         string   `json:"task"`  // what clears it
+	Blocks       []string `json:"blocks"`
+}
+
+// FirstAction is one of the first things to do, in order.
+type FirstAction struct {
+	Title string `json:"title"`
+	Actor string `json:"actor"`
+	Owner string `json:"owner"`
+	Why   string `json:"why"`
+}
+
+// Assumption records the reading the engine chose for an unknown answer
+// that would change the plan.
+type Assumption struct {
+	Population string `json:"population"`
+	Field      string `json:"field"` // the answer that was unknown, e.g. "in_use"
+	Text       string `json:"text"`
 }
 
 // Blockers returns the population's blocker warnings.

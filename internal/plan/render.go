@@ -8,7 +8,9 @@ import (
 	"io"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
+	"unicode"
 )
 
 // WriteJSON writes the plan as indented JSON with a final newline. Struct
@@ -20,9 +22,10 @@ func WriteJSON(w io.Writer, p *Plan) error {
 }
 
 // CSVHeader is the header row of the CSV format (CONTRACT §2).
-var CSVHeader = []string{"phase", "population", "actor", "task", "source"}
+var CSVHeader = []string{"phase", "population", "actor", "task", "source", "status", "wave", "start"}
 
-// WriteCSV writes one row per task (RFC 4180, CRLF line ends). Cells that a
+// WriteCSV writes one row per task (RFC 4180, CRLF line ends). A task that
+// several populations share is one row naming them all. Cells that a
 // spreadsheet would run as a formula are neutralised with a leading quote.
 func WriteCSV(w io.Writer, p *Plan) error {
 	names := populationNames(p)
@@ -32,7 +35,7 @@ func WriteCSV(w io.Writer, p *Plan) error {
 		return err
 	}
 	for _, t := range p.Tasks {
-		row := []string{t.Phase, names[t.Population], t.Actor, t.Title, strings.Join(t.Sources, " ")}
+		row := []string{PhaseLabel(t.Phase), TaskPopulations(p, t, names), ActorLabel(t.Actor), t.Title, strings.Join(t.Sources, " "), t.Status, t.Wave, t.Start}
 		for i := range row {
 			row[i] = CSVSafe(row[i])
 		}
@@ -51,6 +54,31 @@ func CSVSafe(s string) string {
 		return "'" + s
 	}
 	return s
+}
+
+// TaskPopulations names the populations a task serves, in words: "All
+// populations" when it serves every one.
+func TaskPopulations(p *Plan, t Task, names map[string]string) string {
+	if len(t.Populations) == len(p.Populations) && len(p.Populations) > 1 {
+		return "All populations"
+	}
+	return strings.Join(mapNamesRaw(t.Populations, names), "; ")
+}
+
+func mapNamesRaw(ids []string, names map[string]string) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = names[id]
+	}
+	return out
+}
+
+// ActorLabel says who does a step or task.
+func ActorLabel(a string) string {
+	if a == ActorUser {
+		return "Users"
+	}
+	return "IT"
 }
 
 func populationNames(p *Plan) map[string]string {
@@ -80,7 +108,7 @@ func StatusLabel(s string) string {
 	case StatusTodo:
 		return "To do"
 	}
-	return "Not sure"
+	return "Not known yet"
 }
 
 // PhaseLabel says a phase in words.
@@ -104,172 +132,182 @@ func SourceLabel(raw string) string {
 	return u.Host + ": " + path.Base(u.Path)
 }
 
-// mdEscape keeps a planner's text from turning into Markdown markup.
+// mdEscape keeps a planner's text from turning into Markdown markup. It
+// escapes only what could start markup inside a line (emphasis, code,
+// links, HTML, tables, strikethrough, entities), so ordinary names such as
+// "Sales (EMEA) - phones" read as typed.
 func mdEscape(s string) string {
 	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune("\\`*_{}[]()<>#+!|~", r) {
-			b.WriteByte('\\')
-		}
-		if r == '\n' || r == '\r' {
+	rs := []rune(s)
+	for i, r := range rs {
+		switch {
+		case r == '\n' || r == '\r':
 			r = ' '
+		case strings.ContainsRune("\\`*_[]<>|~", r):
+			b.WriteByte('\\')
+		case r == '&' && i+1 < len(rs) && (rs[i+1] == '#' || unicode.IsLetter(rs[i+1])):
+			b.WriteByte('\\')
+		case i == 0 && strings.ContainsRune("#+-=!", r):
+			b.WriteByte('\\') // would start a heading, list or image at the start of a line
 		}
 		b.WriteRune(r)
 	}
 	return b.String()
 }
 
-func mdSources(urls []string) string {
-	links := make([]string, len(urls))
-	for i, u := range urls {
-		links[i] = fmt.Sprintf("[%s](%s)", SourceLabel(u), u)
+func mdRefs(refs []int, d *Document) string {
+	var b strings.Builder
+	for _, n := range refs {
+		fmt.Fprintf(&b, " [[%d]](%s)", n, d.Refs[n-1].URL)
 	}
-	return strings.Join(links, ", ")
+	return b.String()
 }
 
-// WriteMarkdown writes the plan as a Markdown document a consultant can
-// hand over: summary, prerequisites, one section per population, rollout
-// and the task checklist.
+// WriteMarkdown writes the plan as the hand-over document: the summary a
+// reader can stop after, what to prepare, one section per population, the
+// rollout, the checklist, an appendix and the numbered sources.
 func WriteMarkdown(w io.Writer, p *Plan) error {
+	d := NewDocument(p)
 	bw := bufio.NewWriter(w)
 	pf := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
-	names := populationNames(p)
 
 	pf("# Intune enrollment plan: %s\n\n", mdEscape(p.Organization))
-	pf("Ruleset %s · %s · %s · %s\n\n", p.Ruleset, plural(p.Summary.Populations, "population", "populations"),
-		plural(p.Summary.Devices, "device", "devices"), plural(p.Summary.Blockers, "blocker", "blockers"))
-
-	pf("## Summary\n\n| Population | Platform | Devices | Method | Factory reset | Blockers |\n|---|---|---:|---|---|---|\n")
-	for _, pop := range p.Populations {
-		reset := "No"
-		if pop.FactoryReset.Required {
-			reset = "**Yes**"
+	pf("%s · %s. %s\n\n", plural(len(d.Groups), "device group", "device groups"), plural(p.Summary.Devices, "device", "devices"), d.Knowledge)
+	pf("## Summary\n\n| Group | Devices | Method | Factory reset | Wave |\n|---|---:|---|---|---|\n")
+	for _, g := range d.Groups {
+		pf("| %s (%s) | %d | %s | %s | %s |\n", mdEscape(g.Name), g.Platform, g.Devices, g.Method, g.Reset, mdEscape(g.Wave))
+	}
+	pf("\n### What blocks enrollment\n\n")
+	if len(d.Blockers) == 0 {
+		pf("Nothing blocks enrollment.\n")
+	}
+	for i, b := range d.Blockers {
+		pf("%d. **%s**, blocking %s. Who: %s. To do: %s.\n", i+1, b.Title, mdEscape(b.Blocks), b.Owner, b.Task)
+	}
+	pf("\n### Do these first\n\n")
+	for i, f := range d.First {
+		pf("%d. **%s.** %s. %s\n", i+1, mdEscape(f.Title), f.Owner, mdEscape(f.Why))
+	}
+	pf("\n### Timeline\n\n")
+	for _, t := range d.Timeline {
+		devices := ""
+		if t.Devices > 0 {
+			devices = ", " + plural(t.Devices, "device", "devices")
 		}
-		var blockers []string
-		for _, bl := range pop.Blockers() {
-			blockers = append(blockers, bl.ID)
+		pf("- **%s**, %s: group “%s”, %s%s.\n", mdEscape(t.Name), t.When, mdEscape(t.Group), mdEscape(t.Populations), devices)
+	}
+	if d.Unassigned != "" {
+		pf("\nNot in any wave yet: %s.\n", mdEscape(d.Unassigned))
+	}
+	if len(d.Assumptions) > 0 {
+		pf("\n### What this plan assumed\n\n")
+		for _, a := range d.Assumptions {
+			pf("- **%s**: %s\n", mdEscape(a.Label), a.Text)
 		}
-		bs := "none"
-		if len(blockers) > 0 {
-			bs = strings.Join(blockers, ", ")
-		}
-		pf("| %s | %s | %d | %s | %s | %s |\n", mdEscape(pop.Name), pop.PlatformName, pop.Devices, pop.Method.Name, reset, bs)
 	}
 
-	pf("\n## Prerequisites\n\n")
-	for _, pr := range p.Prerequisites {
+	pf("\n## Before the pilot\n\n### Prerequisites\n\n")
+	for _, pr := range d.Prereqs {
 		box := " "
-		if pr.Status == StatusDone {
+		if pr.Done {
 			box = "x"
 		}
-		var needed []string
-		for _, id := range pr.AppliesTo {
-			needed = append(needed, mdEscape(names[id]))
-		}
-		pf("- [%s] **%s** (%s). %s\n  - Needed by: %s\n", box, pr.Title, StatusLabel(pr.Status), pr.Task+".", strings.Join(needed, ", "))
-		if len(pr.Blocks) > 0 {
-			pf("  - Blocks enrollment of: %s\n", strings.Join(mapNames(pr.Blocks, names), ", "))
-		}
-		pf("  - %s\n  - Sources: %s\n", pr.Detail, mdSources(pr.Sources))
+		pf("- [%s] **%s** (%s). Who: %s. For: %s.\n  %s. %s%s\n", box, pr.Title, pr.Status, pr.Owner, mdEscape(pr.NeededBy), pr.Task, pr.Detail, mdRefs(pr.Refs, d))
 	}
-
-	pf("\n## Factory reset by platform\n\nThe deployment guide's overview; each population below says which rule applies to it.\n\n| Platform / mode | Factory reset | Note |\n|---|---|---|\n")
-	for _, r := range p.ResetOverview {
-		pf("| %s | %s | %s |\n", r.Mode, yesNoWord(r.Required), r.Note)
-	}
-
-	for _, pop := range p.Populations {
-		writePopulationMD(pf, pop)
-	}
-
-	if len(p.Baseline) > 0 {
-		pf("\n## Baseline policies to deploy at enrollment\n\n")
-		for _, bi := range p.Baseline {
-			pf("- **%s**: %s Applies to: %s.", mdEscape(bi.Title), bi.Detail, joinOr(mapNames(bi.AppliesTo, names), "no population"))
-			if len(bi.NotFor) > 0 {
-				pf(" Not for: %s", mdEscape(strings.Join(bi.NotFor, " ")))
+	if len(d.Baseline) > 0 {
+		pf("\n### Baseline policies to deploy at enrollment\n\n")
+		for _, b := range d.Baseline {
+			pf("- **%s** for %s. %s%s", mdEscape(b.Title), mdEscape(b.AppliesTo), b.Detail, mdRefs(b.Refs, d))
+			if b.NotFor != "" {
+				pf(" Not for: %s", mdEscape(b.NotFor))
 			}
-			pf(" Sources: %s\n", mdSources(bi.Sources))
+			pf("\n")
 		}
 	}
 
-	pf("\n## Pilot and rollout\n\nPilot group: **%s**\n\n", mdEscape(p.Rollout.PilotGroup))
-	if len(p.Rollout.Waves) > 0 {
-		pf("| Wave | Group | Start |\n|---|---|---|\n")
-		for _, wv := range p.Rollout.Waves {
-			pf("| %s | %s | %s |\n", mdEscape(wv.Name), mdEscape(wv.Group), orDash(wv.Start))
+	for _, pop := range d.Populations {
+		pf("\n## %s\n\n%s · %s\n\n", mdEscape(pop.Name), pop.Facts, mdEscape(pop.Wave))
+		tag := "recommended"
+		if !pop.Recommended {
+			tag = "your choice"
 		}
-		pf("\n")
+		pf("**Method: %s** (%s). %s%s\n\nMinimum OS: %s\n\n**%s.** %s%s\n", pop.Method, tag, pop.MethodWhy, mdRefs(pop.MethodRefs, d), pop.MinOS, pop.ResetTitle, pop.ResetWhy, mdRefs(pop.ResetRefs, d))
+		for _, a := range pop.Assumptions {
+			pf("\n> %s\n", a)
+		}
+		if len(pop.Blockers)+len(pop.Warnings) > 0 {
+			pf("\n")
+			for _, n := range append(slices.Clone(pop.Blockers), pop.Warnings...) {
+				pf("- **%s:** %s%s\n", n.Label, n.Text, mdRefs(n.Refs, d))
+			}
+		}
+		for _, st := range pop.Stages {
+			pf("\n### %s\n\n", st.Heading)
+			for _, s := range st.Steps {
+				detail := ""
+				if s.Detail != "" {
+					detail = " " + s.Detail
+				}
+				pf("- [ ] %s: **%s.**%s%s\n", s.Actor, s.Title, detail, mdRefs(s.Refs, d))
+			}
+		}
+		if pop.Baseline != "" {
+			pf("\n**Baseline policies:** %s.\n", mdEscape(pop.Baseline))
+		}
+		if len(pop.Notes) > 0 {
+			pf("\n### Good to know\n\n")
+			for _, n := range pop.Notes {
+				pf("- %s%s\n", n.Text, mdRefs(n.Refs, d))
+			}
+		}
 	}
-	for i, s := range p.Rollout.Steps {
-		pf("%d. **%s.** %s (%s)\n", i+1, mdEscape(s.Title), s.Detail, mdSources(s.Sources))
+
+	pf("\n## Pilot and rollout\n\n")
+	for i, s := range d.Rollout {
+		pf("%d. **%s.** %s%s\n", i+1, mdEscape(s.Title), s.Detail, mdRefs(s.Refs, d))
 	}
 
 	pf("\n## Checklist\n")
-	phase := ""
-	for _, t := range p.Tasks {
-		if t.Phase != phase {
-			phase = t.Phase
-			pf("\n### %s\n\n", PhaseLabel(phase))
-		}
-		box := " "
-		if t.Done {
-			box = "x"
-		}
-		who := "IT"
-		if t.Actor == ActorUser {
-			who = "users"
-		}
-		pf("- [%s] %s (%s, %s) [source](%s)\n", box, mdEscape(t.Title), mdEscape(names[t.Population]), who, strings.Join(t.Sources, ""))
-	}
-	return bw.Flush()
-}
-
-func writePopulationMD(pf func(string, ...any), pop PopulationPlan) {
-	pf("\n## %s\n\n", mdEscape(pop.Name))
-	pf("%s · %s · %s · %s\n\n", pop.PlatformName, pop.Ownership, UsageLabel(pop.Usage), plural(pop.Devices, "device", "devices"))
-	rec := "recommended"
-	if !pop.Method.Recommended {
-		rec = "chosen in the answers, not the recommendation"
-	}
-	pf("### Method: %s (%s)\n\n%s\n\n- What it is: %s\n- User affinity: %s\n- Minimum OS: %s\n- Device enrollment manager: %s\n- Sources: %s\n",
-		pop.Method.Name, rec, pop.Method.Why, pop.Method.Summary, pop.Method.UserAffinity, pop.Method.MinOS, pop.Method.DEM, mdSources(pop.Method.Sources))
-	if len(pop.Alternatives) > 0 {
-		pf("\n**Alternatives**\n\n")
-		for _, a := range pop.Alternatives {
-			pf("- %s: %s\n", a.Name, a.WhyNot)
-		}
-	}
-	pf("\n### Factory reset: %s\n\n%s (rule `%s`; %s)\n", map[bool]string{true: "required", false: "not required"}[pop.FactoryReset.Required],
-		pop.FactoryReset.Why, pop.FactoryReset.Rule, mdSources(pop.FactoryReset.Sources))
-	if len(pop.Warnings) > 0 {
-		pf("\n### Warnings\n\n")
-		for _, w := range pop.Warnings {
-			pf("- **%s**: %s (%s)\n", SeverityLabel(w.Severity), w.Text, mdSources(w.Sources))
-		}
-	}
-	pf("\n### Prerequisites\n\n%s\n", "`"+strings.Join(pop.Prerequisites, "`, `")+"`")
-	for _, actor := range []string{ActorAdmin, ActorUser} {
-		steps := pop.StepsBy(actor)
-		if len(steps) == 0 {
+	for _, ph := range d.Checklist {
+		if len(ph.Tasks) == 0 {
 			continue
 		}
-		if actor == ActorAdmin {
-			pf("\n### Steps for IT\n\n")
-		} else {
-			pf("\n### Steps for users\n\n")
-		}
-		for i, s := range steps {
-			detail := ""
-			if s.Detail != "" {
-				detail = " " + s.Detail
+		pf("\n### %s\n\n", ph.Heading)
+		for _, t := range ph.Tasks {
+			box := " "
+			if t.Done {
+				box = "x"
 			}
-			pf("%d. **%s.**%s (%s)\n", i+1, s.Title, detail, mdSources(s.Sources))
+			pf("- [%s] %s (%s; %s)\n", box, mdEscape(t.Title), t.Who, mdEscape(t.For))
 		}
 	}
-	if len(pop.Baseline) > 0 {
-		pf("\n### Baseline policies\n\n%s\n", mdEscape(strings.Join(pop.Baseline, ", ")))
+
+	pf("\n## Appendix: other methods considered\n")
+	for _, pop := range d.Populations {
+		if len(pop.Alternatives)+len(pop.Unsuitable) == 0 {
+			continue
+		}
+		pf("\n### %s\n\n", mdEscape(pop.Name))
+		for _, a := range pop.Alternatives {
+			pf("- **%s**: %s%s\n", a.Label, a.Text, mdRefs(a.Refs, d))
+		}
+		for _, a := range pop.Unsuitable {
+			pf("- **%s** (not suitable): %s%s\n", a.Label, a.Text, mdRefs(a.Refs, d))
+		}
 	}
+	pf("\n## Appendix: factory reset by platform\n\nMicrosoft's overview by platform; each device group above says which rule applies to it.\n\n| Platform or mode | Factory reset | Note |\n|---|---|---|\n")
+	for _, r := range p.ResetOverview {
+		pf("| %s | %s | %s |\n", r.Mode, yesNoWord(r.Required), r.Note)
+	}
+	pf("\n## Sources\n\n")
+	for i, r := range d.Refs {
+		date := ""
+		if r.Date != "" {
+			date = ", page dated " + LongDate(r.Date)
+		}
+		pf("%d. [%s](%s)%s\n", i+1, r.Title, r.URL, date)
+	}
+	return bw.Flush()
 }
 
 // SeverityLabel says a warning severity in words.
@@ -283,31 +321,9 @@ func SeverityLabel(s string) string {
 	return "Note"
 }
 
-func mapNames(ids []string, names map[string]string) []string {
-	out := make([]string, len(ids))
-	for i, id := range ids {
-		out[i] = mdEscape(names[id])
-	}
-	return out
-}
-
-func joinOr(list []string, empty string) string {
-	if len(list) == 0 {
-		return empty
-	}
-	return strings.Join(list, ", ")
-}
-
 func yesNoWord(b bool) string {
 	if b {
 		return "Yes"
 	}
 	return "No"
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "not set"
-	}
-	return s
 }

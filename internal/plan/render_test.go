@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"encoding/csv"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -36,7 +37,7 @@ func TestCSVIsRFC4180(t *testing.T) {
 	if err := WriteCSV(&buf, p); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(buf.String(), "phase,population,actor,task,source\r\n") {
+	if !strings.HasPrefix(buf.String(), "phase,population,actor,task,source,status,wave,start\r\n") {
 		t.Fatalf("header/line ending wrong: %q", buf.String()[:60])
 	}
 	rows, err := csv.NewReader(&buf).ReadAll()
@@ -46,9 +47,13 @@ func TestCSVIsRFC4180(t *testing.T) {
 	if len(rows)-1 != len(p.Tasks) {
 		t.Fatalf("%d rows for %d tasks", len(rows)-1, len(p.Tasks))
 	}
-	for _, r := range rows[1:] {
-		if r[1] != "All" && !strings.HasPrefix(r[1], "'=") {
+	for i, r := range rows[1:] {
+		if !strings.HasPrefix(r[1], "'=") {
 			t.Fatalf("population cell not neutralised: %q", r[1])
+		}
+		// CONTRACT §2: a prerequisite already done is "done", not a task to do.
+		if want := p.Tasks[i].Status; r[5] != want || (p.Tasks[i].ID == "prereq.mdm-authority" && want != StatusDone) {
+			t.Fatalf("row %d status %q, task status %q", i, r[5], want)
 		}
 	}
 }
@@ -65,7 +70,8 @@ func TestMarkdownEscapesPlannerText(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := buf.String()
-	if strings.Contains(md, "<script>") || strings.Contains(md, "](javascript:") {
+	// CommonMark: an escaped bracket or angle bracket starts no link or tag.
+	if strings.Contains(md, "<script>") || regexp.MustCompile(`[^\\]\]\(javascript:`).MatchString(md) {
 		t.Fatalf("planner text became markup:\n%s", md)
 	}
 	if !strings.Contains(md, "- [ ] ") {

@@ -38,6 +38,7 @@ func (c *Catalog) validate(a *Answers, skip map[string]bool) []FieldError {
 	v.text("organization", a.Organization)
 	v.enum("tenant.mdm_authority", a.Tenant.MDMAuthority, MDMAuthorities, "an MDM authority", true)
 	v.enum("tenant.admin_role", a.Tenant.AdminRole, AdminRoles, "an admin role", true)
+	v.enum("tenant.cloud", a.Tenant.Cloud, Clouds, "a Microsoft cloud", true)
 
 	if len(a.Populations) == 0 {
 		v.fail("populations", "is empty; add at least one group of devices")
@@ -57,7 +58,7 @@ func (c *Catalog) validate(a *Answers, skip map[string]bool) []FieldError {
 			v.fail(p, "%s is not a baseline policy id (%s); write other policies as words, for example %s", quote(item), oneOf(BaselineIDs), quote("Defender for Endpoint onboarding"))
 		default:
 			if j, dup := seenBaseline[strings.ToLower(item)]; dup {
-				v.fail(p, "%s is listed twice (also baseline[%d])", quote(item), j)
+				v.fail(p, "%s is listed twice (also as item %d); give each policy once", quote(item), j+1)
 			}
 			seenBaseline[strings.ToLower(item)] = i
 		}
@@ -65,7 +66,15 @@ func (c *Catalog) validate(a *Answers, skip map[string]bool) []FieldError {
 	}
 	v.text("rollout.pilot_group", a.Rollout.PilotGroup)
 	var prev time.Time
-	prevIndex := -1
+	prevIndex, prevPath := -1, ""
+	if a.Rollout.PilotStart != "" {
+		if d, err := time.Parse(time.DateOnly, a.Rollout.PilotStart); err != nil {
+			v.fail("rollout.pilot_start", "%s is not a date; write it as YYYY-MM-DD, for example 2027-01-04", quote(a.Rollout.PilotStart))
+		} else {
+			prev, prevIndex, prevPath = d, 0, "the pilot"
+		}
+	}
+	ids := assignIDs(a.Populations)
 	for i, w := range a.Rollout.Waves {
 		p := indexPath("rollout.waves", i)
 		if strings.TrimSpace(w.Name) == "" {
@@ -76,6 +85,7 @@ func (c *Catalog) validate(a *Answers, skip map[string]bool) []FieldError {
 			v.fail(p+".group", "is missing; name the group of users or devices this wave adds")
 		}
 		v.text(p+".group", w.Group)
+		v.waveMembers(p+".populations", w.Populations, ids)
 		if w.Start == "" {
 			continue
 		}
@@ -85,11 +95,33 @@ func (c *Catalog) validate(a *Answers, skip map[string]bool) []FieldError {
 			continue
 		}
 		if prevIndex >= 0 && d.Before(prev) {
-			v.fail(p+".start", "%s is before rollout.waves[%d] (%s); list waves in date order", w.Start, prevIndex, prev.Format(time.DateOnly))
+			v.fail(p+".start", "%s is before %s (%s); the pilot comes first and the waves follow in date order", w.Start, prevPath, prev.Format(time.DateOnly))
 		}
-		prev, prevIndex = d, i
+		prev, prevIndex, prevPath = d, i, fmt.Sprintf("the wave before it (%s)", quote(strings.TrimSpace(w.Name)))
 	}
 	return v.errs
+}
+
+// waveMembers checks a wave's population ids against the plan's populations
+// (given ids, or the ones the engine makes when an id is absent).
+func (v *validator) waveMembers(path string, members, ids []string) {
+	if members == nil {
+		return
+	}
+	if len(members) == 0 {
+		v.fail(path, "is empty; list the populations this wave covers, or leave it out for every population")
+	}
+	seen := map[string]bool{}
+	for j, id := range members {
+		p := indexPath(path, j)
+		switch {
+		case !contains(ids, id):
+			v.fail(p, "%s is not the id of a population; use one of: %s", quote(id), oneOf(ids))
+		case seen[id]:
+			v.fail(p, "%s is listed twice in this wave", quote(id))
+		}
+		seen[id] = true
+	}
 }
 
 func (c *Catalog) validatePopulation(v *validator, i int, p *Population, seen map[string]int) {
@@ -98,7 +130,7 @@ func (c *Catalog) validatePopulation(v *validator, i int, p *Population, seen ma
 		if !idPattern.MatchString(p.ID) {
 			v.fail(path+".id", "%s is not a valid id; use 1 to 40 lower-case letters, digits and hyphens, for example %s", quote(p.ID), quote("sales-iphones"))
 		} else if j, dup := seen[p.ID]; dup {
-			v.fail(path+".id", "%s is already the id of populations[%d]; ids must be unique", quote(p.ID), j)
+			v.fail(path+".id", "%s is already the id of population %d; ids must be unique", quote(p.ID), j+1)
 		} else {
 			seen[p.ID] = i
 		}
@@ -109,6 +141,14 @@ func (c *Catalog) validatePopulation(v *validator, i int, p *Population, seen ma
 	usageOK := v.enum(path+".usage", p.Usage, Usages, "a usage", true)
 	if usageOK && p.Ownership == OwnPersonal && p.EffectiveUsage() != UsageUser {
 		v.fail(path+".usage", "%s does not fit personal devices: a personal device has one user; use %s, or mark the population corporate", quote(p.Usage), quote(UsageUser))
+	}
+	if v.enum(path+".managed_by", p.ManagedBy, ManagedByValues, "what manages the devices today", true) && p.ManagedBy != "" {
+		if old := p.CurrentlyManagedByOtherMDM; old != nil && *old != (p.ManagedBy == ManagedOtherMDM) {
+			v.fail(path+".currently_managed_by_other_mdm", "%v disagrees with managed_by %s; give only managed_by (currently_managed_by_other_mdm is its older spelling)", *old, quote(p.ManagedBy))
+		}
+		if p.ManagedBy == ManagedConfigMgr && platformOK && p.Platform != "windows" {
+			v.fail(path+".managed_by", "%s applies to Windows PCs only: Configuration Manager co-management is for Windows; use %s or %s", quote(ManagedConfigMgr), quote(ManagedNone), quote(ManagedOtherMDM))
+		}
 	}
 	if p.PersonalUse != nil && !(p.Platform == "android" && p.Ownership == OwnCorporate && p.EffectiveUsage() == UsageUser) {
 		v.fail(path+".personal_use", "only applies to corporate Android devices with one user (it chooses between a work profile and fully managed); remove it here")

@@ -111,7 +111,8 @@ type PopulationRow struct {
 	Usage       string
 	Devices     string // kept as typed so an error can show it again
 	PersonalUse string // "yes", "no" or ""
-	OtherMDM    bool
+	InUse       string // new | in-use | unsure
+	ManagedBy   string // none | configmgr | other-mdm | unsure
 	Enroll      string // "enroll" or "app" (app protection only)
 }
 

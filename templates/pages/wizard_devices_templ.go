@@ -227,11 +227,19 @@ func populationRow(v DevicesView, r PopulationRow) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.Checkbox(field(v.Errors, popPath(r.Index, "currently_managed_by_other_mdm"), "These devices are managed by another MDM today", "They must leave it before they can enroll in Intune."), "yes", r.OtherMDM).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.Radios(field(v.Errors, popPath(r.Index, "in_use"), "Are the devices new or already in use?", "New devices can be set up from the box; devices in use may have to be reset for some methods."), inUseOptions, r.InUse, false).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, " ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = components.Radios(field(v.Errors, popPath(r.Index, "managed_by"), "What manages them today?", ""), managedByOptions, r.ManagedBy, false).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, " ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -247,6 +255,19 @@ func populationRow(v DevicesView, r PopulationRow) templ.Component {
 		}
 		return nil
 	})
+}
+
+var inUseOptions = []components.Option{
+	{Value: "new", Label: "New, not yet handed out"},
+	{Value: "in-use", Label: "Already in use"},
+	{Value: "unsure", Label: "Not sure", Default: true},
+}
+
+var managedByOptions = []components.Option{
+	{Value: "none", Label: "Nothing (no MDM)"},
+	{Value: "configmgr", Label: "Configuration Manager (Windows PCs)"},
+	{Value: "other-mdm", Label: "Another MDM, which they must leave before enrolling in Intune"},
+	{Value: "unsure", Label: "Not sure", Default: true},
 }
 
 var enrollOptions = []components.Option{

@@ -1,0 +1,335 @@
+package plan
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Document is a plan arranged as the hand-over document a customer reads:
+// the summary first, then what to prepare, one section per population, the
+// rollout, the checklist, an appendix and numbered sources. The HTML and the
+// Markdown renderers both draw it, so both say the same thing in the same
+// order, in words (no rule ids, tags or field names).
+type Document struct {
+	Plan        *Plan
+	Knowledge   string // "Based on Microsoft's documentation dated up to …"
+	Groups      []GroupLine
+	Blockers    []DocBlocker
+	First       []FirstAction
+	Timeline    []TimelineLine
+	Unassigned  string // populations in no wave, in words; "" when none
+	Assumptions []DocNote
+	Prereqs     []DocPrereq
+	Baseline    []DocBaseline
+	Populations []DocPopulation
+	Rollout     []DocStep
+	Checklist   []DocPhase
+	Refs        []Reference // numbered from 1 in this order
+	refIndex    map[string]int
+	names       map[string]string
+}
+
+// GroupLine is one row of the summary table.
+type GroupLine struct {
+	ID, Name, Platform string
+	Devices            int
+	Method             string
+	Reset              string // "Yes", "No", "No (new devices)"
+	Wave               string
+}
+
+// DocBlocker is one distinct blocker, once.
+type DocBlocker struct {
+	Title, Owner, Task, Blocks string
+}
+
+// TimelineLine is the pilot or one wave.
+type TimelineLine struct {
+	Name, When, Group, Populations string
+	Devices                        int
+}
+
+// DocNote is a sentence with its numbered sources.
+type DocNote struct {
+	Label string // e.g. a population's name, or a severity
+	Text  string
+	Refs  []int
+}
+
+// DocPrereq is one prerequisite, in words.
+type DocPrereq struct {
+	Title, Status, Owner, Task, Detail, NeededBy, Blocks string
+	Done                                                 bool
+	Refs                                                 []int
+}
+
+// DocBaseline is one baseline policy and whom it applies to.
+type DocBaseline struct {
+	Title, Detail, AppliesTo, NotFor string
+	Refs                             []int
+}
+
+// DocPopulation is one population's section.
+type DocPopulation struct {
+	ID, Name, Facts, Wave string
+	Method, MethodWhy     string
+	Recommended           bool
+	MethodRefs            []int
+	MinOS                 string
+	ResetTitle, ResetWhy  string
+	ResetRefs             []int
+	Assumptions           []string
+	Blockers, Warnings    []DocNote
+	Notes                 []DocNote // information, shown smaller
+	Stages                []DocStage
+	Baseline              string
+	Alternatives          []DocNote // other methods that fit, for the appendix
+	Unsuitable            []DocNote // methods that don't, for the appendix
+}
+
+// DocStage groups a population's steps of one kind.
+type DocStage struct {
+	Kind, Heading string
+	Steps         []DocStep
+}
+
+// DocStep is one step or rollout step.
+type DocStep struct {
+	Actor, Title, Detail string
+	Also                 string // a set-up step already described under this group
+	Refs                 []int
+}
+
+// DocPhase is one phase of the checklist.
+type DocPhase struct {
+	Heading string
+	Tasks   []DocTask
+}
+
+// DocTask is one checklist line.
+type DocTask struct {
+	Title, Who, For, Status string
+	Done                    bool
+}
+
+// StageHeadings names each kind of step for a reader.
+var StageHeadings = map[string]string{
+	KindTenant:     "Set up once",
+	KindDevicePrep: "Prepare the device records",
+	KindLeaveMDM:   "Leave the current MDM",
+	KindWipe:       "Factory reset",
+	KindEnroll:     "Enroll",
+	KindVerify:     "Check",
+	KindHandover:   "Hand over",
+}
+
+// NewDocument arranges a plan for reading. Sources are numbered in the
+// order the document first cites them.
+func NewDocument(p *Plan) *Document {
+	d := &Document{Plan: p, refIndex: map[string]int{}, names: populationNames(p)}
+	byURL := map[string]Reference{}
+	for _, r := range p.References {
+		byURL[r.URL] = r
+	}
+	cite := func(urls []string) []int {
+		out := make([]int, 0, len(urls))
+		for _, u := range urls {
+			n, ok := d.refIndex[u]
+			if !ok {
+				ref := byURL[u]
+				if ref.URL == "" {
+					ref = Reference{URL: u, Title: SourceLabel(u)}
+				}
+				d.Refs = append(d.Refs, ref)
+				n = len(d.Refs)
+				d.refIndex[u] = n
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	k := p.Knowledge
+	d.Knowledge = fmt.Sprintf("Based on Microsoft's documentation dated up to %s, checked on %s, for %s.", LongDate(k.DocsDatedUpTo), LongDate(k.CheckedOn), orWord(k.CloudName, "the commercial cloud"))
+
+	waves := map[string][]string{}
+	for _, w := range p.Rollout.Waves {
+		label := w.Name
+		if w.Start != "" {
+			label += " (" + LongDate(w.Start) + ")"
+		}
+		for _, id := range w.Populations {
+			waves[id] = append(waves[id], label)
+		}
+	}
+	waveOf := func(id string) string {
+		if len(p.Rollout.Waves) == 0 {
+			return "After the pilot"
+		}
+		return orWord(strings.Join(waves[id], ", "), "No wave yet")
+	}
+	for _, pop := range p.Populations {
+		d.Groups = append(d.Groups, GroupLine{ID: pop.ID, Name: pop.Name, Platform: pop.PlatformName, Devices: pop.Devices,
+			Method: pop.Method.Name, Reset: resetWord(pop), Wave: waveOf(pop.ID)})
+	}
+	for _, bl := range p.Summary.Blockers {
+		d.Blockers = append(d.Blockers, DocBlocker{Title: bl.Title, Owner: bl.Owner, Task: bl.Task, Blocks: d.nameList(bl.Blocks)})
+	}
+	d.First = p.Summary.FirstActions
+	pilotWhen := "date not set"
+	if p.Rollout.PilotStart != "" {
+		pilotWhen = "from " + LongDate(p.Rollout.PilotStart)
+	}
+	d.Timeline = append(d.Timeline, TimelineLine{Name: "Pilot", When: pilotWhen, Group: p.Rollout.PilotGroup, Populations: "a few devices of every population"})
+	for _, w := range p.Rollout.Waves {
+		when := "date not set"
+		if w.Start != "" {
+			when = "from " + LongDate(w.Start)
+		}
+		d.Timeline = append(d.Timeline, TimelineLine{Name: w.Name, When: when, Group: w.Group, Populations: d.nameList(w.Populations), Devices: w.Devices})
+	}
+	d.Unassigned = d.nameList(p.Rollout.Unassigned)
+	for _, as := range p.Summary.Assumptions {
+		d.Assumptions = append(d.Assumptions, DocNote{Label: d.names[as.Population], Text: as.Text})
+	}
+
+	for _, pr := range p.Prerequisites {
+		// Each population section gives its own minimum OS, so the
+		// document's prerequisite does not repeat them all.
+		detail := pr.Detail
+		if i := strings.Index(detail, minimumsIntro); i >= 0 && len(pr.Minimums) > 0 {
+			detail = detail[:i] + " Each device group below gives its method's minimum."
+		}
+		dp := DocPrereq{Title: pr.Title, Status: StatusLabel(pr.Status), Owner: pr.Owner, Task: pr.Task, Detail: detail,
+			NeededBy: orWord(d.nameList(pr.AppliesTo), "no population of this plan"), Blocks: d.nameList(pr.Blocks), Done: pr.Status == StatusDone, Refs: cite(pr.Sources)}
+		d.Prereqs = append(d.Prereqs, dp)
+	}
+	for _, bi := range p.Baseline {
+		d.Baseline = append(d.Baseline, DocBaseline{Title: bi.Title, Detail: bi.Detail, AppliesTo: orWord(d.nameList(bi.AppliesTo), "no population"),
+			NotFor: strings.Join(bi.NotFor, " "), Refs: cite(bi.Sources)})
+	}
+	shown := map[string]string{} // step id → the first group whose section describes it
+	for _, pop := range p.Populations {
+		dp := DocPopulation{ID: pop.ID, Name: pop.Name, Facts: populationFacts(pop), Wave: waveOf(pop.ID),
+			Method: pop.Method.Name, MethodWhy: pop.Method.Why, Recommended: pop.Method.Recommended, MethodRefs: cite(pop.Method.Sources), MinOS: pop.Method.MinOS}
+		dp.ResetTitle = "Factory reset: " + strings.ToLower(resetWord(pop))
+		dp.ResetWhy, dp.ResetRefs = pop.FactoryReset.Why, cite(pop.FactoryReset.Sources)
+		for _, as := range p.Summary.Assumptions {
+			if as.Population == pop.ID {
+				dp.Assumptions = append(dp.Assumptions, as.Text)
+			}
+		}
+		for _, w := range pop.Warnings {
+			n := DocNote{Label: SeverityLabel(w.Severity), Text: w.Text, Refs: cite(w.Sources)}
+			switch w.Severity {
+			case SevBlocker:
+				dp.Blockers = append(dp.Blockers, n)
+			case SevWarning:
+				dp.Warnings = append(dp.Warnings, n)
+			default:
+				dp.Notes = append(dp.Notes, n)
+			}
+		}
+		for _, s := range pop.Steps {
+			if len(dp.Stages) == 0 || dp.Stages[len(dp.Stages)-1].Kind != s.Kind {
+				dp.Stages = append(dp.Stages, DocStage{Kind: s.Kind, Heading: StageHeadings[s.Kind]})
+			}
+			st := &dp.Stages[len(dp.Stages)-1]
+			ds := DocStep{Actor: ActorLabel(s.Actor), Title: s.Title, Detail: s.Detail}
+			// A set-up step shared with an earlier group is done once: say
+			// where it is described instead of repeating it.
+			if first, seen := shown[s.ID]; seen && !touchesDevice(s.Kind) {
+				ds.Detail, ds.Also = "", first
+			} else {
+				ds.Refs = cite(s.Sources)
+				if _, seen := shown[s.ID]; !seen {
+					shown[s.ID] = pop.Name
+				}
+			}
+			st.Steps = append(st.Steps, ds)
+		}
+		dp.Baseline = strings.Join(pop.Baseline, ", ")
+		d.Populations = append(d.Populations, dp)
+	}
+	for _, s := range p.Rollout.Steps {
+		d.Rollout = append(d.Rollout, DocStep{Actor: ActorLabel(s.Actor), Title: s.Title, Detail: s.Detail, Refs: cite(s.Sources)})
+	}
+	for _, ph := range []string{PhasePrepare, PhasePilot, PhaseRollout} {
+		dph := DocPhase{Heading: PhaseHeading(ph)}
+		for _, t := range p.Tasks {
+			if t.Phase == ph {
+				dph.Tasks = append(dph.Tasks, DocTask{Title: t.Title, Who: ActorLabel(t.Actor), For: TaskPopulations(p, t, d.names), Status: StatusLabel(t.Status), Done: t.Done})
+			}
+		}
+		d.Checklist = append(d.Checklist, dph)
+	}
+	// The appendix comes last, so its citations number last.
+	for i, pop := range p.Populations {
+		for _, a := range pop.Alternatives {
+			d.Populations[i].Alternatives = append(d.Populations[i].Alternatives, DocNote{Label: a.Name, Text: a.WhyNot, Refs: cite(a.Sources)})
+		}
+		for _, a := range pop.Unsuitable {
+			d.Populations[i].Unsuitable = append(d.Populations[i].Unsuitable, DocNote{Label: a.Name, Text: a.WhyNot, Refs: cite(a.Sources)})
+		}
+	}
+	return d
+}
+
+func (d *Document) nameList(ids []string) string {
+	if len(ids) > 1 && len(ids) == len(d.Plan.Populations) {
+		return "every population"
+	}
+	return joinAnd(mapNamesRaw(ids, d.names))
+}
+
+// resetWord says whether a population's devices are wiped.
+func resetWord(pop PopulationPlan) string {
+	switch {
+	case !pop.FactoryReset.Required:
+		return "No"
+	case pop.InUse:
+		return "Yes"
+	}
+	return "No (new devices)"
+}
+
+// populationFacts is a population's one-line description.
+func populationFacts(pop PopulationPlan) string {
+	own := "organisation-owned"
+	if pop.Ownership == OwnPersonal {
+		own = "personal"
+	}
+	state := "new, not yet handed out"
+	if pop.InUse {
+		state = "already in use"
+	}
+	managed := map[string]string{ManagedNone: "no MDM today", ManagedConfigMgr: "Configuration Manager today", ManagedOtherMDM: "another MDM today"}[pop.ManagedBy]
+	return strings.Join([]string{pop.PlatformName, own, UsageLabel(pop.Usage), plural(pop.Devices, "device", "devices"), state, managed}, " · ")
+}
+
+// PhaseHeading names a checklist phase.
+func PhaseHeading(ph string) string {
+	switch ph {
+	case PhasePrepare:
+		return "Before the pilot"
+	case PhasePilot:
+		return "Pilot"
+	}
+	return "Rollout waves"
+}
+
+// LongDate writes YYYY-MM-DD as "11 Jan 2027"; other text is returned as is.
+func LongDate(s string) string {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return s
+	}
+	return t.Format("2 Jan 2006")
+}
+
+func orWord(s, empty string) string {
+	if s == "" {
+		return empty
+	}
+	return s
+}

@@ -1,0 +1,213 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// situations are the four starting points CONTRACT §3 orders steps for:
+// new devices, devices in use with no MDM, devices leaving another MDM, and
+// PCs Configuration Manager manages today.
+var situations = []struct {
+	name      string
+	inUse     *bool
+	managedBy string
+}{
+	{"new", no(), ManagedNone},
+	{"in use", yes(), ManagedNone},
+	{"other MDM", yes(), ManagedOtherMDM},
+	{"Configuration Manager", yes(), ManagedConfigMgr},
+}
+
+// populationsFor lists a population for every ownership and usage the
+// method fits, on each of its platforms, in every situation that can occur.
+func populationsFor(m *MethodDef) []Population {
+	var out []Population
+	for _, platform := range m.Platforms {
+		for _, own := range m.Ownership {
+			for _, use := range m.Usage {
+				if own == OwnPersonal && use != UsageUser {
+					continue
+				}
+				for _, sit := range situations {
+					if sit.managedBy == ManagedConfigMgr && platform != "windows" {
+						continue // validation refuses it: co-management is Windows only
+					}
+					p := Population{Platform: platform, Ownership: own, Usage: use, Devices: 40, InUse: sit.inUse, ManagedBy: sit.managedBy, Method: m.ID}
+					if m.ID == MethodMAMWE {
+						p.Enroll = no()
+					}
+					out = append(out, p)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// TestStepOrderEveryMethod runs every method × {new, in use, other MDM,
+// Configuration Manager} and fails on any step or task out of order: within a
+// population, kinds never go backwards; a device never enrolls before it has
+// left its MDM and, where the method needs it, been wiped; nothing that
+// touches a device is in preparation (CONTRACT §3).
+func TestStepOrderEveryMethod(t *testing.T) {
+	c := testCatalog(t)
+	for _, m := range c.Methods {
+		for _, pop := range populationsFor(m) {
+			name := fmt.Sprintf("%s/%s/%s/%s/in_use=%v/%s", m.ID, pop.Platform, pop.Ownership, pop.Usage, *pop.InUse, pop.ManagedBy)
+			t.Run(name, func(t *testing.T) {
+				pl, p := buildOne(t, fullTenant(), false, pop)
+				checkStepOrder(t, pl, p)
+			})
+		}
+	}
+}
+
+func checkStepOrder(t *testing.T, pl *Plan, p PopulationPlan) {
+	t.Helper()
+	last := -1
+	for _, s := range p.Steps {
+		r := kindRank(s.Kind)
+		if r < 0 {
+			t.Fatalf("step %s has kind %q", s.ID, s.Kind)
+		}
+		if r < last {
+			t.Errorf("step %s (%s) comes after a %s step:\n%s", s.ID, s.Kind, StepKinds[last], stepList(p.Steps))
+		}
+		last = max(last, r)
+	}
+	firstOf := func(kind string) int {
+		return slices.IndexFunc(p.Steps, func(s Step) bool { return s.Kind == kind })
+	}
+	enroll := firstOf(KindEnroll)
+	if p.ManagedBy == ManagedOtherMDM && p.Enroll {
+		leave := firstOf(KindLeaveMDM)
+		if leave < 0 {
+			t.Errorf("devices leaving another MDM have no step that leaves it:\n%s", stepList(p.Steps))
+		}
+		if enroll >= 0 && leave > enroll {
+			t.Errorf("enrolls before leaving the other MDM:\n%s", stepList(p.Steps))
+		}
+	}
+	if p.FactoryReset.Required && p.InUse {
+		wipe := firstOf(KindWipe)
+		if wipe < 0 {
+			t.Errorf("reset required for devices in use, but no wipe step:\n%s", stepList(p.Steps))
+		}
+		if enroll >= 0 && wipe > enroll {
+			t.Errorf("enrolls before the wipe:\n%s", stepList(p.Steps))
+		}
+	}
+	if !p.InUse && slices.ContainsFunc(p.Steps, func(s Step) bool { return s.ID == "factory-reset" }) {
+		t.Errorf("new devices are told to factory reset:\n%s", stepList(p.Steps))
+	}
+
+	last = -1
+	phase := ""
+	for _, tk := range pl.Tasks {
+		if touchesDevice(tk.Kind) && tk.Phase == PhasePrepare {
+			t.Errorf("task %s (%s) touches devices but is in preparation", tk.ID, tk.Kind)
+		}
+		if !slices.Contains(tk.Populations, p.ID) {
+			continue
+		}
+		if tk.Phase != phase {
+			phase, last = tk.Phase, -1
+		}
+		if r := kindRank(tk.Kind); tk.Phase == PhasePilot && r < last {
+			t.Errorf("pilot task %s (%s) comes after a %s task", tk.ID, tk.Kind, StepKinds[last])
+		} else {
+			last = max(last, r)
+		}
+	}
+}
+
+func stepList(steps []Step) string {
+	var b strings.Builder
+	for _, s := range steps {
+		fmt.Fprintf(&b, "  %-10s %-6s %s\n", s.Kind, s.Actor, s.ID)
+	}
+	return b.String()
+}
+
+// TestScoping: a population's steps and warnings come from its own method,
+// scoped to its platform, or from the tenant-wide lists scoped to it; a
+// checklist task appears once and names exactly the populations it serves.
+func TestScoping(t *testing.T) {
+	c := testCatalog(t)
+	for _, name := range exampleNames(t) {
+		a, err := c.DecodeAnswers(readExample(t, name))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		pl, err := c.Build(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pl.Populations {
+			m := c.Method(p.Method.ID)
+			own := map[string][]string{}
+			for _, s := range append(append(slices.Clone(m.AdminSteps), m.UserSteps...), append(c.Unenroll.Steps, c.ResetStep)...) {
+				own[s.ID] = s.Platforms
+			}
+			for _, s := range p.Steps {
+				plats, ok := own[s.ID]
+				if !ok {
+					t.Errorf("%s: %s has step %s, which is neither its method's nor a tenant-wide one", name, p.ID, s.ID)
+				} else if len(plats) > 0 && !slices.Contains(plats, p.Platform) {
+					t.Errorf("%s: %s (%s) has step %s, scoped to %v", name, p.ID, p.Platform, s.ID, plats)
+				}
+			}
+			for _, w := range m.Warnings {
+				if len(w.Platforms) > 0 && !slices.Contains(w.Platforms, p.Platform) &&
+					slices.ContainsFunc(p.Warnings, func(x Warning) bool { return x.ID == w.ID }) {
+					t.Errorf("%s: %s (%s) has warning %s, scoped to %v", name, p.ID, p.Platform, w.ID, w.Platforms)
+				}
+			}
+		}
+		seen := map[string]bool{}
+		for _, tk := range pl.Tasks {
+			key := tk.Phase + " " + tk.ID
+			if seen[key] {
+				t.Errorf("%s: task %s appears twice in %s", name, tk.ID, tk.Phase)
+			}
+			seen[key] = true
+			if strings.HasPrefix(tk.ID, "prereq.") || strings.HasPrefix(tk.ID, "rollout.") {
+				continue
+			}
+			for _, p := range pl.Populations {
+				has := slices.ContainsFunc(p.Steps, func(s Step) bool { return s.ID == tk.ID })
+				if named := slices.Contains(tk.Populations, p.ID); has != named {
+					t.Errorf("%s: task %s names %s = %v, but its plan has the step = %v", name, tk.ID, p.ID, named, has)
+				}
+			}
+			if (len(tk.Populations) == 1) != (tk.Population != "") {
+				t.Errorf("%s: task %s: population %q with populations %v", name, tk.ID, tk.Population, tk.Populations)
+			}
+		}
+	}
+}
+
+// TestScopedBaselineTerms: free-text baseline items that name a known
+// policy go to its platforms only (BitLocker to Windows, FileVault to macOS);
+// other free text goes to every population.
+func TestScopedBaselineTerms(t *testing.T) {
+	c := testCatalog(t)
+	a := answersFor(fullTenant(), false,
+		Population{Platform: "windows", Ownership: OwnCorporate, Devices: 3, InUse: no()},
+		Population{Platform: "macos", Ownership: OwnCorporate, Devices: 3},
+		Population{Platform: "ios", Ownership: OwnPersonal, Devices: 3})
+	a.Baseline = []string{"BitLocker encryption", "FileVault", "Defender onboarding", "Printer mapping"}
+	pl, err := c.Build(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{"BitLocker encryption": {"pa"}, "FileVault": {"pb"}, "Printer mapping": {"pa", "pb", "pc"}}
+	for _, bi := range pl.Baseline {
+		if w, ok := want[bi.Title]; ok && !slices.Equal(bi.AppliesTo, w) {
+			t.Errorf("%s applies to %v, want %v", bi.Title, bi.AppliesTo, w)
+		}
+	}
+}

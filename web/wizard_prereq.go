@@ -1,0 +1,103 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/enrollplan/enrollplan/internal/plan"
+	"github.com/enrollplan/enrollplan/templates/pages"
+)
+
+func (s *Server) prereqView(r *http.Request, d *draft, p *plan.Plan, errs pages.FormErrors, bulk, custom string, checked []string) pages.PrereqView {
+	v := pages.PrereqView{Head: s.head(pages.WizardSteps[4].Title, false), Nav: s.nav(r, d, stepPrereq), Errors: errs, Prerequisites: p.Prerequisites,
+		Names: map[string]string{}, Bulk: bulk, DEMText: s.cat.DEM.Text, Custom: custom, Mapped: p.Baseline}
+	for _, pp := range p.Populations {
+		v.Names[pp.ID] = pp.Name
+	}
+	for _, b := range s.cat.Baseline {
+		if b.ID == "custom" {
+			continue
+		}
+		var names []string
+		for _, pl := range b.Platforms {
+			names = append(names, s.cat.Platform(pl).Name)
+		}
+		v.Baseline = append(v.Baseline, pages.BaselineOption{ID: b.ID, Title: b.Title, Detail: b.Detail, Platforms: strings.Join(names, ", "), Checked: slices.Contains(checked, b.ID)})
+	}
+	return v
+}
+
+func splitBaseline(items []string) (ids []string, custom string) {
+	var free []string
+	for _, it := range items {
+		if slices.Contains(plan.BaselineIDs, it) {
+			ids = append(ids, it)
+		} else {
+			free = append(free, it)
+		}
+	}
+	return ids, strings.Join(free, "\n")
+}
+
+// handlePrereqGet is GET /wizard/prerequisites.
+func (s *Server) handlePrereqGet(w http.ResponseWriter, r *http.Request) error {
+	d, ok, err := s.wizardDraft(w, r, stepPrereq)
+	if !ok || err != nil {
+		return err
+	}
+	p, err := s.cat.Build(d.Answers)
+	if err != nil {
+		return s.sendBack(w, r, stepDevices)
+	}
+	bulk := ""
+	if d.Reached > stepPrereq {
+		bulk = map[bool]string{true: "yes", false: "no"}[d.Answers.BulkEnrollmentByStaff]
+	}
+	ids, custom := splitBaseline(d.Answers.Baseline)
+	return s.render(w, r, http.StatusOK, pages.PrereqPage(s.prereqView(r, d, p, nil, bulk, custom, ids)))
+}
+
+// handlePrereqPost is POST /wizard/prerequisites.
+func (s *Server) handlePrereqPost(w http.ResponseWriter, r *http.Request) error {
+	d, ok, err := s.wizardDraft(w, r, stepPrereq)
+	if !ok || err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	var errs pages.FormErrors
+	bulk := r.PostForm.Get("bulk_enrollment_by_staff")
+	switch bulk {
+	case "yes", "no":
+		d.Answers.BulkEnrollmentByStaff = bulk == "yes"
+	default:
+		errs = append(errs, pages.FormError{Field: "bulk_enrollment_by_staff", Message: "Choose whether IT staff will enroll devices in bulk"})
+	}
+	var checked []string
+	for _, id := range plan.BaselineIDs { // catalog order, whatever order the browser sent
+		if slices.Contains(r.PostForm["baseline"], id) {
+			checked = append(checked, id)
+		}
+	}
+	custom := r.PostForm.Get("baseline_custom")
+	d.Answers.Baseline = slices.Clone(checked)
+	for _, line := range strings.Split(custom, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			d.Answers.Baseline = append(d.Answers.Baseline, line)
+		}
+	}
+	for _, e := range stepErrors(s.cat.Validate(&d.Answers), func(f string) bool { return strings.HasPrefix(f, "baseline") }) {
+		e.Field = "baseline_custom" // the ticked ids cannot be wrong; typed lines can
+		errs = append(errs, e)
+	}
+	if len(errs) > 0 {
+		p, err := s.cat.Build(plan.Answers{Schema: d.Answers.Schema, Organization: d.Answers.Organization, Tenant: d.Answers.Tenant, Populations: d.Answers.Populations})
+		if err != nil {
+			return s.sendBack(w, r, stepDevices)
+		}
+		return s.renderStep(w, r, errs, pages.PrereqPage(s.prereqView(r, d, p, errs, bulk, custom, checked)))
+	}
+	return s.advance(w, r, d, stepPrereq)
+}
