@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/enrollplan/enrollplan/internal/plan"
 	"github.com/enrollplan/enrollplan/templates/pages"
@@ -19,10 +18,10 @@ func (s *Server) handleResetGet(w http.ResponseWriter, r *http.Request) error {
 		return s.sendBack(w, r, stepDevices)
 	}
 	v := pages.ResetView{Head: s.head(pages.WizardSteps[3].Title, false), Nav: s.nav(r, d, stepReset), Overview: p.ResetOverview, Pops: p.Populations,
-		Unenroll: map[string][]plan.Step{}, SettingsStay: s.cat.SettingsStay.Text}
+		Unenroll: map[string][]plan.Step{}}
 	for _, pp := range p.Populations {
 		for _, st := range pp.Steps {
-			if strings.HasPrefix(st.ID, "unenroll.") {
+			if st.Kind == plan.KindLeaveMDM {
 				v.Unenroll[pp.ID] = append(v.Unenroll[pp.ID], st)
 			}
 		}

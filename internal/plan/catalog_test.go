@@ -78,6 +78,10 @@ func TestCatalogValidationCatchesBreakage(t *testing.T) {
 		{"missing contract method", "linux.json", `"id": "linux-intune-app"`, `"id": "linux-app"`, "method linux-intune-app (CONTRACT §4) is missing"},
 		{"recommendation of unknown method", "linux.json", `"method": "linux-intune-app"`, `"method": "linux-magic"`, `unknown method "linux-magic"`},
 		{"unknown field", "tenant.json", `"always": true,`, `"alwayz": true,`, `unknown field "alwayz"`},
+		{"step without a kind", "linux.json", `{"id": "linux.confirm", "kind": "tenant"`, `{"id": "linux.confirm"`, `step linux.confirm: kind "" is not one of tenant, device-prep`},
+		{"multi-platform step without platforms", "mam.json", `"id": "mam-we.windows-ca", "platforms": ["windows"], "kind": "tenant"`, `"id": "mam-we.windows-ca", "kind": "tenant"`, "step mam-we.windows-ca: serves android, ios, windows; declare the platforms"},
+		{"step scoped to a platform its method lacks", "mam.json", `"id": "mam-we.windows-ca", "platforms": ["windows"]`, `"id": "mam-we.windows-ca", "platforms": ["macos"]`, `platform "macos" is not one of android, ios, windows`},
+		{"unenroll step that is not leave-mdm", "tenant.json", `"kind": "leave-mdm"`, `"kind": "enroll"`, "kind must be leave-mdm"},
 		{"bad condition value", "mam.json", `"when": {"usage": ["shared", "dedicated"]}`, `"when": {"usage": ["kiosk"]}`, `unknown usage "kiosk"`},
 	}
 	for _, tc := range cases {

@@ -215,3 +215,47 @@ func isDate(s string) bool {
 	}
 	return true
 }
+
+// TestClouds: a method a cloud doesn't offer is never recommended there,
+// and a chosen one is a blocker naming the alternative (CONTRACT §2
+// tenant.cloud; F-GOV 2026-06-03, F-CN 2025-10-16).
+func TestClouds(t *testing.T) {
+	newPCs := Population{Platform: "windows", Ownership: OwnCorporate, Devices: 50, InUse: no(), ManagedBy: ManagedNone}
+	in := func(cloud string, p Population) PopulationPlan {
+		t.Helper()
+		tn := fullTenant()
+		tn.Cloud = cloud
+		_, pop := buildOne(t, tn, false, p)
+		return pop
+	}
+	for _, tc := range []struct {
+		cloud, want string
+	}{
+		{"", "windows-autopilot"}, {"gcc", "windows-autopilot"},
+		{"gcc-high", "windows-autopilot-device-preparation"}, {"dod", "windows-autopilot-device-preparation"},
+		{"china", "windows-autopilot-device-preparation"},
+	} {
+		p := in(tc.cloud, newPCs)
+		if p.Method.ID != tc.want {
+			t.Errorf("cloud %q: new corporate PCs → %s, want %s", tc.cloud, p.Method.ID, tc.want)
+		}
+		if tc.want != "windows-autopilot" && !slices.ContainsFunc(p.Unsuitable, func(a Alternative) bool { return a.ID == "windows-autopilot" }) {
+			t.Errorf("cloud %q: classic Autopilot must be listed as not suitable there: %+v", tc.cloud, p.Unsuitable)
+		}
+	}
+	chosen := newPCs
+	chosen.Method = "windows-autopilot"
+	p := in("gcc-high", chosen)
+	if !slices.ContainsFunc(p.Warnings, func(w Warning) bool {
+		return w.Severity == SevBlocker && strings.HasPrefix(w.ID, "cloud.") && strings.Contains(w.Text, "device preparation")
+	}) {
+		t.Errorf("Autopilot chosen in GCC High is a blocker naming the alternative:\n%s", warningText(p))
+	}
+	kiosks := in("china", Population{Platform: "android", Ownership: OwnCorporate, Usage: UsageDedicated, Devices: 20, InUse: no()})
+	if !slices.ContainsFunc(kiosks.Warnings, func(w Warning) bool { return w.Severity == SevBlocker && strings.HasPrefix(w.ID, "cloud.") }) {
+		t.Errorf("21Vianet has no Android Enterprise: Android kiosks are blocked:\n%s", warningText(kiosks))
+	}
+	if phones := in("china", Population{Platform: "android", Ownership: OwnCorporate, Devices: 20}); phones.Method.ID != "android-device-admin" {
+		t.Errorf("21Vianet: corporate Android phones → %s, want device administrator, the method left there", phones.Method.ID)
+	}
+}

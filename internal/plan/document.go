@@ -26,6 +26,7 @@ type Document struct {
 	Rollout     []DocStep
 	Checklist   []DocPhase
 	Refs        []Reference // numbered from 1 in this order
+	PrintedRefs int         // Refs[:PrintedRefs] are cited by what a printed copy shows
 	refIndex    map[string]int
 	names       map[string]string
 }
@@ -220,13 +221,19 @@ func NewDocument(p *Plan) *Document {
 			}
 		}
 		for _, w := range pop.Warnings {
-			n := DocNote{Label: SeverityLabel(w.Severity), Text: w.Text, Refs: cite(w.Sources)}
+			if strings.Contains(dp.ResetWhy, w.Text) {
+				continue // already said with the reset decision
+			}
+			n := DocNote{Label: SeverityLabel(w.Severity), Text: w.Text}
 			switch w.Severity {
 			case SevBlocker:
+				n.Refs = cite(w.Sources)
 				dp.Blockers = append(dp.Blockers, n)
 			case SevWarning:
+				n.Refs = cite(w.Sources)
 				dp.Warnings = append(dp.Warnings, n)
 			default:
+				// numbered with the other online-only citations, below
 				dp.Notes = append(dp.Notes, n)
 			}
 		}
@@ -263,13 +270,26 @@ func NewDocument(p *Plan) *Document {
 		}
 		d.Checklist = append(d.Checklist, dph)
 	}
-	// The appendix comes last, so its citations number last.
+	// The appendix comes last, so its citations number last; then what only
+	// the screen and the Markdown show (notes, why a method is unsuitable),
+	// so that a printed copy lists sources 1 to PrintedRefs without gaps.
 	for i, pop := range p.Populations {
 		for _, a := range pop.Alternatives {
 			d.Populations[i].Alternatives = append(d.Populations[i].Alternatives, DocNote{Label: a.Name, Text: a.WhyNot, Refs: cite(a.Sources)})
 		}
+	}
+	d.PrintedRefs = len(d.Refs)
+	for i, pop := range p.Populations {
+		dp := &d.Populations[i]
+		j := 0
+		for _, w := range pop.Warnings {
+			if w.Severity == SevInfo && j < len(dp.Notes) && dp.Notes[j].Text == w.Text {
+				dp.Notes[j].Refs = cite(w.Sources)
+				j++
+			}
+		}
 		for _, a := range pop.Unsuitable {
-			d.Populations[i].Unsuitable = append(d.Populations[i].Unsuitable, DocNote{Label: a.Name, Text: a.WhyNot, Refs: cite(a.Sources)})
+			dp.Unsuitable = append(dp.Unsuitable, DocNote{Label: a.Name, Text: a.WhyNot, Refs: cite(a.Sources)})
 		}
 	}
 	return d

@@ -447,9 +447,13 @@ func (b *builder) alternatives(ps *popState, rec *Recommendation, recMethod *Met
 func (b *builder) recommend(f facts) (*Recommendation, []*AvailabilityDef) {
 	recs := b.c.platform[f.Platform].Recommendations
 	var skipped []*AvailabilityDef
+	var first *Recommendation
 	for i := range recs {
 		if !b.match(recs[i].When, f) {
 			continue
+		}
+		if first == nil {
+			first = &recs[i]
 		}
 		if avs := b.c.unavailable(b.cloud, recs[i].Method); len(avs) > 0 && avs[0].Severity == SevBlocker {
 			if !slices.Contains(skipped, avs[0]) {
@@ -459,7 +463,9 @@ func (b *builder) recommend(f facts) (*Recommendation, []*AvailabilityDef) {
 		}
 		return &recs[i], skipped
 	}
-	return &recs[len(recs)-1], nil // validated: the last has no condition
+	// Nothing this cloud offers fits: keep the method that fits these
+	// devices best, and let its availability blocker say so.
+	return first, nil // validated: the last recommendation has no condition, so one matched
 }
 
 // notFor returns why a method does not fit a population, or nil.
@@ -789,7 +795,7 @@ func (b *builder) rollout(p *Plan) RolloutPlan {
 				st.Detail = fmt.Sprintf("No pilot group was named; %q is a suggestion. ", r.PilotGroup) + st.Detail
 			}
 			if r.PilotStart != "" {
-				st.Title += " before the pilot starts on " + r.PilotStart
+				st.Title += " before the pilot starts on " + LongDate(r.PilotStart)
 			}
 		}
 		r.Steps = append(r.Steps, st)
@@ -817,7 +823,7 @@ func (b *builder) rollout(p *Plan) RolloutPlan {
 		}
 		when := ""
 		if wp.Start != "" {
-			when = " from " + wp.Start
+			when = " from " + LongDate(wp.Start)
 		}
 		r.Steps = append(r.Steps, Step{
 			ID: fmt.Sprintf("%s-%d", ws.ID, i+1), Actor: ActorAdmin, Kind: ws.Kind,

@@ -252,7 +252,7 @@ func TestRuleFacts(t *testing.T) {
 			t.Fatalf("no warning about Apple Business Manager:\n%s", text)
 		}
 	})
-	t.Run("I-DA: device administrator is legacy, ended 31 Dec 2024 on GMS devices, names its replacement", func(t *testing.T) {
+	t.Run("I-DA: device administrator is legacy, ended 31 Dec 2024 on GMS devices, names its replacement, and is never recommended outside 21Vianet", func(t *testing.T) {
 		_, p := buildOne(t, fullTenant(), false, Population{Platform: "android", Ownership: OwnCorporate, Devices: 10, Method: "android-device-admin"})
 		var found bool
 		for _, w := range p.Warnings {

@@ -182,7 +182,7 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 		pf("Nothing blocks enrollment.\n")
 	}
 	for i, b := range d.Blockers {
-		pf("%d. **%s**, blocking %s. Who: %s. To do: %s.\n", i+1, b.Title, mdEscape(b.Blocks), b.Owner, b.Task)
+		pf("%d. **%s** is not in place: it blocks %s.\n", i+1, b.Title, mdEscape(b.Blocks))
 	}
 	pf("\n### Do these first\n\n")
 	for i, f := range d.First {
@@ -231,7 +231,11 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 		if !pop.Recommended {
 			tag = "your choice"
 		}
-		pf("**Method: %s** (%s). %s%s\n\nMinimum OS: %s\n\n**%s.** %s%s\n", pop.Method, tag, pop.MethodWhy, mdRefs(pop.MethodRefs, d), pop.MinOS, pop.ResetTitle, pop.ResetWhy, mdRefs(pop.ResetRefs, d))
+		pf("**Method: %s** (%s). %s%s\n\nMinimum OS: %s\n", pop.Method, tag, pop.MethodWhy, mdRefs(pop.MethodRefs, d), pop.MinOS)
+		if pop.Baseline != "" {
+			pf("\nBaseline policies: %s.\n", mdEscape(pop.Baseline))
+		}
+		pf("\n**%s.** %s%s\n", pop.ResetTitle, pop.ResetWhy, mdRefs(pop.ResetRefs, d))
 		for _, a := range pop.Assumptions {
 			pf("\n> %s\n", a)
 		}
@@ -250,9 +254,6 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 				}
 				pf("- [ ] %s: **%s.**%s%s\n", s.Actor, s.Title, detail, mdRefs(s.Refs, d))
 			}
-		}
-		if pop.Baseline != "" {
-			pf("\n**Baseline policies:** %s.\n", mdEscape(pop.Baseline))
 		}
 		if len(pop.Notes) > 0 {
 			pf("\n### Good to know\n\n")

@@ -2,6 +2,7 @@ package plandoc
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/enrollplan/enrollplan/internal/plan"
 )
@@ -52,4 +53,21 @@ func refMeta(r plan.Reference) string {
 		return ""
 	}
 	return "page dated " + plan.LongDate(r.Date)
+}
+
+// printedURL shortens a source address for paper: Microsoft Learn pages lose
+// their host, which the list names once; other hosts stay in full.
+func printedURL(u string) string {
+	if rest, ok := strings.CutPrefix(u, "https://learn.microsoft.com/"); ok {
+		return rest
+	}
+	return strings.TrimPrefix(u, "https://")
+}
+
+// deviceCount is ", 810 devices", or nothing when the count is not known.
+func deviceCount(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return ", " + plural(n, "device", "devices")
 }
