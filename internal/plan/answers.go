@@ -17,6 +17,7 @@ type Answers struct {
 	BulkEnrollmentByStaff bool         `json:"bulk_enrollment_by_staff"`
 	Baseline              []string     `json:"baseline"`
 	Rollout               Rollout      `json:"rollout"`
+	TenantCheck           *TenantCheck `json:"tenant_check,omitempty"` // what a tenant check read, when one was run or uploaded
 }
 
 // Tenant says what is already in place. A nil boolean means "not sure".
@@ -136,6 +137,8 @@ const (
 	MaxWaves       = 24
 	MaxBaseline    = 30
 	MaxText        = 200
+	MaxFindings    = 60   // a tenant check makes about a dozen readings
+	MaxFindingText = 1000 // a finding's detail is Graph-derived prose
 )
 
 // FieldError is one problem with the answers, addressed by its field path

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -257,5 +258,75 @@ func TestClouds(t *testing.T) {
 	}
 	if phones := in("china", Population{Platform: "android", Ownership: OwnCorporate, Devices: 20}); phones.Method.ID != "android-device-admin" {
 		t.Errorf("21Vianet: corporate Android phones → %s, want device administrator, the method left there", phones.Method.ID)
+	}
+}
+
+// TestTenantCheckInThePlan: readings mark the prerequisites they settled,
+// an answer that overrules a reading is said in words, and an Apple
+// certificate or token that expires before the last wave starts is a
+// rollout warning naming both dates (issue "Tenant readiness through
+// Microsoft Graph", item 3).
+func TestTenantCheckInThePlan(t *testing.T) {
+	c := testCatalog(t)
+	tn := fullTenant()
+	tn.ManagedGooglePlay = yes() // the planner overrules the reading below
+	a := answersFor(tn, false, Population{Platform: "ios", Ownership: OwnCorporate, Devices: 10, InUse: no()},
+		Population{Platform: "android", Ownership: OwnPersonal, Devices: 10})
+	a.Rollout = Rollout{PilotStart: "2027-01-11", Waves: []Wave{{Name: "Wave 1", Group: "All", Start: "2027-03-01"}}}
+	read := fullTenant()
+	read.ManagedGooglePlay = no()
+	a.TenantCheck = &TenantCheck{Schema: TenantCheckSchema, ReadAt: "2027-01-04T09:30:00Z", Tenant: read,
+		Findings: []Finding{{ID: "apple-push-certificate", Status: FindingWarning, Title: "Apple MDM push certificate expires soon", Detail: "Expires on 20 Feb 2027, in 47 days."}},
+		Expiries: []Expiry{{Kind: ExpiryApplePush, Name: "it@contoso.com", Date: "2027-02-20"}, {Kind: ExpiryADEToken, Name: "Contoso ABM", Date: "2027-06-01"}}}
+	pl, err := c.Build(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pl.TenantCheck == nil || len(pl.TenantCheck.Findings) != 1 {
+		t.Fatalf("tenant check not in the plan: %+v", pl.TenantCheck)
+	}
+	o := pl.TenantCheck.Overruled
+	if len(o) != 1 || o[0].Field != "managed_google_play" || !strings.Contains(o[0].Text, "the plan follows the answers") {
+		t.Fatalf("overruled reading: %+v", o)
+	}
+	for _, pr := range pl.Prerequisites {
+		switch pr.ID {
+		case "apple-mdm-push-certificate":
+			if pr.ReadAt == "" || !strings.Contains(pr.Detail, "Read from the tenant on 4 Jan 2027") {
+				t.Errorf("a prerequisite the check settled says so: %+v", pr)
+			}
+		case "managed-google-play":
+			if pr.ReadAt != "" || !strings.Contains(pr.Detail, "read “Managed Google Play") {
+				t.Errorf("an overruled prerequisite says what was read: %q", pr.Detail)
+			}
+		}
+	}
+	w := pl.Rollout.Warnings
+	if len(w) != 1 || !strings.Contains(w[0].Text, "20 Feb 2027") || !strings.Contains(w[0].Text, "1 Mar 2027") || !strings.Contains(w[0].Text, "same Apple account") {
+		t.Fatalf("the push certificate expires before the last wave; the ADE token does not: %+v", w)
+	}
+}
+
+func TestDecodeTenantCheck(t *testing.T) {
+	good := `{"schema":"enrollplan.tenant/v1","read_at":"2027-01-04T09:30:00Z","tenant":{"mdm_authority":"intune","managed_google_play":false,"cloud":"gcc-high"},
+	  "findings":[{"id":"mdm-authority","status":"ok","title":"MDM authority is Intune","detail":"","permission":""}],"expiries":[{"kind":"ade-token","name":"ABM","date":"2027-06-01"}]}`
+	tc, err := DecodeTenantCheck([]byte(good))
+	if err != nil || tc.Tenant.Cloud != "gcc-high" || len(tc.Findings) != 1 || tc.Tenant.ManagedGooglePlay == nil {
+		t.Fatalf("good check: %+v, %v", tc, err)
+	}
+	for name, tc := range map[string]struct{ data, field, want string }{
+		"answers instead of a check": {`{"schema":"enrollplan.answers/v1","organization":"x","populations":[]}`, "schema", "not a tenant check"},
+		"not JSON":                   {`hello`, "answers", "not valid JSON"},
+		"bad status":                 {`{"schema":"enrollplan.tenant/v1","findings":[{"id":"x","status":"great","title":"t"}]}`, "findings[0].status", `"great"`},
+		"secret-looking extra field": {`{"schema":"enrollplan.tenant/v1","companyCodes":[{"enrollmentToken":"abc"}]}`, "companyCodes", "unknown field"},
+		"bad date":                   {`{"schema":"enrollplan.tenant/v1","expiries":[{"kind":"ade-token","name":"a","date":"soon"}]}`, "expiries[0].date", "not a date"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := DecodeTenantCheck([]byte(tc.data))
+			var ve *ValidationError
+			if !errors.As(err, &ve) || !strings.Contains(ve.For(tc.field), tc.want) {
+				t.Fatalf("want %q at %s, got %v", tc.want, tc.field, err)
+			}
+		})
 	}
 }

@@ -18,9 +18,21 @@ func (c *Catalog) DecodeAnswers(data []byte) (Answers, error) {
 	a := b.answers(root)
 	errs := append(b.errs, c.validate(&a, b.reported)...)
 	if len(errs) > 0 {
-		return a, &ValidationError{Errors: errs}
+		return a, &ValidationError{Errors: capErrors(errs)}
 	}
 	return a, nil
+}
+
+// maxErrors keeps an error list readable and its size bounded: a planner
+// fixes the first hundred problems before the rest matter.
+const maxErrors = 100
+
+func capErrors(errs []FieldError) []FieldError {
+	if len(errs) <= maxErrors {
+		return errs
+	}
+	more := len(errs) - maxErrors
+	return append(errs[:maxErrors:maxErrors], FieldError{Field: rootPath, Message: fmt.Sprintf("…and %s more; fix the ones above first", plural(more, "problem", "problems"))})
 }
 
 // binder copies a parsed tree onto the Answers types, collecting type errors,
@@ -55,6 +67,10 @@ func (b *binder) object(path string, n *node, allowed []string) map[string]*node
 		return nil
 	}
 	out := make(map[string]*node, len(n.keys))
+	if n.count > len(n.keys) {
+		b.fail(path, "has %d fields; no object in the answers has more than %d", n.count, len(allowed))
+		return nil
+	}
 	for i, k := range n.keys {
 		p := fieldPath(path, k)
 		if !contains(allowed, k) {
@@ -111,19 +127,20 @@ func (b *binder) integer(path string, n *node) int {
 		b.wrongType(path, n, "a whole number")
 		return 0
 	}
+	lit := describe(n) // the literal, or its length when it is absurdly long
 	if i, err := strconv.ParseInt(n.str, 10, 64); err == nil {
-		return b.inRange(path, float64(i), n.str)
+		return b.inRange(path, float64(i), lit)
 	}
 	f, err := strconv.ParseFloat(n.str, 64)
 	if err != nil || math.IsInf(f, 0) {
-		b.fail(path, "%s is too large; enter at most %d", n.str, MaxDevices)
+		b.fail(path, "%s is too large; enter at most %d", lit, MaxDevices)
 		return 0
 	}
 	if f != math.Trunc(f) {
-		b.fail(path, "%s is not a whole number; enter a count such as 250", n.str)
+		b.fail(path, "%s is not a whole number; enter a count such as 250", lit)
 		return 0
 	}
-	return b.inRange(path, f, n.str)
+	return b.inRange(path, f, lit)
 }
 
 func (b *binder) inRange(path string, f float64, lit string) int {
@@ -146,15 +163,18 @@ func (b *binder) list(path string, n *node, max int, what string) []*node {
 		b.wrongType(path, n, "a list")
 		return nil
 	}
-	if len(n.elems) > max {
-		b.fail(path, "has %d %s; at most %d are allowed", len(n.elems), what, max)
-		return n.elems[:max]
+	if n.count > max {
+		b.fail(path, "has %d %s; at most %d are allowed", n.count, what, max)
+		return n.elems[:min(max, len(n.elems))]
 	}
 	return n.elems
 }
 
 var (
-	answersFields    = []string{"schema", "organization", "tenant", "populations", "bulk_enrollment_by_staff", "baseline", "rollout"}
+	answersFields    = []string{"schema", "organization", "tenant", "populations", "bulk_enrollment_by_staff", "baseline", "rollout", "tenant_check"}
+	checkFields      = []string{"schema", "read_at", "tenant", "findings", "expiries"}
+	findingFields    = []string{"id", "status", "title", "detail", "permission"}
+	expiryFields     = []string{"kind", "name", "date"}
 	tenantFields     = []string{"mdm_authority", "licenses_assigned", "admin_role", "groups_ready", "entra_premium", "configmgr", "apple_mdm_push_certificate", "apple_business_manager", "managed_google_play", "cloud"}
 	populationFields = []string{"id", "name", "platform", "ownership", "usage", "devices", "personal_use", "in_use", "managed_by", "currently_managed_by_other_mdm", "enroll", "method"}
 	rolloutFields    = []string{"pilot_group", "pilot_start", "waves"}
@@ -173,7 +193,7 @@ func (b *binder) answers(root *node) Answers {
 	}
 	a.Organization = b.str("organization", m["organization"])
 	if t, ok := m["tenant"]; ok && t.kind != kindNull {
-		a.Tenant = b.tenant(t)
+		a.Tenant = b.tenant("tenant", t)
 	}
 	for i, el := range b.list("populations", m["populations"], MaxPopulations, "populations") {
 		a.Populations = append(a.Populations, b.population(indexPath("populations", i), el))
@@ -185,26 +205,81 @@ func (b *binder) answers(root *node) Answers {
 	if r, ok := m["rollout"]; ok && r.kind != kindNull {
 		a.Rollout = b.rollout(r)
 	}
+	if tc, ok := m["tenant_check"]; ok && tc.kind != kindNull {
+		a.TenantCheck = b.tenantCheck("tenant_check", tc)
+	}
 	return a
 }
 
-func (b *binder) tenant(n *node) Tenant {
+func (b *binder) tenant(path string, n *node) Tenant {
 	var t Tenant
-	m := b.object("tenant", n, tenantFields)
+	m := b.object(path, n, tenantFields)
 	if m == nil {
 		return t
 	}
-	t.MDMAuthority = b.str("tenant.mdm_authority", m["mdm_authority"])
-	t.LicensesAssigned = b.optBool("tenant.licenses_assigned", m["licenses_assigned"])
-	t.AdminRole = b.str("tenant.admin_role", m["admin_role"])
-	t.GroupsReady = b.optBool("tenant.groups_ready", m["groups_ready"])
-	t.EntraPremium = b.optBool("tenant.entra_premium", m["entra_premium"])
-	t.ConfigMgr = b.optBool("tenant.configmgr", m["configmgr"])
-	t.AppleMDMPushCertificate = b.optBool("tenant.apple_mdm_push_certificate", m["apple_mdm_push_certificate"])
-	t.AppleBusinessManager = b.optBool("tenant.apple_business_manager", m["apple_business_manager"])
-	t.ManagedGooglePlay = b.optBool("tenant.managed_google_play", m["managed_google_play"])
-	t.Cloud = b.str("tenant.cloud", m["cloud"])
+	f := func(name string) string { return path + "." + name }
+	t.MDMAuthority = b.str(f("mdm_authority"), m["mdm_authority"])
+	t.LicensesAssigned = b.optBool(f("licenses_assigned"), m["licenses_assigned"])
+	t.AdminRole = b.str(f("admin_role"), m["admin_role"])
+	t.GroupsReady = b.optBool(f("groups_ready"), m["groups_ready"])
+	t.EntraPremium = b.optBool(f("entra_premium"), m["entra_premium"])
+	t.ConfigMgr = b.optBool(f("configmgr"), m["configmgr"])
+	t.AppleMDMPushCertificate = b.optBool(f("apple_mdm_push_certificate"), m["apple_mdm_push_certificate"])
+	t.AppleBusinessManager = b.optBool(f("apple_business_manager"), m["apple_business_manager"])
+	t.ManagedGooglePlay = b.optBool(f("managed_google_play"), m["managed_google_play"])
+	t.Cloud = b.str(f("cloud"), m["cloud"])
 	return t
+}
+
+// tenantCheck reads a tenant check (CONTRACT §7): on its own, as the
+// wizard's upload, or inside answers as tenant_check.
+func (b *binder) tenantCheck(path string, n *node) *TenantCheck {
+	tc := &TenantCheck{Findings: []Finding{}}
+	m := b.object(path, n, checkFields)
+	if m == nil {
+		return tc
+	}
+	f := func(name string) string { return fieldPath(path, name) }
+	tc.Schema = b.str(f("schema"), m["schema"])
+	tc.ReadAt = b.str(f("read_at"), m["read_at"])
+	if t, ok := m["tenant"]; ok && t.kind != kindNull {
+		tc.Tenant = b.tenant(f("tenant"), t)
+	}
+	for i, el := range b.list(f("findings"), m["findings"], MaxFindings, "findings") {
+		p := indexPath(f("findings"), i)
+		fm := b.object(p, el, findingFields)
+		if fm == nil {
+			continue
+		}
+		tc.Findings = append(tc.Findings, Finding{ID: b.str(p+".id", fm["id"]), Status: b.str(p+".status", fm["status"]),
+			Title: b.str(p+".title", fm["title"]), Detail: b.str(p+".detail", fm["detail"]), Permission: b.str(p+".permission", fm["permission"])})
+	}
+	for i, el := range b.list(f("expiries"), m["expiries"], MaxFindings, "expiries") {
+		p := indexPath(f("expiries"), i)
+		em := b.object(p, el, expiryFields)
+		if em == nil {
+			continue
+		}
+		tc.Expiries = append(tc.Expiries, Expiry{Kind: b.str(p+".kind", em["kind"]), Name: b.str(p+".name", em["name"]), Date: b.str(p+".date", em["date"])})
+	}
+	return tc
+}
+
+// DecodeTenantCheck parses and validates the output of check-tenant, as a
+// consultant uploads it into the wizard.
+func DecodeTenantCheck(data []byte) (*TenantCheck, error) {
+	root, ferr := parseTree(data)
+	if ferr != nil {
+		return nil, &ValidationError{Errors: []FieldError{*ferr}}
+	}
+	b := binder{reported: map[string]bool{}}
+	tc := b.tenantCheck(rootPath, root)
+	v := validator{skip: b.reported}
+	v.tenantCheck(rootPath, tc)
+	if errs := append(b.errs, v.errs...); len(errs) > 0 {
+		return nil, &ValidationError{Errors: errs}
+	}
+	return tc, nil
 }
 
 func (b *binder) population(path string, n *node) Population {

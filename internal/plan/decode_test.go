@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"encoding/json"
 	"errors"
 	"strings"
@@ -210,4 +211,44 @@ func FuzzDecodeAnswers(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDecodeBoundsHostileInput: one request under 1 MiB cannot make a huge
+// error list or echo a huge literal (issue "Hardening", H1).
+func TestDecodeBoundsHostileInput(t *testing.T) {
+	c := testCatalog(t)
+	var keys strings.Builder
+	keys.WriteString(`{"schema":"enrollplan.answers/v1","organization":"x","populations":[`)
+	for i := range 50 {
+		if i > 0 {
+			keys.WriteString(",")
+		}
+		keys.WriteString("{")
+		for j := range 60 {
+			fmt.Fprintf(&keys, `"unknown_%d_%d":1,`, i, j)
+		}
+		keys.WriteString(`"platform":"ios"}`)
+	}
+	keys.WriteString("]}")
+	huge := `{"schema":"enrollplan.answers/v1","organization":"x","populations":[{"platform":"ios","ownership":"corporate","devices":` + strings.Repeat("9", 900_000) + `}]}`
+	manyKeys := `{"schema":"enrollplan.answers/v1",` + strings.Repeat(`"k":1,`, 100_000) + `"organization":"x"}`
+	longList := `{"schema":"enrollplan.answers/v1","baseline":[` + strings.Repeat(`"vpn",`, 40_000) + `"vpn"]}`
+	for name, data := range map[string]string{"unknown keys": keys.String(), "900,000-digit number": huge, "100,000 keys": manyKeys, "40,000-item list": longList} {
+		t.Run(name, func(t *testing.T) {
+			_, err := c.DecodeAnswers([]byte(data))
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("want a ValidationError, got %v", err)
+			}
+			if len(ve.Errors) > maxErrors+1 {
+				t.Errorf("%d errors; at most %d and a count of the rest", len(ve.Errors), maxErrors)
+			}
+			if n := len(err.Error()); n > 64<<10 {
+				t.Errorf("error text is %d bytes", n)
+			}
+			if strings.Contains(err.Error(), strings.Repeat("9", 100)) {
+				t.Error("the huge number is echoed")
+			}
+		})
+	}
 }

@@ -20,6 +20,8 @@ type Document struct {
 	Timeline    []TimelineLine
 	Unassigned  string // populations in no wave, in words; "" when none
 	Assumptions []DocNote
+	Tenant      *DocTenant // what a tenant check read, when one was run
+	RolloutWarn []DocNote  // e.g. a certificate expiring before the last wave
 	Prereqs     []DocPrereq
 	Baseline    []DocBaseline
 	Populations []DocPopulation
@@ -29,6 +31,15 @@ type Document struct {
 	PrintedRefs int         // Refs[:PrintedRefs] are cited by what a printed copy shows
 	refIndex    map[string]int
 	names       map[string]string
+}
+
+// DocTenant is the tenant check on page one: when it read, what needs
+// attention, and where the answers overrule it.
+type DocTenant struct {
+	When      string
+	Counts    string    // e.g. "9 readings: 6 fine, 2 need attention, 1 not readable"
+	Attention []DocNote // warnings and missing, then unknown readings
+	Overruled []string
 }
 
 // GroupLine is one row of the summary table.
@@ -194,6 +205,33 @@ func NewDocument(p *Plan) *Document {
 		d.Assumptions = append(d.Assumptions, DocNote{Label: d.names[as.Population], Text: as.Text})
 	}
 
+	if tc := p.TenantCheck; tc != nil {
+		dt := &DocTenant{When: LongDate(strings.SplitN(tc.ReadAt, "T", 2)[0])}
+		counts := map[string]int{}
+		for _, f := range tc.Findings {
+			counts[f.Status]++
+		}
+		for _, st := range []string{FindingWarning, FindingMissing, FindingUnknown} {
+			for _, f := range tc.Findings {
+				if f.Status == st {
+					text := f.Detail
+					if f.Permission != "" {
+						text += " (the sign-in lacked the read permission " + f.Permission + ")"
+					}
+					dt.Attention = append(dt.Attention, DocNote{Label: f.Title, Text: strings.TrimSpace(text)})
+				}
+			}
+		}
+		dt.Counts = fmt.Sprintf("%s: %d fine, %d to act on, %d not readable", plural(len(tc.Findings), "reading", "readings"),
+			counts[FindingOK], counts[FindingWarning]+counts[FindingMissing], counts[FindingUnknown])
+		for _, o := range tc.Overruled {
+			dt.Overruled = append(dt.Overruled, o.Text)
+		}
+		d.Tenant = dt
+	}
+	for _, w := range p.Rollout.Warnings {
+		d.RolloutWarn = append(d.RolloutWarn, DocNote{Label: SeverityLabel(w.Severity), Text: w.Text, Refs: cite(w.Sources)})
+	}
 	for _, pr := range p.Prerequisites {
 		// Each population section gives its own minimum OS, so the
 		// document's prerequisite does not repeat them all.

@@ -103,6 +103,7 @@ func (b *builder) build() *Plan {
 		p.Populations = append(p.Populations, ps.out)
 	}
 	p.Rollout = b.rollout(p)
+	p.TenantCheck = b.tenantReading(p)
 	p.Tasks = b.tasks(p)
 	for _, r := range b.c.ResetOverview {
 		p.ResetOverview = append(p.ResetOverview, ResetRow{Mode: r.Mode, Required: r.Required, Note: r.Note, Sources: b.c.SourceURLs(r.Sources)})
@@ -781,7 +782,7 @@ func exceptFor(def *BaselineDef, method string) *TextDef {
 }
 
 func (b *builder) rollout(p *Plan) RolloutPlan {
-	r := RolloutPlan{PilotGroup: strings.TrimSpace(b.a.Rollout.PilotGroup), PilotStart: b.a.Rollout.PilotStart, Waves: []WavePlan{}, Unassigned: []string{}}
+	r := RolloutPlan{PilotGroup: strings.TrimSpace(b.a.Rollout.PilotGroup), PilotStart: b.a.Rollout.PilotStart, Waves: []WavePlan{}, Unassigned: []string{}, Warnings: []Warning{}}
 	named := r.PilotGroup != ""
 	if !named {
 		r.PilotGroup = b.c.Rollout.DefaultPilotGroup
@@ -1003,6 +1004,84 @@ func (b *builder) summarize(p *Plan) Summary {
 		s.FirstActions = append(s.FirstActions, pilot)
 	}
 	return s
+}
+
+// tenantValue reads one tenant answer as the word a status derives from.
+func tenantValue(t Tenant, field string) string {
+	switch field {
+	case "mdm_authority":
+		return t.MDMAuthority
+	case "admin_role":
+		return t.AdminRole
+	}
+	return yesNo(tenantBool(t, field))
+}
+
+// tenantReading carries a tenant check into the plan: its findings, the
+// answers that overrule a reading (the plan says so), the prerequisites
+// whose status was read, and expiries that fall before the last wave.
+func (b *builder) tenantReading(p *Plan) *TenantReading {
+	tc := b.a.TenantCheck
+	if tc == nil {
+		return nil
+	}
+	r := &TenantReading{ReadAt: tc.ReadAt, Findings: tc.Findings, Overruled: []Overrule{}}
+	if r.Findings == nil {
+		r.Findings = []Finding{}
+	}
+	when := LongDate(strings.SplitN(tc.ReadAt, "T", 2)[0])
+	for i := range p.Prerequisites {
+		pr := &p.Prerequisites[i]
+		sf := b.c.prereqs[pr.ID].StatusFrom
+		if sf == nil {
+			continue
+		}
+		read := tenantValue(tc.Tenant, sf.Field)
+		if read == "" || read == "unknown" {
+			continue
+		}
+		answered := tenantValue(b.a.Tenant, sf.Field)
+		if answered == read {
+			pr.ReadAt = tc.ReadAt
+			pr.Detail = fmt.Sprintf("Read from the tenant on %s. ", when) + pr.Detail
+			continue
+		}
+		text := fmt.Sprintf("The tenant check on %s read “%s” as %s; the answers say %s, and the plan follows the answers.", when, pr.Title, readWord(read), readWord(answered))
+		r.Overruled = append(r.Overruled, Overrule{Field: sf.Field, Read: read, Answered: answered, Text: text})
+		pr.Detail = text + " " + pr.Detail
+	}
+	last := p.Rollout.LastStart
+	for _, e := range tc.Expiries {
+		if last == "" || e.Date >= last {
+			continue
+		}
+		prereq, what := "apple-mdm-push-certificate", "The Apple MDM push certificate"
+		if e.Kind == ExpiryADEToken {
+			prereq, what = "apple-business-manager", "The Automated Device Enrollment token"
+			if e.Name != "" {
+				what += " " + quote(e.Name)
+			}
+		}
+		def := b.c.prereqs[prereq]
+		p.Rollout.Warnings = append(p.Rollout.Warnings, Warning{ID: "expiry." + e.Kind, Severity: SevWarning,
+			Text: fmt.Sprintf("%s expires on %s, before the rollout's last start on %s. Renew it before then, with the same Apple account, or the devices that depend on it stop checking in.",
+				what, LongDate(e.Date), LongDate(last)),
+			Sources: b.c.SourceURLs(def.Sources)})
+	}
+	return r
+}
+
+// readWord says a tenant reading in words.
+func readWord(v string) string {
+	switch v {
+	case "yes":
+		return "in place"
+	case "no":
+		return "not in place"
+	case "", "unknown":
+		return "not known"
+	}
+	return v
 }
 
 // references lists every page the plan cites, once, in the order the plan

@@ -9,9 +9,17 @@ import (
 	"strconv"
 )
 
-// maxDepth bounds nesting so that hostile input cannot exhaust the stack;
-// valid answers are at most four levels deep.
-const maxDepth = 32
+// Bounds on the work one document can cause, applied while parsing so that
+// hostile input costs no more than a large real plan: nesting (valid answers
+// are at most five levels deep), values in all, and members kept per list or
+// object (one more than any field allows, so the binder can still say "too
+// many"; the rest are read for syntax and counted, not kept).
+const (
+	maxDepth   = 32
+	maxTokens  = 50_000
+	maxMembers = 1_000
+	maxKeys    = 64
+)
 
 // node is one JSON value with object members kept in document order, so the
 // binder can report unknown fields, wrong types and duplicate keys all at once
@@ -23,6 +31,7 @@ type node struct {
 	keys  []string
 	vals  []*node
 	elems []*node
+	count int // members of a list or object, including those not kept
 }
 
 type nodeKind uint8
@@ -58,7 +67,8 @@ func (k nodeKind) String() string {
 func parseTree(data []byte) (*node, *FieldError) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	n, ferr := parseValue(dec, rootPath, 0)
+	p := parser{dec: dec}
+	n, ferr := p.value(rootPath, 0, true)
 	if ferr != nil {
 		return nil, ferr
 	}
@@ -70,9 +80,20 @@ func parseTree(data []byte) (*node, *FieldError) {
 
 const rootPath = "answers"
 
-func parseValue(dec *json.Decoder, path string, depth int) (*node, *FieldError) {
+// parser reads tokens within the budget.
+type parser struct {
+	dec    *json.Decoder
+	tokens int
+}
+
+// value reads one value; keep false reads it for syntax only.
+func (p *parser) value(path string, depth int, keep bool) (*node, *FieldError) {
+	dec := p.dec
 	if depth > maxDepth {
 		return nil, &FieldError{Field: path, Message: fmt.Sprintf("is nested more than %d levels deep", maxDepth)}
+	}
+	if p.tokens++; p.tokens > maxTokens {
+		return nil, &FieldError{Field: rootPath, Message: fmt.Sprintf("holds more than %d values; the answers of even a large fleet have a few thousand", maxTokens)}
 	}
 	tok, err := dec.Token()
 	if err != nil {
@@ -91,11 +112,15 @@ func parseValue(dec *json.Decoder, path string, depth int) (*node, *FieldError) 
 		if v == '[' {
 			n := &node{kind: kindArray}
 			for i := 0; dec.More(); i++ {
-				el, ferr := parseValue(dec, indexPath(path, i), depth+1)
+				kept := keep && i <= maxMembers
+				el, ferr := p.value(indexPath(path, i), depth+1, kept)
 				if ferr != nil {
 					return nil, ferr
 				}
-				n.elems = append(n.elems, el)
+				if kept {
+					n.elems = append(n.elems, el)
+				}
+				n.count++
 			}
 			if _, err := dec.Token(); err != nil {
 				return nil, syntaxError(path, dec, err)
@@ -109,12 +134,16 @@ func parseValue(dec *json.Decoder, path string, depth int) (*node, *FieldError) 
 				return nil, syntaxError(path, dec, err)
 			}
 			key, _ := kt.(string)
-			val, ferr := parseValue(dec, fieldPath(path, key), depth+1)
+			kept := keep && n.count <= maxKeys
+			val, ferr := p.value(fieldPath(path, key), depth+1, kept)
 			if ferr != nil {
 				return nil, ferr
 			}
-			n.keys = append(n.keys, key)
-			n.vals = append(n.vals, val)
+			if kept {
+				n.keys = append(n.keys, key)
+				n.vals = append(n.vals, val)
+			}
+			n.count++
 		}
 		if _, err := dec.Token(); err != nil {
 			return nil, syntaxError(path, dec, err)
@@ -131,7 +160,12 @@ func syntaxError(path string, dec *json.Decoder, err error) *FieldError {
 	return &FieldError{Field: path, Message: fmt.Sprintf("is not valid JSON near byte %d: %v", dec.InputOffset(), err)}
 }
 
+// fieldPath names a member; a key longer than any real field is shortened,
+// so that a hostile key is not echoed whole in every message.
 func fieldPath(parent, key string) string {
+	if r := []rune(key); len(r) > 40 {
+		key = string(r[:40]) + "…"
+	}
 	if parent == rootPath {
 		return key
 	}
@@ -151,6 +185,9 @@ func describe(n *node) string {
 	case kindString:
 		return quote(n.str)
 	case kindNumber:
+		if len(n.str) > 24 {
+			return fmt.Sprintf("a number %d characters long", len(n.str))
+		}
 		return n.str
 	case kindBool:
 		return strconv.FormatBool(n.b)

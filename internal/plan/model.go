@@ -17,7 +17,24 @@ type Plan struct {
 	ResetOverview []ResetRow       `json:"reset_overview"`
 	Summary       Summary          `json:"summary"`
 	Knowledge     Knowledge        `json:"knowledge"`
-	References    []Reference      `json:"references"` // every source the plan cites, once, in order of first citation
+	TenantCheck   *TenantReading   `json:"tenant_check,omitempty"` // what a tenant check read, when the answers carry one
+	References    []Reference      `json:"references"`             // every source the plan cites, once, in order of first citation
+}
+
+// TenantReading is what a tenant check read, and where the planner's
+// answers overrule it.
+type TenantReading struct {
+	ReadAt    string     `json:"read_at"`
+	Findings  []Finding  `json:"findings"`
+	Overruled []Overrule `json:"overruled"`
+}
+
+// Overrule is an answer that differs from what the tenant check read.
+type Overrule struct {
+	Field    string `json:"field"`    // tenant answer, e.g. "apple_mdm_push_certificate"
+	Read     string `json:"read"`     // yes, no, or the enum value read
+	Answered string `json:"answered"` // what the answers say instead
+	Text     string `json:"text"`
 }
 
 // Reference names one cited page.
@@ -44,7 +61,8 @@ type Prerequisite struct {
 	AppliesTo []string `json:"applies_to"`
 	Blocks    []string `json:"blocks"` // populations it blocks while not done
 	Task      string   `json:"task"`
-	Owner     string   `json:"owner"` // who clears it
+	Owner     string   `json:"owner"`             // who clears it
+	ReadAt    string   `json:"read_at,omitempty"` // set when a tenant check read this status (and the answers agree)
 	Detail    string   `json:"detail"`
 	Minimums  []string `json:"minimums,omitempty"` // supported-os: each method's minimum, also appended to Detail
 	Sources   []string `json:"sources"`
@@ -144,6 +162,7 @@ type RolloutPlan struct {
 	Waves      []WavePlan `json:"waves"`
 	Steps      []Step     `json:"steps"`
 	Unassigned []string   `json:"unassigned"` // populations that no wave covers
+	Warnings   []Warning  `json:"warnings"`   // e.g. a certificate that expires before the last wave
 	LastStart  string     `json:"last_start"` // the latest date of the pilot and the waves, "" if none is set
 }
 

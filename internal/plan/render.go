@@ -199,6 +199,21 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 	if d.Unassigned != "" {
 		pf("\nNot in any wave yet: %s.\n", mdEscape(d.Unassigned))
 	}
+	for _, w := range d.RolloutWarn {
+		pf("\n**%s:** %s%s\n", w.Label, w.Text, mdRefs(w.Refs, d))
+	}
+	if t := d.Tenant; t != nil {
+		pf("\n### Read from the tenant on %s\n\n%s.\n", t.When, t.Counts)
+		if len(t.Attention) > 0 {
+			pf("\n")
+			for _, f := range t.Attention {
+				pf("- **%s.** %s\n", mdEscape(f.Label), mdEscape(f.Text))
+			}
+		}
+		for _, o := range t.Overruled {
+			pf("\n%s\n", o)
+		}
+	}
 	if len(d.Assumptions) > 0 {
 		pf("\n### What this plan assumed\n\n")
 		for _, a := range d.Assumptions {

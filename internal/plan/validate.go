@@ -74,6 +74,9 @@ func (c *Catalog) validate(a *Answers, skip map[string]bool) []FieldError {
 			prev, prevIndex, prevPath = d, 0, "the pilot"
 		}
 	}
+	if a.TenantCheck != nil {
+		v.tenantCheck("tenant_check", a.TenantCheck)
+	}
 	ids := assignIDs(a.Populations)
 	for i, w := range a.Rollout.Waves {
 		p := indexPath("rollout.waves", i)
@@ -174,6 +177,46 @@ func (c *Catalog) validatePopulation(v *validator, i int, p *Population, seen ma
 		v.fail(path+".method", "%s is a method for %s, not %s; methods for %s: %s", quote(p.Method), oneOf(m.Platforms), p.Platform, p.Platform, oneOf(allowed))
 	case !p.Enrolls() && m.Enrolls:
 		v.fail(path+".method", "%s enrolls devices, but enroll is false (app protection without enrollment); use %s or remove enroll", quote(p.Method), quote(MethodMAMWE))
+	}
+}
+
+// tenantCheck checks a tenant check's values (CONTRACT §7).
+func (v *validator) tenantCheck(path string, tc *TenantCheck) {
+	f := func(name string) string { return fieldPath(path, name) }
+	switch {
+	case tc.Schema == "":
+		v.fail(f("schema"), "is missing; a tenant check says %s", quote(TenantCheckSchema))
+	case tc.Schema != TenantCheckSchema:
+		v.fail(f("schema"), "%s is not a tenant check this version reads; it expects %s (the output of enrollplan check-tenant)", quote(tc.Schema), quote(TenantCheckSchema))
+	}
+	if tc.ReadAt != "" {
+		if _, err := time.Parse(time.RFC3339, tc.ReadAt); err != nil {
+			v.fail(f("read_at"), "%s is not a time; it is written as 2027-01-11T09:30:00Z", quote(tc.ReadAt))
+		}
+	}
+	tp := f("tenant")
+	v.enum(tp+".mdm_authority", tc.Tenant.MDMAuthority, MDMAuthorities, "an MDM authority", true)
+	v.enum(tp+".admin_role", tc.Tenant.AdminRole, AdminRoles, "an admin role", true)
+	v.enum(tp+".cloud", tc.Tenant.Cloud, Clouds, "a Microsoft cloud", true)
+	for i, fd := range tc.Findings {
+		p := indexPath(f("findings"), i)
+		v.enum(p+".status", fd.Status, []string{FindingOK, FindingWarning, FindingMissing, FindingUnknown}, "a finding status", false)
+		if fd.ID == "" || fd.Title == "" {
+			v.fail(p, "needs an id and a title")
+		}
+		for name, s := range map[string]string{"title": fd.Title, "detail": fd.Detail, "permission": fd.Permission} {
+			if n := utf8.RuneCountInString(s); n > MaxFindingText {
+				v.fail(p+"."+name, "is %d characters long; keep it to %d", n, MaxFindingText)
+			}
+		}
+	}
+	for i, e := range tc.Expiries {
+		p := indexPath(f("expiries"), i)
+		v.enum(p+".kind", e.Kind, []string{ExpiryApplePush, ExpiryADEToken}, "an expiry kind", false)
+		if _, err := time.Parse(time.DateOnly, e.Date); err != nil {
+			v.fail(p+".date", "%s is not a date; write it as YYYY-MM-DD", quote(e.Date))
+		}
+		v.text(p+".name", e.Name)
 	}
 }
 
