@@ -48,14 +48,30 @@ func (c Config) String() string {
 		c.Addr, MaskDSN(c.DB), keys, c.CreateLimit, c.PublicURL, c.TrustedProxies)
 }
 
-// MaskDSN hides a password in a database URL.
+// MaskDSN hides the secrets of a database URL: the password in its user
+// part and any password-like query parameter (libpq accepts
+// ?password= and ?sslpassword=). A URL that does not parse is not printed.
 func MaskDSN(dsn string) string {
 	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
-		return dsn
+	if err != nil {
+		if strings.Contains(dsn, "://") {
+			return "(unparsable database URL, not shown)"
+		}
+		return dsn // a file path
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	if u.User != nil {
+		if _, has := u.User.Password(); has {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for k := range q {
+			if strings.Contains(strings.ToLower(k), "password") {
+				q.Set(k, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
 	}
 	return u.String()
 }

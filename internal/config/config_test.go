@@ -59,3 +59,22 @@ func TestRejectsBadValues(t *testing.T) {
 		t.Fatalf("%v %+v", err, c.TrustedProxies)
 	}
 }
+
+// TestMaskDSNHidesEveryPassword: no password a database URL can carry
+// reaches the start-up log (issue "Hardening", L3).
+func TestMaskDSNHidesEveryPassword(t *testing.T) {
+	for _, dsn := range []string{
+		"postgres://app:s3cret@db/enrollplan",
+		"postgres://app@db/enrollplan?password=s3cret&sslmode=require",
+		"postgresql://db/enrollplan?sslpassword=s3cret",
+		"postgres://app:s3cret@db/enrollplan?password=s3cret",
+		"postgres://app:s3cret@[bad",
+	} {
+		if got := MaskDSN(dsn); strings.Contains(got, "s3cret") {
+			t.Errorf("MaskDSN(%q) = %q", dsn, got)
+		}
+	}
+	if got := MaskDSN("./data/enrollplan.db"); got != "./data/enrollplan.db" {
+		t.Errorf("a file path is shown as is, got %q", got)
+	}
+}
