@@ -1,9 +1,12 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 
@@ -30,6 +33,35 @@ var (
 	errGone     = statusError(http.StatusGone, "This plan was withdrawn by its owner and can no longer be viewed.")
 	errMethod   = statusError(http.StatusMethodNotAllowed, "This address does not accept that method.")
 )
+
+// errBadRequest marks input that could not be read at all (a malformed
+// form encoding, a broken body); it answers 400, never 500.
+var errBadRequest = errors.New("unreadable request")
+
+// errClientGone marks a request whose client disconnected mid-body.
+var errClientGone = errors.New("client went away")
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// readForm parses a form body and query; every way that can fail is the
+// client's, and answers 400 (413 for too large, 408 for too slow).
+func readForm(r *http.Request) error {
+	err := r.ParseForm()
+	if err == nil {
+		return nil
+	}
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe), isTimeout(err):
+		return err
+	case r.Context().Err() != nil:
+		return fmt.Errorf("%w: %v", errClientGone, err)
+	}
+	return fmt.Errorf("%w: form: %v", errBadRequest, err)
+}
 
 type fieldError struct {
 	Field   string `json:"field"`
@@ -71,6 +103,18 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status, msg = errGone.status, errGone.msg
 	case errors.Is(err, store.ErrConflict):
 		status, msg = http.StatusPreconditionFailed, "The plan was changed by someone else since you loaded it; reload it and apply your change again."
+	case errors.Is(err, store.ErrTooLarge):
+		status, msg = http.StatusRequestEntityTooLarge, "This plan is larger than the server keeps; shorten its names and free-text items."
+	case errors.Is(err, store.ErrTooManyRevisions):
+		status, msg = http.StatusConflict, "This plan has as many revisions as the server keeps; save your version as a new plan instead."
+	case errors.Is(err, context.Canceled), errors.Is(err, errClientGone):
+		// The client hung up: nobody is left to answer, and it is not a fault here.
+		s.log.Info("client went away", "request_id", middleware.GetReqID(r.Context()), "method", r.Method, "path", r.URL.Path)
+		return
+	case isTimeout(err):
+		status, msg = http.StatusRequestTimeout, "The request body arrived too slowly; send it again."
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, errBadRequest):
+		status, msg = http.StatusBadRequest, "The request could not be read: it was cut off or not encoded the way its Content-Type says. Send it again."
 	}
 	reqID := middleware.GetReqID(r.Context())
 	if status >= 500 {

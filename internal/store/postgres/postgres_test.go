@@ -4,10 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io/fs"
 	"net/url"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
+	"testing/fstest"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -21,7 +24,7 @@ const urlEnv = "ENROLLPLAN_TEST_POSTGRES_URL"
 // freshSchema creates an empty schema named enrollplan_test_<hex>, dropped
 // when the test ends, and returns a pool configuration that uses it and its
 // name.
-func freshSchema(t *testing.T) (*pgxpool.Config, string) {
+func freshSchema(t testing.TB) (*pgxpool.Config, string) {
 	t.Helper()
 	dsn := os.Getenv(urlEnv)
 	if dsn == "" {
@@ -53,9 +56,9 @@ func freshSchema(t *testing.T) (*pgxpool.Config, string) {
 	return cfg, schema
 }
 
-func openConfig(t *testing.T, cfg *pgxpool.Config) *DB {
+func openTest(t testing.TB, cfg *pgxpool.Config, opts ...store.Option) *DB {
 	t.Helper()
-	db, err := OpenConfig(context.Background(), cfg.Copy())
+	db, err := OpenConfig(context.Background(), cfg.Copy(), opts...)
 	if err != nil {
 		t.Fatalf("OpenConfig: %v", err)
 	}
@@ -64,9 +67,9 @@ func openConfig(t *testing.T, cfg *pgxpool.Config) *DB {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store {
+	storetest.Run(t, func(t *testing.T, opts ...store.Option) store.Store {
 		cfg, _ := freshSchema(t)
-		return openConfig(t, cfg)
+		return openTest(t, cfg, opts...)
 	})
 }
 
@@ -110,24 +113,75 @@ func TestConcurrentOpen(t *testing.T) {
 			t.Errorf("Open %d: %v", i, err)
 		}
 	}
-	db := openConfig(t, cfg)
+	db := openTest(t, cfg)
 	var n int
 	if err := db.pool.QueryRow(context.Background(), `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	if n != 1 {
-		t.Errorf("schema_migrations has %d rows, want 1", n)
+	if want := knownMigrations(t); n != want {
+		t.Errorf("schema_migrations has %d rows, want %d", n, want)
 	}
 }
 
 func TestRefusesNewerSchema(t *testing.T) {
 	cfg, _ := freshSchema(t)
-	db := openConfig(t, cfg)
+	db := openTest(t, cfg)
 	if _, err := db.pool.Exec(context.Background(), `INSERT INTO schema_migrations (version, applied_at) VALUES (999, now())`); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
 
 	db, err := OpenConfig(context.Background(), cfg.Copy())
-	storetest.CheckNewerSchemaRefused(t, db, err)
+	storetest.CheckNewerSchemaRefused(t, db, err, knownMigrations(t))
+}
+
+func BenchmarkCreatePlan(b *testing.B) {
+	storetest.Bench(b, func(b *testing.B) store.Store {
+		cfg, _ := freshSchema(b)
+		groupCommit = os.Getenv("ENROLLPLAN_BENCH_GROUP") == "1" // to measure it; see groupCommit
+		b.Cleanup(func() { groupCommit = false })
+		if n, err := strconv.Atoi(os.Getenv("ENROLLPLAN_BENCH_POOL")); err == nil {
+			cfg.MaxConns = int32(n) // to compare pool sizes; the default is max(4, NumCPU)
+		}
+		return openTest(b, cfg)
+	})
+}
+
+// knownMigrations is the number of embedded migrations, the newest schema
+// version.
+func knownMigrations(t testing.TB) int {
+	names, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	if err != nil || len(names) == 0 {
+		t.Fatalf("embedded migrations: %v, %d files", err, len(names))
+	}
+	return len(names)
+}
+
+// TestUpgradeFromV1: migration 2 erases plans revoked under version 1 and
+// keeps everything else.
+func TestUpgradeFromV1(t *testing.T) {
+	cfg, _ := freshSchema(t)
+	ctx := context.Background()
+	data, err := fs.ReadFile(migrationFiles, "migrations/001_init.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := openConfig(ctx, cfg.Copy(), fstest.MapFS{"migrations/001_init.sql": {Data: data}}, store.Configure())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := old.pool.Exec(ctx, storetest.V1Fixture(func(hex string) string { return `'\x` + hex + `'::bytea` })); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	db := openTest(t, cfg)
+	storetest.CheckV1Upgrade(t, db, func(t *testing.T, query string) int {
+		t.Helper()
+		var n int
+		if err := db.pool.QueryRow(ctx, query).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", query, err)
+		}
+		return n
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -36,8 +37,11 @@ const basePragmas = "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 
 // writeParams: BEGIN IMMEDIATE takes the write lock when the transaction
 // starts, so a transaction that reads and then writes cannot fail halfway
-// with SQLITE_BUSY when another connection wrote in between.
-const writeParams = basePragmas + "&_txlock=immediate"
+// with SQLITE_BUSY when another connection wrote in between. secure_delete
+// overwrites deleted content with zeros, so a revoked plan's answers and a
+// purged draft do not linger in the file's free pages (old WAL frames are
+// overwritten as the WAL is reused after checkpoints).
+const writeParams = basePragmas + "&_pragma=secure_delete(1)&_txlock=immediate"
 
 // readParams: query_only makes any write through the read pool an error, so
 // writes cannot bypass the single-writer pool by mistake.
@@ -52,6 +56,8 @@ type DB struct {
 	write *sql.DB
 	// read has several connections, which WAL lets read concurrently.
 	read *sql.DB
+	// writeStmts and readStmts are the prepared statements of each pool.
+	writeStmts, readStmts *stmtCache
 }
 
 // core is unexported so that embedding it promotes the store.Store methods
@@ -63,7 +69,17 @@ var _ store.Store = (*DB)(nil)
 // Open opens (creating if needed) the database file at path and brings its
 // schema up to date. The directory is created 0700 and the file 0600: they
 // hold users' answers.
-func Open(ctx context.Context, path string) (*DB, error) {
+//
+// opts set the limits (store.WithLimits) and the group commit batch
+// (store.WithMaxBatch); without them the store.DefaultLimits apply and
+// concurrent saves share transactions of up to store.DefaultMaxBatch.
+func Open(ctx context.Context, path string, opts ...store.Option) (*DB, error) {
+	return open(ctx, path, migrationFiles, store.Configure(opts...))
+}
+
+// open is Open with the migrations to apply, so that tests can build a
+// database at an older schema version.
+func open(ctx context.Context, path string, migrations fs.FS, o store.Options) (*DB, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("store: open sqlite %q: %w", path, err)
@@ -95,12 +111,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n) // keep them: each new connection re-runs the pragmas
 
-	db := &DB{write: write, read: read}
+	db := &DB{write: write, read: read, writeStmts: newStmtCache(write), readStmts: newStmtCache(read)}
 	b := backend{db}
-	db.core = sqlcore.New(b)
+	db.core = sqlcore.New(b, o)
 	// Migrate on the write pool first: its first connection also switches
 	// the file to WAL before any read-only connection opens it.
-	if err := sqlcore.Migrate(ctx, b, sqlcore.Migrations{FS: migrationFiles, TimeType: "TEXT"}); err != nil {
+	if err := sqlcore.Migrate(ctx, b, sqlcore.Migrations{FS: migrations, TimeType: "TEXT"}); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -132,9 +148,11 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close implements store.Store.
+// Close implements store.Store. Saves already queued for a group commit
+// finish first; later ones fail.
 func (db *DB) Close() error {
-	return errors.Join(db.read.Close(), db.write.Close())
+	db.core.Stop()
+	return errors.Join(db.readStmts.close(), db.writeStmts.close(), db.read.Close(), db.write.Close())
 }
 
 // isUniqueViolation reports whether err is a UNIQUE or PRIMARY KEY failure.

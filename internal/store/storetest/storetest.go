@@ -14,30 +14,44 @@ import (
 	"github.com/enrollplan/enrollplan/internal/store"
 )
 
-// Run runs the suite. open must return a new, empty store for each call and
-// arrange (with t.Cleanup) for it to be closed.
-func Run(t *testing.T, open func(t *testing.T) store.Store) {
+// Run runs the suite. open must return a new, empty store for each call,
+// configured with opts, and arrange (with t.Cleanup) for it to be closed.
+func Run(t *testing.T, open func(t *testing.T, opts ...store.Option) store.Store) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s store.Store)
+		opts []store.Option
 	}{
-		{"CreateGet", testCreateGet},
-		{"Unknown", testUnknown},
-		{"CreateDuplicate", testCreateDuplicate},
-		{"UpdateAppends", testUpdateAppends},
-		{"StaleRevision", testStaleRevision},
-		{"Revisions", testRevisions},
-		{"Revoke", testRevoke},
-		{"Drafts", testDrafts},
-		{"DeleteDraftsBefore", testDeleteDraftsBefore},
-		{"Ping", testPing},
-		{"ConcurrentSameRevision", testConcurrentSameRevision},
-		{"ConcurrentRetry", testConcurrentRetry},
+		{"CreateGet", testCreateGet, nil},
+		{"Unknown", testUnknown, nil},
+		{"CreateDuplicate", testCreateDuplicate, nil},
+		{"UpdateAppends", testUpdateAppends, nil},
+		{"StaleRevision", testStaleRevision, nil},
+		{"Revisions", testRevisions, nil},
+		{"Revoke", testRevoke, nil},
+		{"Drafts", testDrafts, nil},
+		{"DeleteDraftsBefore", testDeleteDraftsBefore, nil},
+		{"Ping", testPing, nil},
+		{"ConcurrentSameRevision", testConcurrentSameRevision, nil},
+		{"ConcurrentRetry", testConcurrentRetry, nil},
+		{"RevisionRange", testRevisionRange, nil},
+		{"RevisionLimit", testRevisionLimit, []store.Option{store.WithLimits(store.Limits{MaxRevisions: 3})}},
+		{"DefaultLimits", testDefaultLimits, nil},
+		{"SizeLimits", testSizeLimits, []store.Option{store.WithLimits(store.Limits{MaxAnswerBytes: 100, MaxPlanBytes: 50, MaxDraftBytes: 20})}},
+		{"DraftLimit", testDraftLimit, []store.Option{store.WithLimits(store.Limits{MaxDrafts: 3})}},
+		{"DraftLimitSlack", testDraftLimitSlack, []store.Option{store.WithLimits(store.Limits{MaxDrafts: 200})}},
+		{"Snapshots", testSnapshots, nil},
+		{"PlanInfo", testPlanInfo, nil},
+		{"RevokeErases", testRevokeErases, nil},
+		{"HostileIDs", testHostileIDs, nil},
+		{"ConcurrentCreate", testConcurrentCreate, nil},
+		{"ConcurrentMixed", testConcurrentMixed, nil},
+		{"Canceled", testCanceled, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel() // safe: every subtest has a store of its own
-			tc.fn(t, open(t))
+			tc.fn(t, open(t, tc.opts...))
 		})
 	}
 }
@@ -90,6 +104,7 @@ func checkTime(t *testing.T, what string, ts, after, before time.Time) {
 func equalPlan(t *testing.T, what string, got, want store.Plan) {
 	t.Helper()
 	if got.ID != want.ID || got.Revision != want.Revision || !bytes.Equal(got.Answers, want.Answers) ||
+		!bytes.Equal(got.Plan, want.Plan) ||
 		got.Ruleset != want.Ruleset || !bytes.Equal(got.EditKeyHash, want.EditKeyHash) ||
 		!got.CreatedAt.Equal(want.CreatedAt) || !got.SavedAt.Equal(want.SavedAt) {
 		t.Errorf("%s:\n got %+v\nwant %+v\n(answers %q vs %q)", what, got, want, got.Answers, want.Answers)
@@ -393,15 +408,15 @@ func testPing(t *testing.T, s store.Store) {
 
 // CheckNewerSchemaRefused checks what Open returned for a database whose
 // schema_migrations records version 999: no store, and an error an operator
-// can act on.
-func CheckNewerSchemaRefused(t *testing.T, s store.Store, err error) {
+// can act on naming known, the newest version the driver has.
+func CheckNewerSchemaRefused(t *testing.T, s store.Store, err error, known int) {
 	t.Helper()
 	if err == nil {
 		s.Close()
 		t.Fatal("Open accepted a database with schema version 999")
 	}
-	want := "store: database schema is version 999 but this enrollplan knows only up to 1; " +
-		"upgrade enrollplan or point --db at another database"
+	want := fmt.Sprintf("store: database schema is version 999 but this enrollplan knows only up to %d; "+
+		"upgrade enrollplan or point --db at another database", known)
 	if err.Error() != want {
 		t.Errorf("Open error:\n got %q\nwant %q", err, want)
 	}

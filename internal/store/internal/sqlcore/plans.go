@@ -1,22 +1,102 @@
 package sqlcore
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/enrollplan/enrollplan/internal/store"
 )
 
+// validRevision reports whether n can name a stored revision. Checking it
+// before a query keeps out-of-range numbers from reaching the driver
+// (PostgreSQL refuses to bind 2^31 to an integer column).
+func validRevision(n int) bool {
+	return n >= 1 && n <= store.MaxRevision
+}
+
+// validID reports whether id could have been stored: both databases then
+// answer "no such row" rather than a driver error (PostgreSQL rejects
+// invalid UTF-8 and NUL in text parameters).
+func validID(id string) bool {
+	return len(id) <= store.MaxIDBytes && utf8.ValidString(id) && !containsNUL(id)
+}
+
+func containsNUL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// checkID is validID for writes, with a reason.
+func checkID(id string) error {
+	switch {
+	case id == "":
+		return errors.New("empty id")
+	case len(id) > store.MaxIDBytes:
+		return fmt.Errorf("id is %d bytes, more than %d: %w", len(id), store.MaxIDBytes, store.ErrTooLarge)
+	case !validID(id):
+		return errors.New("id is not UTF-8 text without NUL")
+	}
+	return nil
+}
+
+// checkRevisionData applies Limits to what a revision would store.
+func (s *Store) checkRevisionData(answers, snapshot []byte, ruleset string) error {
+	if len(answers) > s.lim.MaxAnswerBytes {
+		return fmt.Errorf("answers are %d bytes, more than the limit of %d: %w", len(answers), s.lim.MaxAnswerBytes, store.ErrTooLarge)
+	}
+	if len(snapshot) > s.lim.MaxPlanBytes {
+		return fmt.Errorf("plan snapshot is %d bytes, more than the limit of %d: %w", len(snapshot), s.lim.MaxPlanBytes, store.ErrTooLarge)
+	}
+	// Answers and ruleset are text columns, which PostgreSQL keeps only
+	// as valid UTF-8 without NUL; refuse the same in both databases.
+	if !utf8.Valid(answers) || bytes.IndexByte(answers, 0) >= 0 {
+		return errors.New("answers are not UTF-8 text without NUL")
+	}
+	if len(ruleset) > store.MaxIDBytes {
+		return fmt.Errorf("ruleset is %d bytes, more than %d: %w", len(ruleset), store.MaxIDBytes, store.ErrTooLarge)
+	}
+	if !utf8.ValidString(ruleset) || containsNUL(ruleset) {
+		return errors.New("ruleset is not UTF-8 text without NUL")
+	}
+	return nil
+}
+
+// snapshotArg binds a snapshot: NULL when there is none.
+func snapshotArg(b []byte) any {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
 // CreatePlan implements store.Store.
 func (s *Store) CreatePlan(ctx context.Context, p store.NewPlan) (store.Plan, error) {
+	fail := func(err error) (store.Plan, error) {
+		return store.Plan{}, fmt.Errorf("store: create plan %q: %w", p.ID, err)
+	}
+	if err := checkID(p.ID); err != nil {
+		return fail(err)
+	}
 	if len(p.EditKeyHash) == 0 {
-		return store.Plan{}, fmt.Errorf("store: create plan %q: empty edit key hash", p.ID)
+		return fail(errors.New("empty edit key hash"))
+	}
+	if len(p.EditKeyHash) > 64 {
+		return fail(fmt.Errorf("edit key hash is %d bytes: %w", len(p.EditKeyHash), store.ErrTooLarge))
+	}
+	if err := s.checkRevisionData(p.Answers, p.Plan, p.Ruleset); err != nil {
+		return fail(err)
 	}
 	t := now()
-	err := s.b.WriteTx(ctx, func(q Querier) error {
+	err := s.write(ctx, func(ctx context.Context, q Querier) error {
 		// ON CONFLICT DO NOTHING turns a taken id into "0 rows" instead of
 		// an error that would abort a PostgreSQL transaction.
 		n, err := q.Exec(ctx, `INSERT INTO plans (id, edit_key_hash, latest_revision, created_at)
@@ -27,79 +107,129 @@ func (s *Store) CreatePlan(ctx context.Context, p store.NewPlan) (store.Plan, er
 		if n == 0 {
 			return store.ErrExists
 		}
-		return insertRevision(ctx, q, p.ID, 1, p.Answers, p.Ruleset, t)
+		// A revoked plan's id stays taken. Checked after the insert, in a
+		// statement of its own, so that on PostgreSQL a revocation of the
+		// same id that committed while the insert waited is seen.
+		var revoked bool
+		if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM plan_tombstones WHERE id = $1)`, p.ID).Scan(&revoked); err != nil {
+			return err
+		}
+		if revoked {
+			return store.ErrExists
+		}
+		return insertRevision(ctx, q, p.ID, 1, p.Answers, p.Ruleset, p.Plan, t)
 	})
 	if err != nil {
 		if s.b.IsUniqueViolation(err) {
 			err = store.ErrExists
 		}
-		return store.Plan{}, fmt.Errorf("store: create plan %q: %w", p.ID, err)
+		return fail(err)
 	}
 	return store.Plan{
 		ID:          p.ID,
 		Revision:    1,
 		Answers:     p.Answers,
 		Ruleset:     p.Ruleset,
+		Plan:        nilIfEmpty(p.Plan),
 		EditKeyHash: p.EditKeyHash,
 		CreatedAt:   t,
 		SavedAt:     t,
 	}, nil
 }
 
+func nilIfEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
+}
+
 // insertRevision stores answers as text: they are JSON, and text keeps the
 // bytes exactly as given (unlike jsonb) while staying readable to operators.
-func insertRevision(ctx context.Context, q Querier, id string, number int, answers []byte, ruleset string, t time.Time) error {
-	_, err := q.Exec(ctx, `INSERT INTO plan_revisions (plan_id, number, answers, ruleset, saved_at)
-		VALUES ($1, $2, $3, $4, $5)`, id, number, string(answers), ruleset, t)
+// The snapshot is a blob, NULL when there is none.
+func insertRevision(ctx context.Context, q Querier, id string, number int, answers []byte, ruleset string, snapshot []byte, t time.Time) error {
+	_, err := q.Exec(ctx, `INSERT INTO plan_revisions (plan_id, number, answers, ruleset, snapshot, saved_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, id, number, string(answers), ruleset, snapshotArg(snapshot), t)
 	return err
 }
 
-// planColumns and planJoin select a store.Plan, scanned by scanPlan.
-const planColumns = `p.revoked_at IS NOT NULL, p.id, r.number, r.answers, r.ruleset, p.edit_key_hash, p.created_at, r.saved_at`
+// planColumns and the joins below select a store.Plan, scanned by scanPlan.
+const planColumns = `p.id, r.number, r.answers, r.ruleset, r.snapshot, p.edit_key_hash, p.created_at, r.saved_at`
 
 func scanPlan(row Row) (store.Plan, error) {
 	var p store.Plan
-	var revoked bool
-	if err := row.Scan(&revoked, &p.ID, &p.Revision, &p.Answers, &p.Ruleset, &p.EditKeyHash, &p.CreatedAt, &p.SavedAt); err != nil {
+	if err := row.Scan(&p.ID, &p.Revision, &p.Answers, &p.Ruleset, &p.Plan, &p.EditKeyHash, &p.CreatedAt, &p.SavedAt); err != nil {
 		return store.Plan{}, err
 	}
-	if revoked {
-		return store.Plan{}, store.ErrGone
+	p.Plan = nilIfEmpty(p.Plan)
+	p.CreatedAt, p.SavedAt = Timestamp(p.CreatedAt), Timestamp(p.SavedAt)
+	return p, nil
+}
+
+// missing turns "no row" from a read of a live plan into the reason:
+// ErrNotFound or ErrGone from planState, or notFound when the plan is live
+// (a revision it lacks).
+func missing(ctx context.Context, q Querier, id string, err error) error {
+	if !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if err := planState(ctx, q, id); err != nil {
+		return err
+	}
+	return store.ErrNotFound
+}
+
+// GetPlan implements store.Store.
+func (s *Store) GetPlan(ctx context.Context, id string) (store.Plan, error) {
+	if !validID(id) {
+		return store.Plan{}, fmt.Errorf("store: get plan %q: %w", id, store.ErrNotFound)
+	}
+	q := s.b.Reader()
+	p, err := scanPlan(q.QueryRow(ctx, `SELECT `+planColumns+`
+		FROM plans p JOIN plan_revisions r ON r.plan_id = p.id AND r.number = p.latest_revision
+		WHERE p.id = $1`, id))
+	if err != nil {
+		return store.Plan{}, fmt.Errorf("store: get plan %q: %w", id, missing(ctx, q, id, err))
+	}
+	return p, nil
+}
+
+// GetPlanInfo implements store.Store.
+func (s *Store) GetPlanInfo(ctx context.Context, id string) (store.PlanInfo, error) {
+	if !validID(id) {
+		return store.PlanInfo{}, fmt.Errorf("store: get plan info %q: %w", id, store.ErrNotFound)
+	}
+	q := s.b.Reader()
+	var p store.PlanInfo
+	err := q.QueryRow(ctx, `SELECT p.id, p.latest_revision, r.ruleset, p.edit_key_hash, p.created_at, r.saved_at
+		FROM plans p JOIN plan_revisions r ON r.plan_id = p.id AND r.number = p.latest_revision
+		WHERE p.id = $1`, id).Scan(&p.ID, &p.Revision, &p.Ruleset, &p.EditKeyHash, &p.CreatedAt, &p.SavedAt)
+	if err != nil {
+		return store.PlanInfo{}, fmt.Errorf("store: get plan info %q: %w", id, missing(ctx, q, id, err))
 	}
 	p.CreatedAt, p.SavedAt = Timestamp(p.CreatedAt), Timestamp(p.SavedAt)
 	return p, nil
 }
 
-// GetPlan implements store.Store.
-func (s *Store) GetPlan(ctx context.Context, id string) (store.Plan, error) {
-	q := s.b.Reader()
-	p, err := scanPlan(q.QueryRow(ctx, `SELECT `+planColumns+`
-		FROM plans p JOIN plan_revisions r ON r.plan_id = p.id AND r.number = p.latest_revision
-		WHERE p.id = $1`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		err = store.ErrNotFound
-	}
-	if err != nil {
-		return store.Plan{}, fmt.Errorf("store: get plan %q: %w", id, err)
-	}
-	return p, nil
-}
-
 // GetRevision implements store.Store.
 func (s *Store) GetRevision(ctx context.Context, id string, number int) (store.Plan, error) {
+	fail := func(err error) (store.Plan, error) {
+		return store.Plan{}, fmt.Errorf("store: get plan %q revision %d: %w", id, number, err)
+	}
+	if !validID(id) {
+		return fail(store.ErrNotFound)
+	}
 	q := s.b.Reader()
+	if !validRevision(number) {
+		// No such revision can exist; the plan's state still decides
+		// between ErrNotFound and ErrGone.
+		return fail(missing(ctx, q, id, sql.ErrNoRows))
+	}
 	p, err := scanPlan(q.QueryRow(ctx, `SELECT `+planColumns+`
 		FROM plans p JOIN plan_revisions r ON r.plan_id = p.id AND r.number = $2
 		WHERE p.id = $1`, id, number))
-	if errors.Is(err, sql.ErrNoRows) {
-		// No such plan, a revoked plan, or no such revision.
-		err = planState(ctx, q, id)
-		if err == nil {
-			err = store.ErrNotFound
-		}
-	}
 	if err != nil {
-		return store.Plan{}, fmt.Errorf("store: get plan %q revision %d: %w", id, number, err)
+		return fail(missing(ctx, q, id, err))
 	}
 	return p, nil
 }
@@ -107,28 +237,27 @@ func (s *Store) GetRevision(ctx context.Context, id string, number int) (store.P
 // planState returns ErrNotFound or ErrGone when the plan is missing or
 // revoked, and nil when it is live.
 func planState(ctx context.Context, q Querier, id string) error {
-	var revoked bool
-	err := q.QueryRow(ctx, `SELECT revoked_at IS NOT NULL FROM plans WHERE id = $1`, id).Scan(&revoked)
+	var live, revoked bool
+	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM plans WHERE id = $1),
+		EXISTS (SELECT 1 FROM plan_tombstones WHERE id = $1)`, id).Scan(&live, &revoked)
 	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return store.ErrNotFound
 	case err != nil:
 		return err
+	case live:
+		return nil
 	case revoked:
 		return store.ErrGone
 	}
-	return nil
+	return store.ErrNotFound
 }
 
 // ListRevisions implements store.Store.
 func (s *Store) ListRevisions(ctx context.Context, id string) ([]store.RevisionInfo, error) {
+	if !validID(id) {
+		return nil, fmt.Errorf("store: list revisions of plan %q: %w", id, store.ErrNotFound)
+	}
 	q := s.b.Reader()
 	list, err := func() ([]store.RevisionInfo, error) {
-		// Revisions are append-only, so checking the plan first and then
-		// listing needs no shared snapshot.
-		if err := planState(ctx, q, id); err != nil {
-			return nil, err
-		}
 		rows, err := q.Query(ctx, `SELECT number, ruleset, saved_at FROM plan_revisions
 			WHERE plan_id = $1 ORDER BY number`, id)
 		if err != nil {
@@ -144,7 +273,15 @@ func (s *Store) ListRevisions(ctx context.Context, id string) ([]store.RevisionI
 			r.SavedAt = Timestamp(r.SavedAt)
 			list = append(list, r)
 		}
-		return list, rows.Err()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if len(list) == 0 {
+			// A live plan has revision 1, so none means the plan is
+			// missing or revoked (revocation erases the revisions).
+			return nil, missing(ctx, q, id, sql.ErrNoRows)
+		}
+		return list, nil
 	}()
 	if err != nil {
 		return nil, fmt.Errorf("store: list revisions of plan %q: %w", id, err)
@@ -161,11 +298,23 @@ func (s *Store) ListRevisions(ctx context.Context, id string) ([]store.RevisionI
 // expecting the same revision exactly one matches. The primary key on
 // plan_revisions (plan_id, number) backs this up.
 func (s *Store) UpdatePlan(ctx context.Context, u store.Update) (store.Plan, error) {
+	fail := func(err error) (store.Plan, error) {
+		return store.Plan{}, fmt.Errorf("store: update plan %q from revision %d: %w", u.ID, u.ExpectedRevision, err)
+	}
+	if !validID(u.ID) {
+		return fail(store.ErrNotFound)
+	}
+	if err := s.checkRevisionData(u.Answers, u.Plan, u.Ruleset); err != nil {
+		return fail(err)
+	}
 	t := now()
-	p := store.Plan{ID: u.ID, Revision: u.ExpectedRevision + 1, Answers: u.Answers, Ruleset: u.Ruleset, SavedAt: t}
-	err := s.b.WriteTx(ctx, func(q Querier) error {
+	p := store.Plan{ID: u.ID, Revision: u.ExpectedRevision + 1, Answers: u.Answers, Ruleset: u.Ruleset, Plan: nilIfEmpty(u.Plan), SavedAt: t}
+	err := s.write(ctx, func(ctx context.Context, q Querier) error {
+		if !validRevision(u.ExpectedRevision) || u.ExpectedRevision >= s.lim.MaxRevisions {
+			return s.cannotAppend(ctx, q, u.ID, u.ExpectedRevision)
+		}
 		err := q.QueryRow(ctx, `UPDATE plans SET latest_revision = $1
-			WHERE id = $2 AND latest_revision = $3 AND revoked_at IS NULL
+			WHERE id = $2 AND latest_revision = $3
 			RETURNING edit_key_hash, created_at`,
 			p.Revision, u.ID, u.ExpectedRevision).Scan(&p.EditKeyHash, &p.CreatedAt)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -177,29 +326,73 @@ func (s *Store) UpdatePlan(ctx context.Context, u store.Update) (store.Plan, err
 		if err != nil {
 			return err
 		}
-		return insertRevision(ctx, q, u.ID, p.Revision, u.Answers, u.Ruleset, t)
+		return insertRevision(ctx, q, u.ID, p.Revision, u.Answers, u.Ruleset, u.Plan, t)
 	})
 	if err != nil {
 		if s.b.IsUniqueViolation(err) {
 			err = store.ErrConflict
 		}
-		return store.Plan{}, fmt.Errorf("store: update plan %q from revision %d: %w", u.ID, u.ExpectedRevision, err)
+		return fail(err)
 	}
 	p.CreatedAt = Timestamp(p.CreatedAt)
 	return p, nil
 }
 
-// RevokePlan implements store.Store.
+// cannotAppend explains why no revision can follow expected, a number out
+// of range or at the revision limit: the plan is missing or revoked, has
+// moved on (ErrConflict), or is full (ErrTooManyRevisions).
+func (s *Store) cannotAppend(ctx context.Context, q Querier, id string, expected int) error {
+	if err := planState(ctx, q, id); err != nil {
+		return err
+	}
+	var latest int
+	if err := q.QueryRow(ctx, `SELECT latest_revision FROM plans WHERE id = $1`, id).Scan(&latest); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return planState(ctx, q, id) // revoked in between (PostgreSQL)
+		}
+		return err
+	}
+	if latest != expected {
+		return store.ErrConflict
+	}
+	return fmt.Errorf("plan has %d revisions, the limit: %w", latest, store.ErrTooManyRevisions)
+}
+
+// RevokePlan implements store.Store. It erases the revisions and the plan
+// row and leaves a tombstone. The first statement locks the plan row (a
+// no-op UPDATE, as SQLite lacks SELECT … FOR UPDATE), so on PostgreSQL a
+// concurrent UpdatePlan either commits first, and its revision is erased
+// too, or waits and then finds the plan gone.
+//
+// Erasure reaches the files too: SQLite runs with secure_delete, which
+// overwrites freed content with zeros; PostgreSQL's dead rows are reclaimed
+// by (auto)vacuum.
 func (s *Store) RevokePlan(ctx context.Context, id string) error {
-	err := s.b.WriteTx(ctx, func(q Querier) error {
-		n, err := q.Exec(ctx, `UPDATE plans SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, now(), id)
+	if !validID(id) {
+		return fmt.Errorf("store: revoke plan %q: %w", id, store.ErrNotFound)
+	}
+	t := now()
+	err := s.write(ctx, func(ctx context.Context, q Querier) error {
+		var revisions int
+		err := q.QueryRow(ctx, `UPDATE plans SET latest_revision = latest_revision WHERE id = $1
+			RETURNING latest_revision`, id).Scan(&revisions)
+		if errors.Is(err, sql.ErrNoRows) {
+			if err := planState(ctx, q, id); err != nil {
+				return err
+			}
+			return store.ErrNotFound // unreachable: a live plan has a row
+		}
 		if err != nil {
 			return err
 		}
-		if n == 0 {
-			return planState(ctx, q, id)
+		if _, err := q.Exec(ctx, `DELETE FROM plan_revisions WHERE plan_id = $1`, id); err != nil {
+			return err
 		}
-		return nil
+		if _, err := q.Exec(ctx, `DELETE FROM plans WHERE id = $1`, id); err != nil {
+			return err
+		}
+		_, err = q.Exec(ctx, `INSERT INTO plan_tombstones (id, revoked_at, revisions) VALUES ($1, $2, $3)`, id, t, revisions)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("store: revoke plan %q: %w", id, err)

@@ -7,7 +7,10 @@ package sqlcore
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
+
+	"github.com/enrollplan/enrollplan/internal/store"
 )
 
 // Row is a single-row query result.
@@ -49,12 +52,55 @@ type Backend interface {
 // Store implements every store.Store method except Ping and Close, which
 // the drivers add because they own the pools.
 type Store struct {
-	b Backend
+	b     Backend
+	lim   store.Limits
+	group *group // nil: each write is its own transaction
+
+	newDrafts atomic.Int64 // drafts inserted since Open, for the purge
 }
 
-// New returns a Store over b.
-func New(b Backend) *Store {
-	return &Store{b: b}
+// New returns a Store over b with the limits of o. When o.MaxBatch > 1,
+// concurrent writes are grouped into shared transactions (group commit, see
+// group); the driver must then call Stop before closing its pools.
+func New(b Backend, o store.Options) *Store {
+	s := &Store{b: b, lim: o.Limits}
+	if o.MaxBatch > 1 {
+		s.group = startGroup(b, o.MaxBatch)
+	}
+	return s
+}
+
+// Stop ends group commit: writes already queued finish, later ones fail.
+// Safe to call more than once, and without grouping.
+func (s *Store) Stop() {
+	if s.group != nil {
+		s.group.stop()
+	}
+}
+
+// GroupStats says how many batches group commit has run and how many
+// writes they held (zeros without grouping). Each batch is one transaction,
+// unless it had to be run again write by write.
+func (s *Store) GroupStats() (batches, writes int64) {
+	if s.group == nil {
+		return 0, 0
+	}
+	return s.group.batches.Load(), s.group.writes.Load()
+}
+
+// Limits returns the limits in force.
+func (s *Store) Limits() store.Limits { return s.lim }
+
+// write runs fn in a write transaction, shared with other writers when
+// grouping is on. fn must use the ctx it is given, not its caller's: in a
+// group that is a context without cancellation, because a statement
+// interrupted by one caller's cancellation could abort the whole shared
+// transaction.
+func (s *Store) write(ctx context.Context, fn func(ctx context.Context, q Querier) error) error {
+	if s.group != nil {
+		return s.group.do(ctx, fn)
+	}
+	return s.b.WriteTx(ctx, func(q Querier) error { return fn(ctx, q) })
 }
 
 // now is the time stored for a new row: UTC and truncated to the microsecond,

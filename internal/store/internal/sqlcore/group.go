@@ -1,0 +1,158 @@
+package sqlcore
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+)
+
+// errStopped answers writes that arrive after Stop.
+var errStopped = errors.New("store: closed")
+
+// group is group commit: one goroutine takes the writes waiting for it,
+// runs each in its own savepoint of one shared transaction, and commits
+// them with a single COMMIT, so with SQLite's synchronous=FULL they share
+// one fsync. A writer's call returns only after that COMMIT, so success
+// still means on disk.
+//
+// No timer: a batch is whatever queued while the previous one was
+// committing, so a lone writer waits for nothing and a crowd shares the
+// cost of the commit. A writer whose work fails (ErrConflict, ErrExists, a
+// constraint) has its savepoint rolled back and gets its error; the others
+// are unaffected. If the shared transaction itself breaks before COMMIT
+// (a savepoint cannot be rolled back, say), it is rolled back and every
+// write of the batch is run again in a transaction of its own, so one
+// write's failure never fails another. A failed COMMIT is reported to
+// every write of the batch: it may or may not have reached the disk, just
+// as when a lone transaction's COMMIT fails.
+type group struct {
+	b        Backend
+	maxBatch int
+	reqs     chan *groupReq
+	quit     chan struct{}
+	stopOnce sync.Once
+	done     chan struct{}
+
+	// batches and writes count what loop committed, for tests and
+	// operators: writes/batches is the mean batch size.
+	batches, writes atomic.Int64
+}
+
+type groupReq struct {
+	ctx context.Context // without cancellation: see Store.write
+	fn  func(ctx context.Context, q Querier) error
+	err chan error // buffered: the committer never blocks on a writer
+}
+
+func startGroup(b Backend, maxBatch int) *group {
+	g := &group{
+		b:        b,
+		maxBatch: maxBatch,
+		reqs:     make(chan *groupReq),
+		quit:     make(chan struct{}),
+		done:     make(chan struct{}),
+	}
+	go g.loop()
+	return g
+}
+
+// do queues fn and waits for its batch to commit. A ctx that ends before
+// the write is taken into a batch returns ctx.Err() with nothing written;
+// once taken, the write runs to the end and do reports how it went.
+func (g *group) do(ctx context.Context, fn func(ctx context.Context, q Querier) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	r := &groupReq{ctx: context.WithoutCancel(ctx), fn: fn, err: make(chan error, 1)}
+	select {
+	case g.reqs <- r:
+	case <-g.quit:
+		return errStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-r.err
+}
+
+func (g *group) stop() {
+	g.stopOnce.Do(func() { close(g.quit) })
+	<-g.done
+}
+
+func (g *group) loop() {
+	defer close(g.done)
+	batch := make([]*groupReq, 0, g.maxBatch)
+	for {
+		select {
+		case r := <-g.reqs:
+			batch = append(batch[:0], r)
+		fill:
+			for len(batch) < g.maxBatch {
+				select {
+				case r := <-g.reqs: // a writer blocked in do while we committed
+					batch = append(batch, r)
+				default:
+					break fill
+				}
+			}
+			g.commit(batch)
+			g.batches.Add(1)
+			g.writes.Add(int64(len(batch)))
+			clear(batch) // drop references to finished writes
+		case <-g.quit:
+			return
+		}
+	}
+}
+
+// alone runs one write in a transaction of its own.
+func (g *group) alone(r *groupReq) error {
+	return g.b.WriteTx(r.ctx, func(q Querier) error { return r.fn(r.ctx, q) })
+}
+
+func (g *group) commit(batch []*groupReq) {
+	if len(batch) == 1 {
+		batch[0].err <- g.alone(batch[0])
+		return
+	}
+	ctx := context.Background()
+	results := make([]error, len(batch))
+	reachedCommit := false
+	err := g.b.WriteTx(ctx, func(q Querier) error {
+		for i, r := range batch {
+			if _, err := q.Exec(ctx, `SAVEPOINT grouped`); err != nil {
+				return err
+			}
+			if err := r.fn(r.ctx, q); err != nil {
+				results[i] = err
+				if _, err := q.Exec(ctx, `ROLLBACK TO SAVEPOINT grouped`); err != nil {
+					return err
+				}
+			}
+			if _, err := q.Exec(ctx, `RELEASE SAVEPOINT grouped`); err != nil {
+				return err
+			}
+		}
+		reachedCommit = true
+		return nil
+	})
+	switch {
+	case err == nil:
+		for i, r := range batch {
+			r.err <- results[i]
+		}
+	case reachedCommit:
+		// COMMIT failed: the outcome is the batch's, as it would be a
+		// lone transaction's.
+		for _, r := range batch {
+			r.err <- err
+		}
+	default:
+		// Rolled back before COMMIT: nothing of the batch is stored, so
+		// each write may safely run again, on its own.
+		for _, r := range batch {
+			r.err <- g.alone(r)
+		}
+	}
+}
