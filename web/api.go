@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"mime"
@@ -34,15 +35,41 @@ func (s *Server) handleComputePlan(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	p, err := s.cat.Build(a)
+	p, err := s.build(r.Context(), a)
 	if err != nil {
 		return err
 	}
-	return writePlanJSON(w, p)
+	return writePlanJSON(w, r, p)
 }
 
-func writePlanJSON(w http.ResponseWriter, p *plan.Plan) error {
-	return writeFormat(w, p, "json")
+// writePlanJSON answers a plan as compact JSON, or indented with ?pretty=1
+// for a person reading it in a terminal.
+func writePlanJSON(w http.ResponseWriter, r *http.Request, p *plan.Plan) error {
+	var buf bytes.Buffer
+	var err error
+	if r.URL.Query().Get("pretty") == "1" {
+		err = plan.WriteJSON(&buf, p)
+	} else {
+		err = plan.WriteCompactJSON(&buf, p)
+	}
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	writeBody(w, buf.Bytes())
+	return nil
+}
+
+// marshalAnswers encodes answers for storage as they were written: without
+// HTML escaping, which would grow "<" to "\u003c" and change nothing else.
+func marshalAnswers(a plan.Answers) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(a); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // createdPlan is the answer to POST /api/v1/plans.
@@ -75,7 +102,7 @@ func (s *Server) handleCreatePlan(w http.ResponseWriter, r *http.Request) error 
 // already validated (DecodeAnswers or Build); the wizard's "Save & share"
 // uses it too.
 func (s *Server) createPlan(r *http.Request, a plan.Answers) (createdPlan, error) {
-	data, err := json.Marshal(a)
+	data, err := marshalAnswers(a)
 	if err != nil {
 		return createdPlan{}, err
 	}
@@ -193,11 +220,11 @@ func (s *Server) handleUpdatePlan(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	p, err := s.cat.Build(a) // built once, for the answer, instead of decoding the stored copy again
+	p, err := s.build(r.Context(), a) // built once, for the answer, instead of decoding the stored copy again
 	if err != nil {
 		return err
 	}
-	data, err := json.Marshal(a)
+	data, err := marshalAnswers(a)
 	if err != nil {
 		return err
 	}

@@ -109,8 +109,11 @@ func (e *testEnv) create(t testing.TB) createdPlan {
 func TestComputePlan(t *testing.T) {
 	e := newEnv(t, 0)
 	r := e.do(t, "POST", "/api/v1/plan", exampleAnswers(t))
-	if r.status != 200 || !strings.Contains(r.body, `"schema": "enrollplan.plan/v1"`) {
-		t.Fatalf("%d %s", r.status, r.body[:min(200, len(r.body))])
+	if r.status != 200 || !strings.HasPrefix(r.body, `{"schema":"enrollplan.plan/v1"`) {
+		t.Fatalf("compact JSON by default: %d %s", r.status, r.body[:min(200, len(r.body))])
+	}
+	if r := e.do(t, "POST", "/api/v1/plan?pretty=1", exampleAnswers(t)); !strings.Contains(r.body, `"schema": "enrollplan.plan/v1"`) {
+		t.Fatalf("?pretty=1 indents: %s", r.body[:min(200, len(r.body))])
 	}
 	bad := strings.Replace(exampleAnswers(t), `"platform": "ios"`, `"platform": "palmos"`, 1)
 	r = e.do(t, "POST", "/api/v1/plan", bad)
@@ -407,5 +410,21 @@ func TestHealthAndSecurityHeaders(t *testing.T) {
 	}
 	if r.header.Get("X-Content-Type-Options") != "nosniff" {
 		t.Error("no nosniff")
+	}
+}
+
+// TestAnswersStoredUnescaped: stored answers keep "<" and "&" as written
+// instead of growing sixfold through \u003c escapes (issue "Hardening", H2).
+func TestAnswersStoredUnescaped(t *testing.T) {
+	e := newEnv(t, 0)
+	body := strings.Replace(exampleAnswers(t), `"Contoso Ltd"`, `"Contoso <R&D> Ltd"`, 1)
+	r := e.do(t, "POST", "/api/v1/plans", body)
+	var c createdPlan
+	if err := json.Unmarshal([]byte(r.body), &c); err != nil || r.status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	r = e.do(t, "GET", "/api/v1/plans/"+c.ID, "")
+	if !strings.Contains(r.body, `"organization":"Contoso <R&D> Ltd"`) || strings.Contains(r.body, `\u003c`) {
+		t.Fatalf("stored answers escaped: %s", r.body[:min(300, len(r.body))])
 	}
 }

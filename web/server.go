@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"runtime"
 	"time"
 
 	"github.com/a-h/templ"
@@ -41,6 +42,7 @@ type Server struct {
 	now       func() time.Time
 	assets    *assets
 	cookies   *sessions.CookieStore
+	builds    chan struct{} // bounds plans computed at once, so CPU-heavy requests queue instead of piling up
 }
 
 // New builds a Server.
@@ -52,7 +54,21 @@ func New(o Options) *Server {
 		o.Now = time.Now
 	}
 	return &Server{log: o.Log, store: o.Store, cat: o.Catalog, publicURL: o.PublicURL, limit: o.CreateLimit,
-		proxies: o.TrustedProxies, now: o.Now, assets: newAssets(), cookies: newCookieStore(o.SessionKeys)}
+		proxies: o.TrustedProxies, now: o.Now, assets: newAssets(), cookies: newCookieStore(o.SessionKeys),
+		builds: make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))}
+}
+
+// build computes a plan, waiting for a free slot when as many builds as the
+// machine has cores are already running; a client that gives up while
+// waiting costs nothing more.
+func (s *Server) build(ctx context.Context, a plan.Answers) (*plan.Plan, error) {
+	select {
+	case s.builds <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-s.builds }()
+	return s.cat.Build(a)
 }
 
 // MaxBody is the largest request body accepted (413 beyond).

@@ -21,6 +21,14 @@ func WriteJSON(w io.Writer, p *Plan) error {
 	return enc.Encode(p)
 }
 
+// WriteCompactJSON writes the plan as JSON without indentation, for the
+// API, where bytes and encoding time matter more than reading by eye.
+func WriteCompactJSON(w io.Writer, p *Plan) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(p)
+}
+
 // CSVHeader is the header row of the CSV format (CONTRACT §2).
 var CSVHeader = []string{"phase", "population", "actor", "task", "source", "status", "wave", "start"}
 
