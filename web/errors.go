@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -150,13 +151,17 @@ func writeJSONErrors(w http.ResponseWriter, status int, fields []fieldError) {
 	writeJSON(w, status, map[string]any{"errors": fields})
 }
 
+// writeJSON answers v as JSON. "<" and "&" stay as they are: every answer
+// is application/json with nosniff, so no browser reads it as HTML.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	data, err := json.Marshal(v)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		http.Error(w, `{"errors":[{"field":"","message":"internal error"}]}`, http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
-	w.Write(append(data, '\n'))
+	w.Write(buf.Bytes())
 }
