@@ -63,3 +63,18 @@ func BenchmarkDecodeAnswers(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEncodeCompactJSON encodes the plan as the API answers it.
+func BenchmarkEncodeCompactJSON(b *testing.B) {
+	c, a := benchAnswers(b)
+	p, err := c.Build(a)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := WriteCompactJSON(io.Discard, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

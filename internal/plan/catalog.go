@@ -894,7 +894,11 @@ func (c *Catalog) computeKnowledge() {
 
 // SourceURLs resolves source tags to URLs, keeping order and dropping repeats.
 func (c *Catalog) SourceURLs(ids ...[]string) []string {
-	var out []string
+	n := 0
+	for _, list := range ids {
+		n += len(list)
+	}
+	out := make([]string, 0, n)
 	for _, list := range ids {
 		for _, id := range list {
 			u := c.Sources[id].URL

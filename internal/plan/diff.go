@@ -249,7 +249,7 @@ func resetPhrase(p PopulationPlan, change bool) string {
 }
 
 // stepTitlesDiff lists the titles of steps only one side has, matched by
-// the step itself rather than its wording.
+// the step itself, then by its wording.
 func stepTitlesDiff(old, cur []Step) (added, dropped []string) {
 	key := func(s Step) string { return s.Actor + "\x00" + s.ID }
 	has := func(list []Step, k string) bool {
@@ -263,6 +263,15 @@ func stepTitlesDiff(old, cur []Step) (added, dropped []string) {
 	for _, s := range old {
 		if !has(cur, key(s)) {
 			dropped = append(dropped, s.Title)
+		}
+	}
+	// A step that is worded the same on both sides reads as unchanged,
+	// whatever the catalog calls it.
+	for i := 0; i < len(added); i++ {
+		if j := slices.Index(dropped, added[i]); j >= 0 {
+			added = slices.Delete(added, i, i+1)
+			dropped = slices.Delete(dropped, j, j+1)
+			i--
 		}
 	}
 	return added, dropped

@@ -160,6 +160,10 @@ func TestDiffPlans(t *testing.T) {
 				"Baseline policies removed: Wi-Fi profile and FileVault.",
 			},
 			wantIn: []string{"Baseline policy added: "}},
+		{name: "another cloud",
+			after:  func(a *Answers) { a.Tenant.Cloud = "gcc-high" },
+			wantIn: []string{"The plan is now for ", " instead of the commercial (global) cloud."},
+			not:    []string{"Staff's own phones", "steps added: “Turn on Windows automatic enrollment (MDM user scope)”"}},
 		{name: "pilot and waves: renamed, regrouped, added, removed, reordered, coverage",
 			after: func(a *Answers) {
 				a.Rollout.PilotGroup = "IT Pilot"
