@@ -50,6 +50,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runPlan(ctx, rest, stdin, stdout, stderr, getenv)
 	case "serve":
 		return runServe(ctx, rest, stdout, stderr, getenv)
+	case "check-tenant":
+		return runCheckTenant(ctx, rest, stdin, stdout, stderr, getenv)
 	case "version", "--version", "-version":
 		cat, err := plan.Load()
 		if err != nil {
