@@ -1,4 +1,4 @@
-// Package static embeds the CSS and JavaScript the pages use and serves
+// Package static embeds the CSS, JavaScript and icons the pages use and serves
 // them under content-hashed names, so they can be cached for a year and a
 // new release is fetched at once.
 package static
@@ -14,7 +14,7 @@ import (
 	"strings"
 )
 
-//go:embed css js
+//go:embed css js img
 var files embed.FS
 
 // PlanCSS is the plan document's stylesheet; the CLI inlines it into
@@ -22,6 +22,29 @@ var files embed.FS
 //
 //go:embed css/plan.css
 var PlanCSS string
+
+// FaviconICO is the site icon for browsers that ask for /favicon.ico
+// whatever the page links; FaviconURL is the hashed URL of the SVG icon the
+// layout links, served by Assets like every other file.
+//
+//go:embed img/favicon.ico
+var FaviconICO []byte
+
+// FaviconURL is the content-hashed URL of img/favicon.svg.
+var FaviconURL = func() string {
+	data, err := files.ReadFile("img/favicon.svg")
+	if err != nil {
+		panic("static: " + err.Error())
+	}
+	return hashedURL("img/favicon.svg", data)
+}()
+
+// hashedURL is the URL of an embedded file under its content hash.
+func hashedURL(p string, data []byte) string {
+	sum := sha256.Sum256(data)
+	ext := path.Ext(p)
+	return "/static/" + strings.TrimSuffix(p, ext) + "." + hex.EncodeToString(sum[:5]) + ext
+}
 
 // Assets maps logical names ("css/app.css") to hashed URLs and back.
 type Assets struct {
@@ -45,14 +68,24 @@ func New() *Assets {
 		if err != nil {
 			return err
 		}
-		sum := sha256.Sum256(data)
-		ext := path.Ext(p)
-		url := "/static/" + strings.TrimSuffix(p, ext) + "." + hex.EncodeToString(sum[:5]) + ext
+		url := hashedURL(p, data)
 		a.byName[p] = url
-		a.byURL[url] = asset{data: data, ctype: mime.TypeByExtension(ext)}
+		a.byURL[url] = asset{data: data, ctype: contentType(path.Ext(p))}
 		return nil
 	})
 	return a
+}
+
+// contentType is the media type of an extension; .ico and .svg are fixed
+// here because the system's MIME tables differ between hosts.
+func contentType(ext string) string {
+	switch ext {
+	case ".ico":
+		return "image/x-icon"
+	case ".svg":
+		return "image/svg+xml"
+	}
+	return mime.TypeByExtension(ext)
 }
 
 // URL returns the hashed URL of an embedded file; it panics on a name that

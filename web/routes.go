@@ -2,17 +2,23 @@ package web
 
 import (
 	"net/http"
+	"net/netip"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/go-chi/httprate"
+
+	"github.com/enrollplan/enrollplan/static"
 )
 
 // Handler returns the whole route table.
 func (s *Server) Handler() http.Handler {
 	r := chi.NewRouter()
-	r.Use(middleware.RequestID)
+	r.Use(requestID)
+	r.Use(middleware.GetHead) // HEAD is answered like GET, without the body
 	if len(s.proxies) > 0 {
 		prefixes := make([]string, len(s.proxies))
 		for i, p := range s.proxies {
@@ -28,29 +34,46 @@ func (s *Server) Handler() http.Handler {
 	r.Use(limitBody)
 	r.Use(http.NewCrossOriginProtection().Handler) // 403 for cross-site unsafe requests (CONTRACT §6)
 	r.NotFound(s.handle(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
-	r.MethodNotAllowed(s.handle(func(w http.ResponseWriter, r *http.Request) error { return errMethod }))
+	router := r
+	r.MethodNotAllowed(s.handle(func(w http.ResponseWriter, r *http.Request) error {
+		// A 405 says which methods the address does accept.
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete} {
+			if router.Match(chi.NewRouteContext(), m, r.URL.Path) || (m == http.MethodHead && slices.Contains(allow, http.MethodGet)) {
+				allow = append(allow, m)
+			}
+		}
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		return errMethod
+	}))
 
 	r.Get("/healthz", s.handleHealthz)
 	r.Get("/readyz", s.handleReadyz)
 	r.Get("/static/*", s.assets.ServeHTTP)
+	r.Get("/favicon.ico", serveFavicon) // asked for by browsers whatever a page links
 
 	r.Get("/", s.handle(s.handleHome))
 
+	// One budget per client for everything that stores something new: plans,
+	// revisions and drafts, from the API and the wizard alike.
+	creates := s.createLimiter()
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Post("/plan", s.handle(s.handleComputePlan))
-		r.With(s.createLimiter()).Post("/plans", s.handle(s.handleCreatePlan))
+		r.With(creates).Post("/plans", s.handle(s.handleCreatePlan))
 		r.Get("/plans/{id}", s.handle(s.handleGetPlan))
-		r.Put("/plans/{id}", s.handle(s.handleUpdatePlan))
+		r.With(creates).Put("/plans/{id}", s.handle(s.handleUpdatePlan))
 		r.Delete("/plans/{id}", s.handle(s.handleDeletePlan))
 	})
 
-	r.Get("/p/{ref}", s.handle(s.handleShare))                // /p/{id} and /p/{id}.md|.csv|.json
-	r.Get("/p/{id}/r/{rev}", s.handle(s.handleShareRevision)) // /p/{id}/r/{n} and /r/{n}.md|.csv|.json
-	r.Get("/p/{id}/edit", s.handle(s.handleEditLink))         // edit link: ?key=<edit key>
+	r.Get("/p/{ref}", s.handle(s.handleShare))                       // /p/{id} and /p/{id}.md|.csv|.json
+	r.Get("/p/{id}/r/{rev}", s.handle(s.handleShareRevision))        // /p/{id}/r/{n} and /r/{n}.md|.csv|.json
+	r.Get("/p/{id}/edit", s.handle(s.handleEditLink))                // asks first; the key is in the link's #fragment
+	r.With(creates).Post("/p/{id}/edit", s.handle(s.handleEditOpen)) // opens it in the wizard
 	r.Get("/p/{id}/print", s.handle(s.handleSharePrint))
+	r.Get("/p/{id}/changes", s.handle(s.handleShareChanges)) // ?from=N&to=M: what changed, in words
 
 	r.Route("/wizard", func(r chi.Router) {
-		r.Post("/new", s.handle(s.handleNew))
+		r.With(creates).Post("/new", s.handle(s.handleNew))
 		r.Get("/organisation", s.handle(s.handleOrgGet))
 		r.Post("/organisation", s.handle(s.handleOrgPost))
 		r.Get("/devices", s.handle(s.handleDevicesGet))
@@ -68,7 +91,7 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/plan.csv", s.handle(s.handlePlanDownload("csv")))
 		r.Get("/plan.json", s.handle(s.handlePlanDownload("json")))
 		r.Get("/print", s.handle(s.handlePrint))
-		r.Post("/save", s.handle(s.handleSave))
+		r.With(creates).Post("/save", s.handle(s.handleSave))
 		r.Post("/reload", s.handle(s.handleReload))
 	})
 	return r
@@ -81,9 +104,9 @@ func (s *Server) createLimiter() func(http.Handler) http.Handler {
 		return func(h http.Handler) http.Handler { return h }
 	}
 	return httprate.LimitBy(s.limit, time.Minute, func(r *http.Request) (string, error) {
-		return clientIP(r), nil
+		return rateKey(r), nil
 	}, httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
-		writeJSONErrors(w, http.StatusTooManyRequests, []fieldError{{Field: "", Message: "too many plans created from this address; wait a minute and try again"}})
+		s.writeError(w, r, statusError(http.StatusTooManyRequests, "Too many plans, revisions or drafts were created from this address in the last minute; wait a minute and try again."))
 	}))
 }
 
@@ -93,4 +116,32 @@ func clientIP(r *http.Request) string {
 		return ip
 	}
 	return r.RemoteAddr
+}
+
+// rateKey is the client a rate limit counts: its address only (never the
+// port, which a client changes at will), and an IPv6 client by its /64,
+// the smallest block a provider hands out.
+func rateKey(r *http.Request) string {
+	raw := clientIP(r)
+	if ap, err := netip.ParseAddrPort(raw); err == nil {
+		raw = ap.Addr().String()
+	}
+	addr, err := netip.ParseAddr(raw)
+	if err != nil {
+		return raw
+	}
+	addr = addr.Unmap()
+	if addr.Is6() {
+		p, _ := addr.Prefix(64)
+		return p.String()
+	}
+	return addr.String()
+}
+
+// serveFavicon is GET /favicon.ico: the embedded site icon, cached for a
+// day (its URL carries no content hash, so not for a year).
+func serveFavicon(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "image/x-icon")
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	w.Write(static.FaviconICO)
 }

@@ -2,11 +2,13 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/go-chi/chi/v5"
 
@@ -31,15 +33,22 @@ func splitRef(ref string) (id, format string, ok bool) {
 
 // storedPlan rebuilds a saved revision's plan with the current ruleset.
 func (s *Server) storedPlan(sp store.Plan) (*plan.Plan, error) {
+	_, p, err := s.storedRevision(sp)
+	return p, err
+}
+
+// storedRevision decodes a saved revision's answers and rebuilds its plan
+// with the current ruleset.
+func (s *Server) storedRevision(sp store.Plan) (plan.Answers, *plan.Plan, error) {
 	a, err := s.cat.DecodeAnswers(sp.Answers)
 	if err != nil {
-		return nil, fmt.Errorf("stored answers of %s no longer decode: %w", sp.ID, err)
+		return plan.Answers{}, nil, fmt.Errorf("stored answers of %s r%d no longer decode: %w", sp.ID, sp.Revision, err)
 	}
 	p, err := s.cat.Build(a)
 	if err != nil {
-		return nil, fmt.Errorf("stored answers of %s no longer build: %w", sp.ID, err)
+		return plan.Answers{}, nil, fmt.Errorf("stored answers of %s r%d no longer build: %w", sp.ID, sp.Revision, err)
 	}
-	return p, nil
+	return a, p, nil
 }
 
 // writeFormat renders a plan as md, csv or json, buffered so a failure
@@ -104,6 +113,7 @@ func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, sp store.P
 	capabilityHeaders(w)
 	if format != "" {
 		w.Header().Set("ETag", etag(sp.Revision))
+		setFileName(w, "attachment", exportName(p.Organization, revisionLabel(sp.Revision), format))
 		return writeFormat(w, p, format)
 	}
 	revs, err := s.store.ListRevisions(r.Context(), sp.ID)
@@ -122,20 +132,278 @@ func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, sp store.P
 		Revision:     sp.Revision,
 		Latest:       latest,
 		SavedRuleset: sp.Ruleset,
-		SavedAt:      sp.SavedAt.UTC().Format("2 Jan 2006 15:04 UTC"),
+		SavedAt:      savedAtText(sp.SavedAt),
 		Date:         sp.SavedAt.UTC().Format(time.DateOnly),
 		Formats:      []pages.Link{{Label: "Markdown", URL: self + ".md"}, {Label: "CSV", URL: self + ".csv"}, {Label: "JSON", URL: self + ".json"}},
-	}
-	for _, rv := range revs {
-		u := base + "/r/" + strconv.Itoa(rv.Number)
-		if rv.Number == latest {
-			u = base
-		}
-		v.Revisions = append(v.Revisions, pages.RevisionLink{Number: rv.Number, SavedAt: rv.SavedAt.UTC().Format("2 Jan 2006 15:04 UTC"), URL: u, Current: rv.Number == sp.Revision})
+		Revisions:    revisionLinks(sp.ID, revs, sp.Revision),
+		ChangesURL:   base + "/changes",
 	}
 	if sp.Revision == latest {
 		v.PrintURL = base + "/print"
 	}
 	w.Header().Set("ETag", etag(sp.Revision))
 	return s.render(w, r, http.StatusOK, pages.SharePage(v))
+}
+
+// savedAtText is how pages show when a revision was saved.
+func savedAtText(t time.Time) string { return t.UTC().Format("2 Jan 2006 15:04 UTC") }
+
+// revisionLinks lists a plan's revisions, oldest first, each with its page
+// and, from revision 2 on, what changed since the one before.
+func revisionLinks(id string, revs []store.RevisionInfo, current int) []pages.RevisionLink {
+	base := "/p/" + id
+	latest := revs[len(revs)-1].Number
+	out := make([]pages.RevisionLink, 0, len(revs))
+	for _, rv := range revs {
+		l := pages.RevisionLink{Number: rv.Number, SavedAt: savedAtText(rv.SavedAt), URL: base + "/r/" + strconv.Itoa(rv.Number), Current: rv.Number == current}
+		if rv.Number == latest {
+			l.URL = base
+		}
+		if rv.Number > 1 {
+			l.ChangesURL = fmt.Sprintf("%s/changes?from=%d&to=%d", base, rv.Number-1, rv.Number)
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// handleShareChanges is GET /p/{id}/changes?from=N&to=M: what changed
+// between two revisions, in words. Without from, the revision before to;
+// without to, the latest. A value that is not a revision number is a 400,
+// a revision the plan does not have a 404, each saying which it has.
+func (s *Server) handleShareChanges(w http.ResponseWriter, r *http.Request) error {
+	id := chi.URLParam(r, "id")
+	if !store.ValidID(id) {
+		return errNotFound
+	}
+	revs, err := s.store.ListRevisions(r.Context(), id) // ErrGone when revoked
+	if err != nil {
+		return err
+	}
+	if len(revs) == 0 {
+		return errNotFound
+	}
+	capabilityHeaders(w)
+	latest := revs[len(revs)-1].Number
+	q := r.URL.Query()
+	from, to, err := changesRange(q.Get("from"), q.Get("to"), latest)
+	if err != nil {
+		return err
+	}
+	base := "/p/" + id
+	v := pages.ChangesView{ShareURL: base, Revisions: revisionLinks(id, revs, to), ChangesURL: base + "/changes"}
+	if from == 0 { // one revision: nothing to compare
+		sp, err := s.store.GetRevision(r.Context(), id, latest)
+		if err != nil {
+			return err
+		}
+		p, err := s.storedPlan(sp)
+		if err != nil {
+			return err
+		}
+		v.Organization = p.Organization
+		v.Head = s.head("What changed · plan for "+p.Organization, true)
+		return s.render(w, r, http.StatusOK, pages.ChangesPage(v))
+	}
+	older, err := s.store.GetRevision(r.Context(), id, from)
+	if err != nil {
+		return err
+	}
+	newer, err := s.store.GetRevision(r.Context(), id, to)
+	if err != nil {
+		return err
+	}
+	oa, op, err := s.storedRevision(older)
+	if err != nil {
+		return err
+	}
+	na, np, err := s.storedRevision(newer)
+	if err != nil {
+		return err
+	}
+	v.Organization = np.Organization
+	v.Head = s.head(fmt.Sprintf("What changed from revision %d to %d · plan for %s", from, to, np.Organization), true)
+	for _, l := range v.Revisions {
+		switch l.Number {
+		case from:
+			v.From = l
+		case to:
+			v.To = l
+		}
+	}
+	v.Changes = plan.DiffPlans(oa, na, op, np)
+	v.Note = changesNote(older, newer, s.cat.Ruleset)
+	return s.render(w, r, http.StatusOK, pages.ChangesPage(v))
+}
+
+// changesRange reads ?from= and ?to= against a plan's revisions 1..latest.
+// from is 0 when the plan has a single revision and none was asked for.
+func changesRange(fromText, toText string, latest int) (from, to int, err error) {
+	parse := func(text string, def int) (int, error) {
+		if strings.TrimSpace(text) == "" {
+			return def, nil
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(text))
+		if err != nil || n < 1 {
+			if r := []rune(text); len(r) > 20 {
+				text = string(r[:20]) + "…"
+			}
+			return 0, statusError(http.StatusBadRequest, fmt.Sprintf("“%s” is not a revision number. Choose two of this plan's revisions, 1 to %d, to compare.", text, latest))
+		}
+		if n > latest {
+			return 0, statusError(http.StatusNotFound, fmt.Sprintf("This plan has no revision %d: its revisions are 1 to %d.", n, latest))
+		}
+		return n, nil
+	}
+	if to, err = parse(toText, latest); err != nil {
+		return 0, 0, err
+	}
+	if from, err = parse(fromText, to-1); err != nil {
+		return 0, 0, err
+	}
+	if from == 0 && fromText == "" && latest == 1 {
+		return 0, 1, nil
+	}
+	if from == 0 { // ?to=1 alone: nothing comes before revision 1
+		return 0, 0, statusError(http.StatusBadRequest, "Revision 1 is the first: choose a later revision to compare it with.")
+	}
+	if from == to {
+		if latest == 1 {
+			return 0, 0, statusError(http.StatusBadRequest, "This plan has only one revision so far: there is nothing to compare yet.")
+		}
+		return 0, 0, statusError(http.StatusBadRequest, fmt.Sprintf("Choose two different revisions to compare: both are revision %d.", from))
+	}
+	if from > to {
+		from, to = to, from // always read forwards in time
+	}
+	return from, to, nil
+}
+
+// changesNote says that both revisions are read with today's guidance
+// when either was saved with another edition, so that the differences
+// come from the answers alone.
+func changesNote(older, newer store.Plan, current string) string {
+	var old []string
+	for _, sp := range []store.Plan{older, newer} {
+		if sp.Ruleset != "" && sp.Ruleset != current {
+			old = append(old, fmt.Sprintf("revision %d with edition %s", sp.Revision, sp.Ruleset))
+		}
+	}
+	if len(old) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("Saved with an earlier edition of the Intune guidance: %s. Both revisions are compared as today's edition (%s) reads their answers, so the differences above come from the answers alone.", strings.Join(old, " and "), current)
+}
+
+// File names of exports: the organisation as a slug, "plan", the revision
+// ("r2", or "draft" for unsaved wizard answers) and the format, for
+// example northwind-traders-plan-r2.md. Slugs are lower-case ASCII letters,
+// digits and single hyphens, at most slugMax characters: safe on every
+// operating system and in every header. A name without a Latin letter
+// (only digits, symbols or another script) falls back to slugFallback.
+const (
+	slugMax      = 40
+	slugFallback = "enrollment"
+)
+
+// exportName is the file name of one export.
+func exportName(org, label, ext string) string {
+	return orgSlug(org) + "-plan-" + label + "." + ext
+}
+
+// revisionLabel is "r2" for revision 2.
+func revisionLabel(n int) string { return "r" + strconv.Itoa(n) }
+
+// setFileName sets Content-Disposition; name is already header-safe ASCII.
+func setFileName(w http.ResponseWriter, disposition, name string) {
+	w.Header().Set("Content-Disposition", disposition+`; filename="`+name+`"`)
+}
+
+// latinFold spells accented Latin letters in ASCII.
+var latinFold = func() map[rune]string {
+	m := map[rune]string{'ß': "ss", 'æ': "ae", 'œ': "oe", 'þ': "th", 'ð': "d", 'ĳ': "ij", 'ŋ': "n", '&': " and ", '+': " plus "}
+	for ascii, letters := range map[string]string{
+		"a": "àáâãäåāăąǎ", "c": "çćĉċč", "d": "ďđ", "e": "èéêëēĕėęě", "g": "ĝğġģ", "h": "ĥħ",
+		"i": "ìíîïĩīĭįıǐ", "j": "ĵ", "k": "ķ", "l": "ĺļľŀł", "n": "ñńņňŉ", "o": "òóôõöøōŏőǒ",
+		"r": "ŕŗř", "s": "śŝşšș", "t": "ţťŧț", "u": "ùúûüũūŭůűųǔ", "w": "ŵ", "y": "ýÿŷ", "z": "źżž",
+	} {
+		for _, l := range letters {
+			m[l] = ascii
+		}
+	}
+	return m
+}()
+
+// orgSlug turns an organisation name into a file-name slug.
+func orgSlug(org string) string {
+	var b strings.Builder
+	hyphen, letter := false, false
+	for _, r := range strings.ToLower(org) {
+		r = unicode.ToLower(r)
+		text, ok := latinFold[r]
+		if !ok {
+			text = string(r)
+		}
+		for _, c := range text {
+			switch {
+			case c >= 'a' && c <= 'z' || c >= '0' && c <= '9':
+				if hyphen && b.Len() > 0 {
+					b.WriteByte('-')
+				}
+				hyphen = false
+				letter = letter || c >= 'a'
+				b.WriteRune(c)
+			default:
+				hyphen = true
+			}
+		}
+	}
+	slug := b.String()
+	if !letter {
+		return slugFallback
+	}
+	if len(slug) > slugMax {
+		slug = slug[:slugMax]
+		if i := strings.LastIndexByte(slug, '-'); i >= slugMax/2 {
+			slug = slug[:i]
+		}
+		slug = strings.TrimRight(slug, "-")
+	}
+	return slug
+}
+
+// draftLabel names the wizard's answers in a file name: the revision they
+// were loaded or saved as while they still match it, else "draft".
+func (s *Server) draftLabel(r *http.Request, d *draft) string {
+	if d == nil || d.PlanID == "" || d.Revision < 1 {
+		return "draft"
+	}
+	sp, err := s.store.GetRevision(r.Context(), d.PlanID, d.Revision)
+	if err != nil {
+		return "draft" // the download does not fail over its name
+	}
+	saved, err := s.cat.DecodeAnswers(sp.Answers)
+	if err != nil {
+		return "draft"
+	}
+	x, err1 := json.Marshal(saved)
+	y, err2 := json.Marshal(d.Answers)
+	if err1 != nil || err2 != nil || !bytes.Equal(x, y) {
+		return "draft"
+	}
+	return revisionLabel(d.Revision)
+}
+
+// printScreen is the print view's page: the plan, the document title the
+// browser offers as the PDF's name, and the screen-only way back.
+func (s *Server) printScreen(p *plan.Plan, date, label string, revision int, backURL, backLabel string) pages.PrintScreen {
+	return pages.PrintScreen{
+		PrintView: pages.PrintView{Plan: p, Date: date, StyleURL: s.assets.URL("css/plan.css")},
+		Title:     strings.TrimSuffix(exportName(p.Organization, label, "html"), ".html"),
+		Revision:  revision,
+		BackURL:   backURL,
+		BackLabel: backLabel,
+		ToolsCSS:  s.assets.URL("css/print.css"),
+		ScriptURL: s.assets.URL("js/app.js"),
+	}
 }
