@@ -24,7 +24,7 @@ func (s *Server) decodeAnswers(r *http.Request) (plan.Answers, error) {
 	}
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
-		return plan.Answers{}, err // *http.MaxBytesError → 413
+		return plan.Answers{}, bodyError(r, err)
 	}
 	return s.cat.DecodeAnswers(data)
 }
@@ -267,5 +267,6 @@ func (s *Server) absURL(r *http.Request, path string) string {
 func (s *Server) shareURL(r *http.Request, id string) string { return s.absURL(r, "/p/"+id) }
 
 func (s *Server) editURL(r *http.Request, id, key string) string {
-	return s.absURL(r, "/p/"+id+"/edit?key="+key)
+	// The key rides in the fragment: browsers never send it and proxies never log it.
+	return s.absURL(r, "/p/"+id+"/edit#key="+key)
 }

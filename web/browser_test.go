@@ -34,6 +34,9 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/enrollplan/enrollplan/internal/plan"
+	"github.com/enrollplan/enrollplan/internal/plan/plantest"
 )
 
 const (
@@ -280,14 +283,26 @@ func (b *tab) disableJavaScript() {
 
 // ---- the walk ----------------------------------------------------------------
 
-// e2ePopulations is the mixed fleet the walks enter in step 2.
-var e2ePopulations = []struct {
-	name, platform, ownership, usage, devices, personalUse string
-	otherMDM                                               bool
-}{
-	{"Sales iPhones", "ios", "corporate", "user", "250", "", true},
-	{"Office laptops", "windows", "corporate", "user", "600", "", false},
-	{"Field service Android phones", "android", "corporate", "user", "120", "yes", false},
+// northwind is the 9-population, 1,490-device fleet of examples/northwind.json,
+// which the walks enter into the wizard by hand.
+var northwind = sync.OnceValue(func() plan.Answers {
+	data, err := os.ReadFile("../examples/northwind.json")
+	if err != nil {
+		panic(err)
+	}
+	var a plan.Answers
+	if err := json.Unmarshal(data, &a); err != nil {
+		panic(err)
+	}
+	return a
+})
+
+func populationNames() []string {
+	var names []string
+	for _, p := range northwind().Populations {
+		names = append(names, p.Name)
+	}
+	return names
 }
 
 type walkOpts struct {
@@ -308,9 +323,50 @@ type stepTime struct {
 
 const continueBtn = `.actions button[name="action"][value="continue"]`
 
-// walkWizard goes from the start page to a saved plan, as a planner would.
+// yesNoUnsure is how step 1 asks a tenant question.
+func yesNoUnsure(v *bool) string {
+	switch {
+	case v == nil:
+		return "unsure"
+	case *v:
+		return "yes"
+	}
+	return "no"
+}
+
+// typeDate fills a date's three boxes.
+func (b *tab) typeDate(name string, d time.Time) {
+	b.t.Helper()
+	b.typeText(name+".day", strconv.Itoa(d.Day()))
+	b.typeText(name+".month", strconv.Itoa(int(d.Month())))
+	b.typeText(name+".year", strconv.Itoa(d.Year()))
+}
+
+// setChecked ticks or unticks a checkbox by clicking it, as a person would.
+func (b *tab) setChecked(name, value string, want bool) {
+	b.t.Helper()
+	sel := option(name, value)
+	if evalIn[bool](b, fmt.Sprintf(`document.querySelector(%q).checked`, sel)) == want {
+		return
+	}
+	b.do("click "+sel, chromedp.Click(chromedp.CSS(sel)))
+}
+
+// addRow presses a row list's "Add another" and waits for the new row's
+// first field; it reports whether the press posted the page.
+func (b *tab) addRow(list, firstField string) (posted bool) {
+	b.t.Helper()
+	evalIn[chromedp.Void](b, `window.__e2eSamePage = true`)
+	b.do("add another "+list, chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[name="action"][value="add"][data-add=%q]`, list))),
+		chromedp.WaitVisible(chromedp.CSS(field(firstField))))
+	return !evalIn[bool](b, `window.__e2eSamePage === true`)
+}
+
+// walkWizard enters the Northwind fleet from the start page to a saved
+// plan, as a planner would.
 func walkWizard(b *tab, o walkOpts) walkResult {
 	b.t.Helper()
+	a := northwind()
 	visit := func(page string) {
 		if o.visit != nil {
 			o.visit(page)
@@ -349,58 +405,69 @@ func walkWizard(b *tab, o walkOpts) walkResult {
 		b.submit(continueBtn, 422, "/wizard/organisation")
 		errorsShown("step1-organisation-errors")
 	}
-	b.typeText("organization", "Contoso Ltd")
-	b.choose("tenant.mdm_authority", "intune")
-	b.choose("tenant.admin_role", "intune-admin")
-	for f, v := range map[string]string{"tenant.licenses_assigned": "yes", "tenant.groups_ready": "no", "tenant.entra_premium": "yes", "tenant.configmgr": "no",
-		"tenant.apple_mdm_push_certificate": "unsure", "tenant.apple_business_manager": "yes", "tenant.managed_google_play": "yes"} {
-		b.choose(f, v)
+	b.typeText("organization", a.Organization)
+	b.choose("tenant.mdm_authority", a.Tenant.MDMAuthority)
+	b.choose("tenant.admin_role", a.Tenant.AdminRole)
+	tn := a.Tenant
+	for f, v := range map[string]*bool{"tenant.licenses_assigned": tn.LicensesAssigned, "tenant.groups_ready": tn.GroupsReady, "tenant.entra_premium": tn.EntraPremium,
+		"tenant.configmgr": tn.ConfigMgr, "tenant.apple_mdm_push_certificate": tn.AppleMDMPushCertificate, "tenant.apple_business_manager": tn.AppleBusinessManager,
+		"tenant.managed_google_play": tn.ManagedGooglePlay} {
+		b.choose(f, yesNoUnsure(v))
 	}
 	visit("step1-organisation")
 	b.submit(continueBtn, 200, "/wizard/devices")
 	lap("step 1 organisation")
 
-	// Step 2: three populations, rows added with "Add another population".
+	// Step 2: nine populations, rows added with "Add another population".
 	if o.errors {
 		b.submit(continueBtn, 422, "/wizard/devices")
 		errorsShown("step2-devices-errors")
 	}
-	for i, p := range e2ePopulations {
+	for i, p := range a.Populations {
 		path := func(f string) string { return fmt.Sprintf("populations[%d].%s", i, f) }
-		if i > 0 {
-			evalIn[chromedp.Void](b, `window.__e2eSamePage = true`)
-			b.do("add another population", chromedp.Click(chromedp.CSS(`button[name="action"][value="add"][data-add="populations"]`)),
-				chromedp.WaitVisible(chromedp.CSS(field(path("name")))))
-			if !evalIn[bool](b, `window.__e2eSamePage === true`) {
-				res.addPosted = true
+		if i > 0 && b.addRow("populations", path("name")) {
+			res.addPosted = true
+		}
+		b.typeText(path("name"), p.Name)
+		b.setValue(path("platform"), p.Platform)
+		b.choose(path("ownership"), p.Ownership)
+		b.choose(path("usage"), p.EffectiveUsage())
+		b.typeText(path("devices"), strconv.Itoa(p.Devices))
+		if p.PersonalUse != nil {
+			if b.path() == "/wizard/devices" && evalIn[int](b, fmt.Sprintf(`document.querySelectorAll(%q).length`, field(path("personal_use")))) == 0 {
+				// Without JavaScript the question appears once the row says corporate Android with one user.
+				b.addRow("populations", fmt.Sprintf("populations[%d].name", i+1))
+				b.do("remove the row added to show the question", chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[name="action"][value="remove-%d"]`, i+1))),
+					chromedp.WaitVisible(chromedp.CSS(field(path("personal_use")))))
 			}
+			b.choose(path("personal_use"), yesNoUnsure(p.PersonalUse))
 		}
-		b.typeText(path("name"), p.name)
-		b.setValue(path("platform"), p.platform)
-		b.choose(path("ownership"), p.ownership)
-		b.choose(path("usage"), p.usage)
-		b.typeText(path("devices"), p.devices)
-		if p.personalUse != "" {
-			b.choose(path("personal_use"), p.personalUse)
+		if p.Enrolls() {
+			b.choose(path("in_use"), map[bool]string{true: "in-use", false: "new"}[*p.InUse])
+			b.choose(path("managed_by"), p.ManagedBy)
+			b.choose(path("enroll"), "enroll")
+		} else {
+			b.choose(path("enroll"), "app")
 		}
-		if p.otherMDM {
-			b.choose(path("in_use"), "in-use")
-			b.choose(path("managed_by"), "other-mdm")
-		}
-		b.choose(path("enroll"), "enroll")
 	}
 	visit("step2-devices")
 	b.submit(continueBtn, 200, "/wizard/method")
-	lap("step 2 devices (3 populations)")
+	lap("step 2 devices (9 populations)")
 
 	// Step 3: accept the recommendations.
+	enrolling := 0
+	for _, p := range a.Populations {
+		if p.Enrolls() {
+			enrolling++
+		}
+	}
 	if o.errors {
 		evalIn[chromedp.Void](b, `document.querySelectorAll('form input[type=radio]').forEach(r => { r.checked = false })`)
 		b.submit(continueBtn, 422, "/wizard/method")
 		errorsShown("step3-method-errors")
 	}
-	if n := evalIn[int](b, `document.querySelectorAll('form input[type=radio]:checked').length`); n != len(e2ePopulations) {
-		b.t.Errorf("step 3: %d methods preselected, want %d", n, len(e2ePopulations))
+	if n := evalIn[int](b, `document.querySelectorAll('form input[type=radio]:checked').length`); n != enrolling {
+		b.t.Errorf("step 3: %d methods preselected, want %d", n, enrolling)
 	}
 	visit("step3-method")
 	b.submit(continueBtn, 200, "/wizard/reset")
@@ -411,31 +478,63 @@ func walkWizard(b *tab, o walkOpts) walkResult {
 	b.submit(continueBtn, 200, "/wizard/prerequisites")
 	lap("step 4 reset")
 
-	// Step 5: no bulk enrollment; compliance baseline.
+	// Step 5: no bulk enrollment; the baseline.
 	if o.errors {
 		b.submit(continueBtn, 422, "/wizard/prerequisites")
 		errorsShown("step5-prerequisites-errors")
 	}
 	b.choose("bulk_enrollment_by_staff", "no")
-	b.choose("baseline", "compliance")
+	var custom []string
+	for _, item := range a.Baseline {
+		if slices.Contains(plan.BaselineIDs, item) {
+			b.choose("baseline", item)
+		} else {
+			custom = append(custom, item)
+		}
+	}
+	b.typeText("baseline_custom", strings.Join(custom, "\n"))
 	visit("step5-prerequisites")
 	b.submit(continueBtn, 200, "/wizard/rollout")
 	lap("step 5 prerequisites")
 
-	// Step 6: pilot group and one dated wave.
-	b.typeText("rollout.pilot_group", "Intune Pilot")
-	b.setValue("rollout.waves[0].start", "2027-01-11")
-	if o.errors { // a dated wave without a group
-		b.submit(continueBtn, 422, "/wizard/rollout")
-		errorsShown("step6-rollout-errors")
+	// Step 6: the pilot and three waves, each with its populations. Dates
+	// are weeks from today, so that the walk never meets a past date.
+	start := time.Now().AddDate(0, 0, 40)
+	b.typeText("rollout.pilot_group", a.Rollout.PilotGroup)
+	b.typeDate("rollout.pilot_start", start)
+	// The wizard names its populations itself; map the example's ids to them by name.
+	nameOf := map[string]string{}
+	for i, id := range plan.PopulationIDs(a.Populations) {
+		nameOf[id] = a.Populations[i].Name
 	}
-	b.typeText("rollout.waves[0].group", "Sales")
+	for i, w := range a.Rollout.Waves {
+		path := func(f string) string { return fmt.Sprintf("rollout.waves[%d].%s", i, f) }
+		if i > 0 {
+			b.addRow("rollout.waves", path("name"))
+		}
+		evalIn[chromedp.Void](b, fmt.Sprintf(`document.querySelector(%q).value = ""`, field(path("name"))))
+		b.typeText(path("name"), w.Name)
+		b.typeDate(path("start"), start.AddDate(0, 0, 14*(i+1)))
+		if o.errors && i == 0 { // a dated wave without a group
+			b.submit(continueBtn, 422, "/wizard/rollout")
+			errorsShown("step6-rollout-errors")
+		}
+		b.typeText(path("group"), w.Group)
+		boxes := evalIn[[][2]string](b, fmt.Sprintf(`[...document.querySelectorAll(%q)].map(c => [c.value, c.labels[0].textContent.trim()])`, field(path("populations"))))
+		if len(boxes) != len(a.Populations) {
+			b.t.Fatalf("wave %d offers %d populations, want %d", i+1, len(boxes), len(a.Populations))
+		}
+		for _, box := range boxes {
+			in := slices.ContainsFunc(w.Populations, func(id string) bool { return strings.HasPrefix(box[1], nameOf[id]) })
+			b.setChecked(path("populations"), box[0], in)
+		}
+	}
 	visit("step6-rollout")
 	b.submit(continueBtn, 200, "/wizard/plan")
 	lap("step 6 rollout")
 
 	// Step 7: the plan; save and share.
-	if txt := b.text(); !strings.Contains(txt, "Step 7 of 7") || !strings.Contains(txt, "Contoso Ltd") {
+	if txt := b.text(); !strings.Contains(txt, "Step 7 of 7") || !strings.Contains(txt, a.Organization) {
 		b.t.Errorf("step 7 lacks its progress text or the organisation")
 	}
 	visit("step7-plan")
@@ -447,7 +546,7 @@ func walkWizard(b *tab, o walkOpts) walkResult {
 	res.share = b.value("share-url")
 	res.edit = b.value("edit-url")
 	m := regexp.MustCompile(`^` + regexp.QuoteMeta(b.base) + `/p/([A-Za-z0-9_-]{22,})$`).FindStringSubmatch(res.share)
-	if m == nil || !strings.HasPrefix(res.edit, res.share+"/edit?key=") {
+	if m == nil || !strings.HasPrefix(res.edit, res.share+"/edit") {
 		b.t.Fatalf("saved page: share link %q, edit link %q", res.share, res.edit)
 	}
 	res.id = m[1]
@@ -485,8 +584,19 @@ func TestBrowserWalkJavaScriptOn(t *testing.T) {
 	e := newEnv(t, 0)
 	browser := newBrowser(t, exe)
 	b := newTab(t, browser, e.srv.URL)
+	cat, err := plan.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan := plantest.NewScanner(cat)
+	jargon := func(where, text string) {
+		if words := scan.Jargon(text); len(words) > 0 {
+			t.Errorf("%s shows internal words: %v", where, words)
+		}
+	}
 
-	r := walkWizard(b, walkOpts{})
+	// Every page of the walk, with and without mistakes, reads in customer language.
+	r := walkWizard(b, walkOpts{errors: true, visit: func(page string) { jargon(page, b.text()) }})
 	logTimings(t, "JavaScript on", r)
 	if r.addPosted {
 		t.Log("“Add another population” posted and re-rendered the page (no client-side rows)")
@@ -494,6 +604,29 @@ func TestBrowserWalkJavaScriptOn(t *testing.T) {
 		t.Log("“Add another population” added the rows client-side, without navigating")
 	}
 	t.Logf("share link %s\nedit link  %s", r.share, r.edit)
+	t.Run("SamePlanAsTheExample", func(t *testing.T) { samePlanAsExample(t, r) })
+	t.Run("NoJargonOnSharePagesAndExports", func(t *testing.T) {
+		f := freshTab(t, browser, e.srv.URL)
+		for _, page := range []string{r.share, r.share + "/print", "/wizard/print"} {
+			if page == "/wizard/print" {
+				f = b
+			}
+			if st := f.open(page); st != 200 {
+				t.Fatalf("%s: %d", page, st)
+			}
+			jargon(page, f.text())
+		}
+		for _, ext := range []string{".md", ".csv"} {
+			res, err := http.Get(r.share + ext)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			see := map[string]func(string) string{".md": plantest.VisibleMarkdown, ".csv": plantest.VisibleCSV}[ext]
+			jargon(r.share+ext, see(string(body)))
+		}
+	})
 
 	t.Run("ShareLinkInFreshContext", func(t *testing.T) {
 		f := freshTab(t, browser, e.srv.URL)
@@ -504,16 +637,61 @@ func TestBrowserWalkJavaScriptOn(t *testing.T) {
 		if st := f.open("/wizard/plan"); st != 200 || f.path() != "/wizard/organisation" {
 			t.Fatalf("a fresh context reached the planner's draft: %d at %s", st, f.where())
 		}
-		if st := f.open(r.edit); st != 200 || f.path() != "/wizard/plan" {
+		// The edit link asks first; its script takes the key from the fragment.
+		if st := f.open(r.edit); st != 200 || f.path() != "/p/"+r.id+"/edit" {
 			t.Fatalf("edit link: %d at %s", st, f.where())
 		}
-		if txt := f.text(); !strings.Contains(txt, "Editing saved plan revision 1") || !strings.Contains(txt, "Contoso Ltd") || strings.Contains(txt, "/edit?key=") {
+		if strings.Contains(evalIn[string](f, `location.href`), "key=") {
+			t.Error("the edit key stays in the address bar")
+		}
+		f.submit(`form.edit-form button[type="submit"]`, 200, "/wizard/plan")
+		if txt := f.text(); !strings.Contains(txt, "Editing saved plan revision 1") || !strings.Contains(txt, northwind().Organization) || strings.Contains(txt, "#key=") {
 			t.Errorf("edit draft page:\n%.1500s", txt)
 		}
 		if got := evalIn[string](f, `document.querySelector('form[action="/wizard/save"] button').textContent.trim()`); got != "Save a new revision" {
 			t.Errorf("save button of an edited plan reads %q", got)
 		}
 	})
+}
+
+// samePlanAsExample: the plan the wizard saved decides as the example's
+// answers do, population by population (method, reset, wave).
+func samePlanAsExample(t *testing.T, r walkResult) {
+	cat, err := plan.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := cat.Build(northwind())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Get(r.share + ".json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var got plan.Plan
+	if err := json.NewDecoder(res.Body).Decode(&got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Populations) != len(want.Populations) {
+		t.Fatalf("%d populations saved, want %d", len(got.Populations), len(want.Populations))
+	}
+	for i, w := range want.Populations {
+		g := got.Populations[i]
+		if g.Name != w.Name || g.Method.ID != w.Method.ID || g.FactoryReset.Required != w.FactoryReset.Required || g.InUse != w.InUse || g.ManagedBy != w.ManagedBy {
+			t.Errorf("population %d: saved %s/%s/reset %v/in use %v/%s, example %s/%s/reset %v/in use %v/%s", i,
+				g.Name, g.Method.ID, g.FactoryReset.Required, g.InUse, g.ManagedBy, w.Name, w.Method.ID, w.FactoryReset.Required, w.InUse, w.ManagedBy)
+		}
+	}
+	for i, w := range want.Rollout.Waves {
+		if g := got.Rollout.Waves[i]; g.Devices != w.Devices || len(g.Populations) != len(w.Populations) {
+			t.Errorf("wave %d: %d devices in %d populations, example %d in %d", i+1, g.Devices, len(g.Populations), w.Devices, len(w.Populations))
+		}
+	}
+	if len(got.Summary.Blockers) != len(want.Summary.Blockers) {
+		t.Errorf("%d blockers, example %d", len(got.Summary.Blockers), len(want.Summary.Blockers))
+	}
 }
 
 // checkSharePage opens the share link in a tab that has no cookies.
@@ -526,7 +704,7 @@ func checkSharePage(t *testing.T, f *tab, r walkResult) {
 		t.Fatalf("share page: %d", st)
 	}
 	txt := f.text()
-	for _, want := range []string{"Contoso Ltd", e2ePopulations[0].name, e2ePopulations[1].name, e2ePopulations[2].name, "Intune Pilot"} {
+	for _, want := range append(populationNames(), northwind().Organization, "Intune Pilot") {
 		if !strings.Contains(txt, want) {
 			t.Errorf("share page lacks %q", want)
 		}
@@ -544,13 +722,13 @@ func checkSharePage(t *testing.T, f *tab, r walkResult) {
 		}
 		body, _ := io.ReadAll(res.Body)
 		res.Body.Close()
-		if res.StatusCode != 200 || !strings.Contains(string(body), e2ePopulations[2].name) {
+		if res.StatusCode != 200 || !strings.Contains(string(body), northwind().Populations[2].Name) {
 			t.Errorf("%s: %d %s\n%.300s", want, res.StatusCode, res.Header.Get("Content-Type"), body)
 		}
 		if ext == "json" && !json.Valid(body) {
 			t.Errorf("%s is not JSON", want)
 		}
-		if ext != "csv" && !strings.Contains(string(body), "Contoso Ltd") {
+		if ext != "csv" && !strings.Contains(string(body), northwind().Organization) {
 			t.Errorf("%s lacks the organisation", want)
 		}
 	}
@@ -568,15 +746,16 @@ func TestBrowserWalkJavaScriptOff(t *testing.T) {
 	if !r.addPosted {
 		t.Error("with JavaScript off, “Add another population” did not post and re-render")
 	}
+	t.Run("SamePlanAsTheExample", func(t *testing.T) { samePlanAsExample(t, r) })
 	res, err := http.Get(r.share + ".json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	for _, p := range e2ePopulations {
-		if !strings.Contains(string(body), p.name) {
-			t.Errorf("saved plan lacks %q", p.name)
+	for _, n := range populationNames() {
+		if !strings.Contains(string(body), n) {
+			t.Errorf("saved plan lacks %q", n)
 		}
 	}
 }
@@ -625,22 +804,32 @@ func printAndCheck(t *testing.T, b *tab, name string, paper chromedp.PaperSize) 
 	if w, h := pdfPageSize(t, file); abs(w-paper.Width*72) > 1 || abs(h-paper.Height*72) > 1 {
 		t.Errorf("%s: page size %.1f×%.1f pt, want %.1f×%.1f", name, w, h, paper.Width*72, paper.Height*72)
 	}
-	var names []string
-	for _, p := range e2ePopulations {
-		names = append(names, p.name)
-	}
-	starts, report := analysePDF(pages, "Contoso Ltd", names)
+	names := populationNames()
+	org := northwind().Organization
+	starts, report := analysePDF(pages, org, names)
 	if err := os.WriteFile(filepath.Join(resultsDir, name+".txt"), []byte(strings.Join(pages, "\f")), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("%s (%.2f×%.2f in): %d pages, %d bytes, %s\n%s", file, paper.Width, paper.Height, len(pages), len(pdf), name, report)
 
-	if len(pages) == 0 || !strings.Contains(pages[0], "Contoso Ltd") {
-		t.Errorf("%s: page 1 (the cover) lacks Contoso Ltd", name)
+	// Page one is the plan: the groups, the blockers, what to do first, the timeline.
+	if len(pages) == 0 {
+		t.Fatalf("%s: no pages", name)
 	}
-	// Sources show short names on screen; the printed copy must carry the full URLs.
-	if all := strings.Join(pages, "\n"); !strings.Contains(all, "<https://learn.microsoft.com/") {
-		t.Errorf("%s: the printed plan does not show source URLs", name)
+	for _, want := range []string{org, "Device groups", "What blocks enrollment", "Do these first", "Timeline", "Wave 3"} {
+		if !strings.Contains(pages[0], want) {
+			t.Errorf("%s: page 1 lacks %q", name, want)
+		}
+	}
+	if paper == chromedp.PaperA4 && len(pages) > 20 {
+		t.Errorf("%s: %d A4 pages for the 9-population fleet; the goal is at most 20", name, len(pages))
+	}
+	// Sources are numbered endnotes; the printed copy carries their addresses.
+	if all := strings.Join(pages, "\n"); !strings.Contains(all, "intune/device-enrollment/") || !strings.Contains(all, "Addresses without a host are on learn.microsoft.com") {
+		t.Errorf("%s: the printed plan does not list its sources with their addresses", name)
+	}
+	if all := strings.Join(pages, "\n"); !regexp.MustCompile(`Page \d+ of \d+`).MatchString(all) {
+		t.Errorf("%s: the printed pages are not numbered", name)
 	}
 	prev := 1
 	for i, n := range names {

@@ -20,6 +20,8 @@ type draft struct {
 	Reached  int          `json:"reached"`            // highest step the planner may open
 	PlanID   string       `json:"plan_id,omitempty"`  // saved plan being edited
 	Revision int          `json:"revision,omitempty"` // its revision when loaded or last saved
+	// Forms keeps what was typed on the steps with rows (2 and 6), by step.
+	Forms map[string]*rawForm `json:"forms,omitempty"`
 }
 
 func newDraft() *draft {

@@ -50,10 +50,15 @@ func isTimeout(err error) bool {
 // readForm parses a form body and query; every way that can fail is the
 // client's, and answers 400 (413 for too large, 408 for too slow).
 func readForm(r *http.Request) error {
-	err := r.ParseForm()
-	if err == nil {
-		return nil
+	if err := r.ParseForm(); err != nil {
+		return bodyError(r, err)
 	}
+	return nil
+}
+
+// bodyError classifies a failed body read: too large (413), too slow (408),
+// the client gone, or a body that was cut off or badly chunked (400).
+func bodyError(r *http.Request, err error) error {
 	var mbe *http.MaxBytesError
 	switch {
 	case errors.As(err, &mbe), isTimeout(err):
@@ -61,7 +66,7 @@ func readForm(r *http.Request) error {
 	case r.Context().Err() != nil:
 		return fmt.Errorf("%w: %v", errClientGone, err)
 	}
-	return fmt.Errorf("%w: form: %v", errBadRequest, err)
+	return fmt.Errorf("%w: body: %v", errBadRequest, err)
 }
 
 type fieldError struct {

@@ -1,12 +1,27 @@
 package web
 
 import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
 )
+
+// requestID gives every request an id the server makes itself: random, so it
+// reveals nothing about the host, and never the client's X-Request-Id,
+// which would let a client write into the log and onto error pages.
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		ctx := context.WithValue(r.Context(), middleware.RequestIDKey, hex.EncodeToString(b[:]))
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
 
 // logRequests writes one line per request. It logs the path without the
 // query (an edit link carries its key there) and never a header value.
@@ -87,3 +102,6 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Write([]byte("ready\n"))
 }
+
+// reqIDOf is the request's id, as every log line and error page quotes it.
+func reqIDOf(r *http.Request) string { return middleware.GetReqID(r.Context()) }

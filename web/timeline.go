@@ -4,58 +4,83 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/enrollplan/enrollplan/internal/plan"
 	"github.com/enrollplan/enrollplan/templates/pages"
 )
 
 // Timeline geometry, in SVG user units; the SVG scales to its container.
+// Labels have three lines (name, date, devices) and alternate above and
+// below the line, so neighbours never share a side.
 const (
-	tlWidth   = 720
-	tlHeight  = 150
-	tlMargin  = 60
-	tlPilotX  = tlMargin
-	tlFirstX  = tlMargin + 110
-	tlAxisY   = 75
-	tlLabelHi = 35
-	tlLabelLo = 125
+	tlMinWidth = 720
+	tlHeight   = 210
+	tlMargin   = 70
+	tlGap      = 75 // least distance between two marks
+	tlLabelHi  = 24
+	tlLabelLo  = 146
+	tlShort    = 18 // characters of a label drawn; the list below has them all
 )
 
-// timeline places the pilot and the waves on a line: by date when every
-// wave has a valid one, else evenly, in the order given.
-func timeline(pilot, defaultPilot string, waves []pages.WaveRow) pages.Timeline {
-	if pilot == "" {
-		pilot = defaultPilot
-	}
-	t := pages.Timeline{Width: tlWidth, Height: tlHeight, Title: "Rollout timeline"}
-	t.Marks = append(t.Marks, pages.TimelineMark{X: tlPilotX, Label: "Pilot", Group: pilot, LabelY: tlLabelHi})
-	var dates []time.Time
-	for _, w := range waves {
-		d, err := time.Parse(time.DateOnly, w.Start)
+// timelineWave is one wave as the timeline draws it.
+type timelineWave struct {
+	Name, Group string
+	Start       string // YYYY-MM-DD or ""
+	Devices     int
+	Covers      []string // population names
+}
+
+// timeline places the pilot and the waves on a line: by date when all of
+// them have one (and no two marks come too close), else evenly, in order.
+func timeline(pilot, pilotStart string, waves []timelineWave) pages.Timeline {
+	n := len(waves) + 1
+	width := max(tlMinWidth, 2*tlMargin+(n-1)*tlGap)
+	t := pages.Timeline{Width: width, Height: tlHeight, Title: "Rollout timeline"}
+	dates := make([]time.Time, 0, n)
+	for _, s := range append([]string{pilotStart}, starts(waves)...) {
+		d, err := time.Parse(time.DateOnly, s)
 		if err != nil {
 			dates = nil
 			break
 		}
 		dates = append(dates, d)
 	}
-	span := tlWidth - tlMargin - tlFirstX
+	span := width - 2*tlMargin
+	xs := make([]int, n)
+	for i := range xs {
+		xs[i] = tlMargin
+		if n > 1 {
+			xs[i] = tlMargin + i*span/(n-1)
+		}
+	}
+	if len(dates) == n && n > 1 && dates[n-1].After(dates[0]) {
+		byDate := make([]int, n)
+		total := float64(dates[n-1].Sub(dates[0]))
+		ok := true
+		for i, d := range dates {
+			byDate[i] = tlMargin + int(float64(d.Sub(dates[0]))/total*float64(span))
+			if i > 0 && byDate[i]-byDate[i-1] < tlGap {
+				ok = false
+			}
+		}
+		if ok {
+			xs = byDate
+		}
+	}
+	pilotMark := pages.TimelineMark{X: xs[0], Label: "Pilot", Short: "Pilot", Group: pilot, Date: longDate(pilotStart), LabelY: tlLabelHi}
+	t.Marks = append(t.Marks, pilotMark)
 	for i, w := range waves {
-		x := tlFirstX
-		switch {
-		case len(dates) == len(waves) && len(waves) > 1 && dates[len(dates)-1].After(dates[0]):
-			frac := float64(dates[i].Sub(dates[0])) / float64(dates[len(dates)-1].Sub(dates[0]))
-			x = tlFirstX + int(frac*float64(span))
-		case len(waves) > 1:
-			x = tlFirstX + i*span/(len(waves)-1)
+		name := w.Name
+		if name == "" {
+			name = fmt.Sprintf("Wave %d", i+1)
 		}
 		y := tlLabelLo
 		if i%2 == 1 {
 			y = tlLabelHi
 		}
-		name := w.Name
-		if name == "" {
-			name = fmt.Sprintf("Wave %d", i+1)
-		}
-		t.Marks = append(t.Marks, pages.TimelineMark{X: x, Label: name, Group: w.Group, Date: w.Start, LabelY: y})
+		t.Marks = append(t.Marks, pages.TimelineMark{X: xs[i+1], Label: name, Short: shorten(name, tlShort), Group: w.Group,
+			Date: longDate(w.Start), Devices: devicesText(w.Devices), Covers: strings.Join(w.Covers, ", "), LabelY: y})
 	}
 	var parts []string
 	for _, m := range t.Marks {
@@ -66,8 +91,46 @@ func timeline(pilot, defaultPilot string, waves []pages.WaveRow) pages.Timeline 
 		if m.Date != "" {
 			p += " from " + m.Date
 		}
+		if m.Devices != "" {
+			p += ", " + m.Devices
+		}
 		parts = append(parts, p)
 	}
 	t.Desc = "The rollout in order: " + strings.Join(parts, ", then ") + "."
 	return t
+}
+
+func starts(waves []timelineWave) []string {
+	out := make([]string, len(waves))
+	for i, w := range waves {
+		out[i] = w.Start
+	}
+	return out
+}
+
+func longDate(iso string) string {
+	if iso == "" {
+		return ""
+	}
+	return plan.LongDate(iso)
+}
+
+func devicesText(n int) string {
+	if n == 1 {
+		return "1 device"
+	}
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s + " devices"
+}
+
+// shorten cuts a label to n characters, ending it with an ellipsis.
+func shorten(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "…"
 }

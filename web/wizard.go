@@ -1,9 +1,14 @@
 package web
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -118,56 +123,252 @@ var (
 	waveField = regexp.MustCompile(`^rollout\.waves\[(\d+)\]\.`)
 )
 
-// rowEdit is what an "Add another" or "Remove" button of a step with rows
-// (steps 2 and 6) asked for.
+// ---- row lists (steps 2 and 6) -------------------------------------------
+
+// rowSpec describes a step whose form is a list of rows.
+type rowSpec struct {
+	key    string // the draft's form key
+	step   int
+	prefix string         // "populations": fields are named populations[i].name
+	re     *regexp.Regexp // matches prefix[i]. and captures i
+	fields []string       // a row's field names, kept in the draft
+	rest   []string       // the form's other fields, kept in the draft
+	first  string         // a row's first field, focused when the row is added or restored
+	noun   string         // "Population"
+	max    int
+	// blank is the row "Add another" appends to rows.
+	blank func(rows []url.Values) url.Values
+	// label names a row for the "removed" notice, e.g. "Office laptops".
+	label func(row url.Values) string
+	// renumber gives a row its default name after a move, when it had
+	// the default name of its old place ("Wave 2" becomes "Wave 1").
+	renumber func(row url.Values, from, to int)
+}
+
+// rowForm is a posted form split into its rows, renumbered 0…n-1, and the
+// other fields.
+type rowForm struct {
+	rows []url.Values // field name (without prefix[i].) → values
+	rest url.Values
+}
+
+// split reads the rows of a form in index order; fields it does not
+// know are dropped, so that nothing but form values reaches the draft.
+func (sp rowSpec) split(f url.Values) rowForm {
+	byIndex := map[int]url.Values{}
+	for k, vs := range f {
+		m := sp.re.FindStringSubmatch(k)
+		if m == nil {
+			continue
+		}
+		i, err := strconv.Atoi(m[1])
+		name := k[len(m[0]):]
+		if err != nil || i >= 1000 || !slices.Contains(sp.fields, name) {
+			continue
+		}
+		if byIndex[i] == nil {
+			byIndex[i] = url.Values{}
+		}
+		byIndex[i][name] = slices.Clone(vs)
+	}
+	idx := slices.Sorted(maps.Keys(byIndex))
+	if len(idx) > sp.max {
+		idx = idx[:sp.max]
+	}
+	rf := rowForm{rest: url.Values{}}
+	for _, i := range idx {
+		rf.rows = append(rf.rows, byIndex[i])
+	}
+	for _, k := range sp.rest {
+		if vs, ok := f[k]; ok {
+			rf.rest[k] = slices.Clone(vs)
+		}
+	}
+	return rf
+}
+
+// values joins the rows back into one form, numbered in order.
+func (sp rowSpec) values(rf rowForm) url.Values {
+	out := url.Values{}
+	for k, vs := range rf.rest {
+		out[k] = slices.Clone(vs)
+	}
+	for i, row := range rf.rows {
+		for k, vs := range row {
+			out[fmt.Sprintf("%s[%d].%s", sp.prefix, i, k)] = slices.Clone(vs)
+		}
+	}
+	return out
+}
+
+// rowEdit is what a row button of a step with rows asked for.
 type rowEdit struct {
-	edit   bool // one of those buttons: re-render the step instead of continuing
-	add    bool
-	remove int // the row to remove, or -1
+	kind  string // "" (Continue), "add", "remove", "undo", "up", "down"
+	index int    // the row of remove, up and down
 }
 
 // parseRowEdit reads the action button of a step with n rows, at most max.
-// The last row is never removed: the page offers no button for it.
+// The last row is never removed and nothing moves past an end: the page
+// offers no button for them, and a forged one changes nothing (but still
+// re-renders rather than continuing).
 func parseRowEdit(action string, n, max int) rowEdit {
-	if action == "add" && n < max {
-		return rowEdit{edit: true, add: true, remove: -1}
-	}
-	if num, ok := strings.CutPrefix(action, "remove-"); ok {
-		e := rowEdit{edit: true, remove: -1}
-		if i, err := strconv.Atoi(num); err == nil && i >= 0 && i < n && n > 1 {
-			e.remove = i
+	switch action {
+	case "add":
+		if n < max {
+			return rowEdit{kind: "add", index: n}
 		}
-		return e
+		return rowEdit{} // full: the button is gone, treat as Continue
+	case "undo":
+		return rowEdit{kind: "undo", index: -1}
 	}
-	return rowEdit{remove: -1}
+	for _, kind := range []string{"remove", "up", "down"} {
+		num, ok := strings.CutPrefix(action, kind+"-")
+		if !ok {
+			continue
+		}
+		i, err := strconv.Atoi(num)
+		valid := err == nil && i >= 0 && i < n && n > 1
+		switch {
+		case kind == "up" && i == 0, kind == "down" && i == n-1:
+			valid = false
+		}
+		if !valid {
+			return rowEdit{kind: "none", index: -1}
+		}
+		return rowEdit{kind: kind, index: i}
+	}
+	return rowEdit{}
 }
 
-// without removes row i and renumbers the rest.
-func without[T any](rows []T, i int, setIndex func(*T, int)) []T {
-	rows = slices.Delete(rows, i, i+1)
-	for j := range rows {
-		setIndex(&rows[j], j)
-	}
-	return rows
+// rawForm is what the planner last typed on a step with rows, kept in the
+// draft so that a validation error, a row edit or a trip to another step
+// never loses it. It stands for the step while the answers it was made from
+// (Base) are the draft's; answers changed elsewhere (a reload) win.
+type rawForm struct {
+	Values  url.Values  `json:"values"`
+	Base    string      `json:"base"`
+	Checked bool        `json:"checked,omitempty"` // Continue found errors in it: show them again
+	Removed *removedRow `json:"removed,omitempty"`
 }
 
-// rowIndexes lists the row numbers a form posted, in order.
-func rowIndexes(r *http.Request, re *regexp.Regexp, max int) []int {
-	seen := map[int]bool{}
-	var out []int
-	for k := range r.PostForm {
-		if m := re.FindStringSubmatch(k); m != nil {
-			if i, err := strconv.Atoi(m[1]); err == nil && !seen[i] && i < 1000 {
-				seen[i] = true
-				out = append(out, i)
-			}
+// removedRow is the row a Remove button took out, for Undo.
+type removedRow struct {
+	Index  int        `json:"index"`
+	Values url.Values `json:"values"`
+	Text   string     `json:"text"`
+}
+
+// form returns the step's kept form when it still stands for the answers.
+func (d *draft) form(key, base string) *rawForm {
+	if f := d.Forms[key]; f != nil && f.Base == base {
+		return f
+	}
+	return nil
+}
+
+func (d *draft) setForm(key string, f *rawForm) {
+	if d.Forms == nil {
+		d.Forms = map[string]*rawForm{}
+	}
+	d.Forms[key] = f
+}
+
+// applyRowEdit carries out a row button on the posted rows, keeps the
+// result in the draft and redirects back to the step at the row concerned
+// (Post/Redirect/Get, so a refresh repeats nothing). The fragment names the
+// element to focus (the new row's first field, the moved row's button, the
+// Undo): browsers focus a focusable fragment target, and skip autofocus
+// when there is one, so the page's autofocus only serves without a fragment.
+func (s *Server) applyRowEdit(w http.ResponseWriter, r *http.Request, d *draft, sp rowSpec, rf rowForm, e rowEdit, base string) error {
+	kept := &rawForm{Base: base}
+	target := stepURL(sp.step)
+	switch e.kind {
+	case "add":
+		rf.rows = append(rf.rows, sp.blank(rf.rows))
+		target += fmt.Sprintf("?added=%d#%s", e.index, pages.FieldID(fmt.Sprintf("%s[%d].%s", sp.prefix, e.index, sp.first)))
+	case "remove":
+		label := sp.label(rf.rows[e.index])
+		text := fmt.Sprintf("%s %d was removed.", sp.noun, e.index+1)
+		if label != "" {
+			text = fmt.Sprintf("%s %d, %s, was removed.", sp.noun, e.index+1, label)
 		}
+		kept.Removed = &removedRow{Index: e.index, Values: rf.rows[e.index], Text: text}
+		rf.rows = slices.Delete(rf.rows, e.index, e.index+1)
+		sp.renumberFrom(rf.rows, e.index, 1)
+		target += "?removed=1#removed-row-undo"
+	case "undo":
+		old := d.Forms[sp.key]
+		if old == nil || old.Removed == nil || len(rf.rows) >= sp.max {
+			break
+		}
+		at := min(max(old.Removed.Index, 0), len(rf.rows))
+		rf.rows = slices.Insert(rf.rows, at, old.Removed.Values)
+		sp.renumberFrom(rf.rows, at+1, -1)
+		target += fmt.Sprintf("?restored=%d#%s", at, pages.FieldID(fmt.Sprintf("%s[%d].%s", sp.prefix, at, sp.first)))
+	case "up", "down":
+		to := e.index - 1
+		if e.kind == "down" {
+			to = e.index + 1
+		}
+		if sp.renumber != nil {
+			sp.renumber(rf.rows[e.index], e.index, to)
+			sp.renumber(rf.rows[to], to, e.index)
+		}
+		rf.rows[e.index], rf.rows[to] = rf.rows[to], rf.rows[e.index]
+		dir := e.kind
+		if (dir == "up" && to == 0) || (dir == "down" && to == len(rf.rows)-1) {
+			dir = map[string]string{"up": "down", "down": "up"}[dir] // that button is gone at the end
+		}
+		target += fmt.Sprintf("?moved=%d&focus=%s#%s-%s", to, dir, rowFieldsetID(sp.prefix, to), dir)
 	}
-	slices.Sort(out)
-	if len(out) > max {
-		out = out[:max]
+	kept.Values = sp.values(rf)
+	d.setForm(sp.key, kept)
+	if err := s.saveDraft(w, r, d); err != nil {
+		return err
 	}
-	return out
+	http.Redirect(w, r, target, http.StatusSeeOther)
+	return nil
+}
+
+// renumberFrom gives the rows from i on the default names of their new
+// places; each came from the place by further on (1 after a removal, -1
+// after an undo).
+func (sp rowSpec) renumberFrom(rows []url.Values, i, by int) {
+	if sp.renumber == nil {
+		return
+	}
+	for j := i; j < len(rows); j++ {
+		sp.renumber(rows[j], j+by, j)
+	}
+}
+
+func rowFieldsetID(prefix string, i int) string {
+	return pages.FieldID(fmt.Sprintf("%s[%d]", prefix, i))
+}
+
+// rowList is what the page needs from the row machinery after a redirect:
+// what to focus (the added or restored row's first field, the moved row's
+// button, the Undo of a removal) and the row to offer back.
+func rowList(r *http.Request, d *draft, sp rowSpec, base string, n int) pages.RowList {
+	var l pages.RowList
+	if f := d.form(sp.key, base); f != nil && f.Removed != nil {
+		l.Removed = &pages.RemovedRow{Index: min(f.Removed.Index, n), Text: f.Removed.Text}
+	}
+	q := r.URL.Query()
+	row := func(name string) (int, bool) {
+		i, err := strconv.Atoi(q.Get(name))
+		return i, err == nil && i >= 0 && i < n
+	}
+	if i, ok := row("added"); ok {
+		l.Focus = pages.FieldID(fmt.Sprintf("%s[%d].%s", sp.prefix, i, sp.first))
+	} else if i, ok := row("restored"); ok {
+		l.Focus = pages.FieldID(fmt.Sprintf("%s[%d].%s", sp.prefix, i, sp.first))
+	} else if i, ok := row("moved"); ok && (q.Get("focus") == "up" || q.Get("focus") == "down") {
+		l.Focus = rowFieldsetID(sp.prefix, i) + "-" + q.Get("focus")
+	} else if q.Has("removed") && l.Removed != nil {
+		l.Focus = "removed-row-undo"
+	}
+	return l
 }
 
 // rowOrder lists field paths in the order a page shows them.
@@ -179,6 +380,13 @@ func rowOrder(prefix string, rows int, fields []string) []string {
 		}
 	}
 	return append(out, prefix)
+}
+
+// fingerprint is a short stable digest of answers a kept form was made from.
+func fingerprint(v any) string {
+	data, _ := json.Marshal(v)
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:8])
 }
 
 // sendBack redirects to an earlier step whose answers no longer hold.
@@ -196,7 +404,27 @@ func (s *Server) draftPlan(w http.ResponseWriter, r *http.Request) (*draft, *pla
 	}
 	p, err := s.cat.Build(d.Answers)
 	if err != nil {
-		return nil, nil, false, s.sendBack(w, r, stepDevices)
+		return nil, nil, false, s.sendBack(w, r, stepOf(err))
 	}
 	return d, p, true, nil
+}
+
+// stepOf is the step whose answers the first problem of err concerns.
+func stepOf(err error) int {
+	var ve *plan.ValidationError
+	if !errors.As(err, &ve) || len(ve.Errors) == 0 {
+		return stepDevices
+	}
+	f := ve.Errors[0].Field
+	switch {
+	case f == "organization" || strings.HasPrefix(f, "tenant."):
+		return stepOrg
+	case strings.HasPrefix(f, "populations[") && strings.HasSuffix(f, ".method"):
+		return stepMethod
+	case strings.HasPrefix(f, "baseline") || f == "bulk_enrollment_by_staff":
+		return stepPrereq
+	case strings.HasPrefix(f, "rollout."):
+		return stepRollout
+	}
+	return stepDevices
 }

@@ -63,7 +63,7 @@ func (s *Server) handleMethodPost(w http.ResponseWriter, r *http.Request) error 
 	if !ok || err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
+	if err := readForm(r); err != nil {
 		return err
 	}
 	rec, err := s.recommendations(d.Answers)

@@ -78,7 +78,7 @@ func (s *Server) handleOrgPost(w http.ResponseWriter, r *http.Request) error {
 	if !ok || err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
+	if err := readForm(r); err != nil {
 		return err
 	}
 	d.Answers.Schema = plan.AnswersSchema

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/enrollplan/enrollplan/internal/plan"
@@ -35,22 +36,28 @@ func (s *Server) handlePlanGet(w http.ResponseWriter, r *http.Request) error {
 // handlePlanDownload is GET /wizard/plan.{md,csv,json}.
 func (s *Server) handlePlanDownload(format string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		_, p, ok, err := s.draftPlan(w, r)
+		d, p, ok, err := s.draftPlan(w, r)
 		if !ok || err != nil {
 			return err
 		}
-		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="enrollment-plan.%s"`, format))
+		setFileName(w, "attachment", exportName(p.Organization, s.draftLabel(r, d), format))
 		return writeFormat(w, p, format)
 	}
 }
 
-// handlePrint is GET /wizard/print: the plan document without site chrome.
+// handlePrint is GET /wizard/print: the plan document without site chrome,
+// named like the downloads should the browser save it.
 func (s *Server) handlePrint(w http.ResponseWriter, r *http.Request) error {
-	_, p, ok, err := s.draftPlan(w, r)
+	d, p, ok, err := s.draftPlan(w, r)
 	if !ok || err != nil {
 		return err
 	}
-	return s.render(w, r, http.StatusOK, pages.PrintPage(pages.PrintView{Plan: p, Date: s.now().Format(time.DateOnly), StyleURL: s.assets.URL("css/plan.css")}))
+	label, rev := s.draftLabel(r, d), 0
+	if label != "draft" {
+		rev = d.Revision
+	}
+	setFileName(w, "inline", exportName(p.Organization, label, "html"))
+	return s.render(w, r, http.StatusOK, pages.PrintPage(s.printScreen(p, s.now().Format(time.DateOnly), label, rev, stepURL(stepPlan), "Back to your plan")))
 }
 
 // handleSave is POST /wizard/save. A new plan's page is rendered in the
@@ -61,7 +68,7 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) error {
 	if !ok || err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
+	if err := readForm(r); err != nil {
 		return err
 	}
 	p, err := s.cat.Build(d.Answers)
@@ -159,16 +166,47 @@ func (s *Server) handleNew(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// handleEditLink is GET /p/{id}/edit?key=…: the edit link loads the saved
-// plan into a draft, then redirects so the key leaves the address bar.
+// handleEditLink is GET /p/{id}/edit: a page that names the plan and asks
+// before opening it for editing. It changes nothing, so a link another site
+// makes a browser follow does no harm. Older links carried the key as
+// ?key=; the page takes it into its form, where it is posted, not kept.
 func (s *Server) handleEditLink(w http.ResponseWriter, r *http.Request) error {
 	sp, err := s.loadPlan(r)
 	if err != nil {
 		return err
 	}
+	return s.renderEditPage(w, r, sp, r.URL.Query().Get("key"), "", http.StatusOK)
+}
+
+func (s *Server) renderEditPage(w http.ResponseWriter, r *http.Request, sp store.Plan, key, msg string, status int) error {
+	v := pages.EditView{Head: s.head("Edit a saved plan", true), ID: sp.ID, Revision: sp.Revision, SavedAt: sp.SavedAt.UTC().Format("2 Jan 2006 15:04 UTC"), Key: key, Error: msg}
+	if a, err := s.cat.DecodeAnswers(sp.Answers); err == nil {
+		v.Organization = a.Organization
+	}
+	if d, err := s.loadDraft(r); err == nil && d != nil && d.PlanID != sp.ID && len(d.Answers.Populations) > 0 {
+		v.DraftOrg, v.DraftStep = d.Answers.Organization, d.Reached
+	}
+	if msg != "" {
+		v.Head.Title = "Error: " + v.Head.Title
+	}
 	capabilityHeaders(w)
-	if !store.KeyMatches(sp.EditKeyHash, r.URL.Query().Get("key")) {
-		return statusError(http.StatusForbidden, "This edit link is not valid for this plan. Check that you copied the whole link; the read-only link cannot be used to edit.")
+	w.Header().Set("Cache-Control", "no-store")
+	return s.render(w, r, status, pages.EditPage(v))
+}
+
+// handleEditOpen is POST /p/{id}/edit: with the right key, the saved plan
+// replaces this browser's draft and the wizard opens on it.
+func (s *Server) handleEditOpen(w http.ResponseWriter, r *http.Request) error {
+	sp, err := s.loadPlan(r)
+	if err != nil {
+		return err
+	}
+	if err := readForm(r); err != nil {
+		return err
+	}
+	key := strings.TrimSpace(r.PostForm.Get("key"))
+	if !store.KeyMatches(sp.EditKeyHash, key) {
+		return s.renderEditPage(w, r, sp, "", "This key does not open this plan. Copy the whole edit link, or the part after #key=; the read-only link cannot be used to edit.", http.StatusForbidden)
 	}
 	a, err := s.cat.DecodeAnswers(sp.Answers)
 	if err != nil {
@@ -193,7 +231,9 @@ func (s *Server) handleSharePrint(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	capabilityHeaders(w)
-	return s.render(w, r, http.StatusOK, pages.PrintPage(pages.PrintView{Plan: p, Date: sp.SavedAt.UTC().Format(time.DateOnly), StyleURL: s.assets.URL("css/plan.css")}))
+	label := revisionLabel(sp.Revision)
+	setFileName(w, "inline", exportName(p.Organization, label, "html"))
+	return s.render(w, r, http.StatusOK, pages.PrintPage(s.printScreen(p, sp.SavedAt.UTC().Format(time.DateOnly), label, sp.Revision, "/p/"+sp.ID, "Back to the shared plan")))
 }
 
 // handleHome is GET /: start or resume a plan.

@@ -64,7 +64,7 @@ func (s *Server) handlePrereqPost(w http.ResponseWriter, r *http.Request) error 
 	if !ok || err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
+	if err := readForm(r); err != nil {
 		return err
 	}
 	var errs pages.FormErrors

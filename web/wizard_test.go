@@ -13,7 +13,6 @@ import (
 
 	"github.com/enrollplan/enrollplan/internal/plan"
 	"github.com/enrollplan/enrollplan/internal/store/sqlite"
-	"github.com/enrollplan/enrollplan/templates/pages"
 )
 
 // planner is a browser without JavaScript: a cookie jar that does not follow redirects.
@@ -93,7 +92,9 @@ func walkToPlan(t *testing.T, p *planner) {
 	expectRedirect(t, p.post("/wizard/method", url.Values{"populations[0].method": {"ios-ade"}, "populations[1].method": {"windows-autopilot"}}), "/wizard/reset")
 	expectRedirect(t, p.post("/wizard/reset", nil), "/wizard/prerequisites")
 	expectRedirect(t, p.post("/wizard/prerequisites", url.Values{"bulk_enrollment_by_staff": {"no"}, "baseline": {"compliance", "vpn"}, "baseline_custom": {"Defender onboarding"}}), "/wizard/rollout")
-	expectRedirect(t, p.post("/wizard/rollout", url.Values{"rollout.pilot_group": {"Intune Pilot"}, "rollout.waves[0].name": {"Wave 1"}, "rollout.waves[0].group": {"Sales"}, "rollout.waves[0].start": {"2027-01-11"}}), "/wizard/plan")
+	expectRedirect(t, p.post("/wizard/rollout", url.Values{"rollout.pilot_group": {"Intune Pilot"}, "rollout.waves[0].name": {"Wave 1"}, "rollout.waves[0].group": {"Sales"},
+		"rollout.waves[0].start.day": {"11"}, "rollout.waves[0].start.month": {"1"}, "rollout.waves[0].start.year": {"2027"},
+		"rollout.waves[0].populations": {"sales-iphones", "office-laptops"}}), "/wizard/plan")
 }
 
 func TestWizardHappyPathToSharedPlan(t *testing.T) {
@@ -127,7 +128,7 @@ func TestWizardHappyPathToSharedPlan(t *testing.T) {
 		t.Fatalf("save: %d %.300s", r.status, r.body)
 	}
 	share := regexp.MustCompile(`http://[^"<\s]+/p/[A-Za-z0-9_-]{22}`).FindString(r.body)
-	edit := regexp.MustCompile(`http://[^"<\s]+/p/[A-Za-z0-9_-]{22}/edit\?key=[A-Za-z0-9_-]+`).FindString(r.body)
+	edit := regexp.MustCompile(`http://[^"<\s]+/p/[A-Za-z0-9_-]{22}/edit#key=[A-Za-z0-9_-]+`).FindString(r.body)
 	if share == "" || edit == "" {
 		t.Fatalf("saved page lacks the share or edit link:\n%.2000s", r.body)
 	}
@@ -137,7 +138,7 @@ func TestWizardHappyPathToSharedPlan(t *testing.T) {
 		t.Fatalf("share page in a fresh browser: %d", s.status)
 	}
 	// The edit key is shown once: the plan page afterwards does not show it.
-	if again := p.get("/wizard/plan?saved=1"); strings.Contains(again.body, "/edit?key=") {
+	if again := p.get("/wizard/plan?saved=1"); strings.Contains(again.body, "/edit#key=") {
 		t.Fatal("edit link shown a second time")
 	}
 }
@@ -161,21 +162,21 @@ func TestWizardValidationKeepsValuesAndLinksErrors(t *testing.T) {
 	df.Set("populations[1].devices", "lots")
 	df.Set("populations[0].name", "")
 	r = p.post("/wizard/devices", df)
-	if r.status != 422 || !strings.Contains(r.body, "not &#34;lots&#34;") || !strings.Contains(r.body, `value="lots"`) || !strings.Contains(r.body, `href="#f-populations-0-name"`) {
+	if r.status != 422 || !strings.Contains(r.body, "not “lots”") || !strings.Contains(r.body, `value="lots"`) || !strings.Contains(r.body, `href="#f-populations-0-name"`) {
 		t.Fatalf("step 2 errors: %d %s", r.status, r.body[strings.Index(r.body, "<main"):])
 	}
 	df = devicesForm("continue")
 	df.Set("populations[1].platform", "palmos")
-	if r = p.post("/wizard/devices", df); r.status != 422 || !strings.Contains(r.body, "palmos") {
+	if r = p.post("/wizard/devices", df); r.status != 422 || !strings.Contains(r.body, "Office laptops: choose one of the platforms in the list") {
 		t.Fatalf("bad platform: %d", r.status)
 	}
-	// Add another and remove re-render without JavaScript.
-	r = p.post("/wizard/devices", devicesForm("add"))
-	if r.status != 200 || !strings.Contains(r.body, `name="populations[2].name"`) {
+	// Add another and remove come back to the step without JavaScript.
+	expectRedirect(t, p.post("/wizard/devices", devicesForm("add")), "/wizard/devices?added=2#f-populations-2-name")
+	if r = p.get("/wizard/devices?added=2"); r.status != 200 || !strings.Contains(r.body, `name="populations[2].name"`) {
 		t.Fatalf("add another: %d", r.status)
 	}
-	r = p.post("/wizard/devices", devicesForm("remove-0"))
-	if r.status != 200 || strings.Contains(r.body, `name="populations[1].name"`) || !strings.Contains(r.body, "Office laptops") {
+	expectRedirect(t, p.post("/wizard/devices", devicesForm("remove-0")), "/wizard/devices?removed=1#removed-row-undo")
+	if r = p.get("/wizard/devices?removed=1"); r.status != 200 || strings.Contains(r.body, `name="populations[1].name"`) || !strings.Contains(r.body, "Office laptops") {
 		t.Fatalf("remove: %d", r.status)
 	}
 	expectRedirect(t, p.post("/wizard/devices", devicesForm("continue")), "/wizard/method")
@@ -188,8 +189,9 @@ func TestWizardValidationKeepsValuesAndLinksErrors(t *testing.T) {
 		t.Fatalf("step 5 errors: %d", r.status)
 	}
 	expectRedirect(t, p.post("/wizard/prerequisites", url.Values{"bulk_enrollment_by_staff": {"yes"}}), "/wizard/rollout")
-	r = p.post("/wizard/rollout", url.Values{"rollout.waves[0].name": {"Wave 1"}, "rollout.waves[0].group": {"Sales"}, "rollout.waves[0].start": {"11/01/2027"}})
-	if r.status != 422 || !strings.Contains(r.body, "YYYY-MM-DD") || !strings.Contains(r.body, `value="11/01/2027"`) {
+	r = p.post("/wizard/rollout", url.Values{"rollout.waves[0].name": {"Wave 1"}, "rollout.waves[0].group": {"Sales"}, "rollout.waves[0].populations": {"sales-iphones"},
+		"rollout.waves[0].start.day": {"11"}, "rollout.waves[0].start.month": {"Jan"}, "rollout.waves[0].start.year": {"27"}})
+	if r.status != 422 || !strings.Contains(r.body, "must have 4 digits") || !strings.Contains(r.body, `value="27"`) {
 		t.Fatalf("step 6 errors: %d", r.status)
 	}
 }
@@ -271,11 +273,21 @@ func TestEditLinkAndStaleSave(t *testing.T) {
 	e := newEnv(t, 0)
 	c := e.create(t)
 	p := newPlanner(t, e.srv.URL)
-	edit := strings.TrimPrefix(c.EditURL, e.srv.URL)
-	if r := p.get(strings.Replace(edit, "key=", "key=x", 1)); r.status != 403 {
+	// The key rides in the link's fragment; the page asks before it opens anything.
+	path, key, ok := strings.Cut(strings.TrimPrefix(c.EditURL, e.srv.URL), "#key=")
+	if !ok || key != c.EditKey || strings.Contains(path, "?") {
+		t.Fatalf("edit link %q must carry the key in its fragment only", c.EditURL)
+	}
+	if r := p.get(path); r.status != 200 || !strings.Contains(r.body, "Contoso Ltd") || !strings.Contains(r.body, `action="/p/`+c.ID+`/edit"`) {
+		t.Fatalf("edit page: %d", r.status)
+	}
+	if r := p.get("/wizard/plan"); r.status == 200 && strings.Contains(r.body, "Step 7 of 7") {
+		t.Fatal("opening the edit link changed this browser's draft before it was confirmed")
+	}
+	if r := p.post(path, url.Values{"key": {key + "x"}}); r.status != 403 || !strings.Contains(r.body, "does not open this plan") {
 		t.Fatalf("wrong edit key: %d", r.status)
 	}
-	expectRedirect(t, p.get(edit), "/wizard/plan")
+	expectRedirect(t, p.post(path, url.Values{"key": {key}}), "/wizard/plan")
 	r := p.get("/wizard/plan")
 	if r.status != 200 || !strings.Contains(r.body, "Contoso Ltd") {
 		t.Fatalf("edit draft: %d", r.status)
@@ -316,31 +328,4 @@ func TestEditLinkAndStaleSave(t *testing.T) {
 	f.Set("organization", "Contoso Asia Pacific")
 	expectRedirect(t, p.post("/wizard/organisation", f), "/wizard/devices")
 	expectRedirect(t, p.post("/wizard/save", nil), "/wizard/plan?saved=5") // based on revision 4: no conflict
-}
-
-// TestParseRowEdit pins the rules both row steps share: the last row stays,
-// a bad index re-renders rather than continuing, a full list adds nothing.
-func TestParseRowEdit(t *testing.T) {
-	for _, tc := range []struct {
-		action string
-		n, max int
-		want   rowEdit
-	}{
-		{"add", 2, 5, rowEdit{edit: true, add: true, remove: -1}},
-		{"add", 5, 5, rowEdit{remove: -1}}, // full: the button is gone, treat as Continue
-		{"remove-1", 2, 5, rowEdit{edit: true, remove: 1}},
-		{"remove-0", 1, 5, rowEdit{edit: true, remove: -1}}, // the last row stays
-		{"remove-7", 2, 5, rowEdit{edit: true, remove: -1}},
-		{"remove-x", 2, 5, rowEdit{edit: true, remove: -1}},
-		{"continue", 2, 5, rowEdit{remove: -1}},
-		{"", 2, 5, rowEdit{remove: -1}},
-	} {
-		if got := parseRowEdit(tc.action, tc.n, tc.max); got != tc.want {
-			t.Errorf("parseRowEdit(%q, %d, %d) = %+v, want %+v", tc.action, tc.n, tc.max, got, tc.want)
-		}
-	}
-	rows := without([]pages.WaveRow{{Index: 0, Name: "a"}, {Index: 1, Name: "b"}, {Index: 2, Name: "c"}}, 1, func(w *pages.WaveRow, i int) { w.Index = i })
-	if len(rows) != 2 || rows[1].Name != "c" || rows[1].Index != 1 {
-		t.Fatalf("without: %+v", rows)
-	}
 }

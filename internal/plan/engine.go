@@ -239,8 +239,11 @@ func quoteTitles(titles []string) string {
 	return s
 }
 
-// assignIDs keeps given ids and makes the missing ones from platform and
-// ownership, never colliding with an id given elsewhere.
+// PopulationIDs are the ids the plan gives the populations: each given id,
+// and for the others one made from platform and ownership, never colliding
+// with an id given elsewhere. Waves name populations by these ids.
+func PopulationIDs(pops []Population) []string { return assignIDs(pops) }
+
 func assignIDs(pops []Population) []string {
 	taken := map[string]bool{}
 	for _, p := range pops {

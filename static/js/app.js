@@ -4,57 +4,140 @@
   var d = document;
   function all(el, sel, f) { Array.prototype.forEach.call(el.querySelectorAll(sel), f); }
 
-  // Errors: focus the summary so it is read first.
-  var sum = d.querySelector(".error-summary");
+  // Errors: focus the summary so it is read first; warnings shown because
+  // Continue was pressed come next.
+  var sum = d.querySelector(".error-summary") || d.querySelector(".warning-summary[data-confirm]");
   if (sum) sum.focus();
 
-  // "Add another" (steps 2 and 6): clone the last row and renumber it.
-  // Anything unexpected leaves the click alone, and the server adds the row.
+  // A summary link focuses its field and shows the field's question: the
+  // label, or the legend of a group (radios, checkboxes, a date's boxes).
+  d.addEventListener("click", function (e) {
+    var a = e.target.closest && e.target.closest('.error-summary a[href^="#"], .warning-summary a[href^="#"]');
+    var el = a && d.getElementById(a.getAttribute("href").slice(1));
+    if (!el) return;
+    var group = el.closest(".date-field") || (/radio|checkbox/.test(el.type) && el.closest("fieldset"));
+    var label = group ? group.querySelector("legend") : d.querySelector('label[for="' + el.id + '"]');
+    e.preventDefault();
+    (label || el).scrollIntoView();
+    el.focus({ preventScroll: true });
+  });
+
+  // Row lists (steps 2 and 6). Without this file every button posts and
+  // the server does the same.
   function swap(v, a, b) {
     return v.split(" ").map(function (t) { return t.indexOf(a) ? t : b + t.slice(a.length); }).join(" ");
   }
-  function removeButton(row) {
-    var b = row.querySelector('button[value^="remove-"]'), t = row.querySelector("legend").textContent.trim();
-    if (!b) {
-      b = d.createElement("button");
-      b.name = "action"; b.className = "button secondary";
-      row.querySelector(".row-actions").appendChild(b);
-    }
-    b.value = "remove-" + row.dataset.index;
-    b.textContent = "Remove " + t.charAt(0).toLowerCase() + t.slice(1);
+  function rowsOf(box) { return box.querySelectorAll("fieldset.row"); }
+
+  // buttons gives every row its Move up, Move down and Remove buttons, as
+  // the server renders them, numbered by position.
+  function buttons(box) {
+    var rows = rowsOf(box), n = rows.length, noun = (box.dataset.noun || "row").toLowerCase();
+    Array.prototype.forEach.call(rows, function (row, i) {
+      var bar = row.querySelector(".row-actions"), id = row.id;
+      var want = [];
+      if (box.hasAttribute("data-movable") && n > 1) {
+        if (i > 0) want.push(["up", "Move " + noun + " " + (i + 1) + " up"]);
+        if (i < n - 1) want.push(["down", "Move " + noun + " " + (i + 1) + " down"]);
+      }
+      if (n > 1) want.push(["remove", "Remove " + noun + " " + (i + 1)]);
+      bar.textContent = "";
+      want.forEach(function (w) {
+        var b = d.createElement("button");
+        b.type = "submit"; b.name = "action"; b.className = "button secondary";
+        b.value = w[0] + "-" + i; b.id = id + "-" + w[0]; b.textContent = w[1];
+        bar.appendChild(b);
+      });
+    });
   }
+
   function add(e, btn) {
     var pre = btn.dataset.add, box = btn.form.querySelector('.rows[data-rows="' + pre + '"]');
-    var rows = box.querySelectorAll("fieldset.row"), n = rows.length, last = rows[n - 1];
+    var rows = rowsOf(box), n = rows.length, last = rows[n - 1];
     var max = +box.dataset.max, i = +last.dataset.index, j = i + 1;
     if (i !== n - 1 || n >= max) return;
-    var idp = "f-" + pre.replace(/[._]/g, "-") + "-", row = last.cloneNode(true);
-    all(row, "[name],[id],[for],[aria-describedby]", function (el) {
+    var idp = "f-" + pre.replace(/[._\[\]]/g, "-") + "-", row = last.cloneNode(true);
+    function renumber(el) {
       ["name", "id", "for", "aria-describedby"].forEach(function (at) {
         var v = el.getAttribute(at);
         if (!v) return;
-        v = at === "name" ? swap(v, pre + "[" + i + "]", pre + "[" + j + "]") : swap(v, idp + i + "-", idp + j + "-");
-        v = v.split(" ").filter(function (t) { return !/-error$/.test(t); }).join(" ");
+        if (at === "name") v = swap(v, pre + "[" + i + "]", pre + "[" + j + "]");
+        else if (v === idp + i) v = idp + j;
+        else v = swap(v, idp + i + "-", idp + j + "-");
+        v = v.split(" ").filter(function (t) { return !/-(error|warning)$/.test(t); }).join(" ");
         if (v) el.setAttribute(at, v); else el.removeAttribute(at);
       });
-    });
-    all(row, ".error-message", function (el) { el.remove(); });
-    all(row, ".field-error,.input-error", function (el) { el.classList.remove("field-error", "input-error"); });
+    }
+    renumber(row);
+    all(row, "[name],[id],[for],[aria-describedby]", renumber);
+    all(row, ".error-message,.warning-message", function (el) { el.remove(); });
+    all(row, ".field-error,.input-error,.field-warning", function (el) { el.classList.remove("field-error", "input-error", "field-warning"); });
+    all(row, "[autofocus]", function (el) { el.removeAttribute("autofocus"); });
     all(row, "input,select,textarea", function (el) {
       el.removeAttribute("aria-invalid");
       if (/radio|checkbox/.test(el.type)) el.checked = el.hasAttribute("data-default");
       else if (el.tagName === "SELECT") el.selectedIndex = 0;
       else el.value = el.dataset.numbered ? el.dataset.numbered + " " + (j + 1) : "";
     });
+    // A new wave covers the populations no other wave covers yet.
+    all(row, 'input[type=checkbox][name$=".populations"]', function (el) {
+      el.checked = !box.querySelector('input[type=checkbox][name$=".populations"][value="' + CSS.escape(el.value) + '"]:checked');
+    });
     row.dataset.index = j;
     var h = row.querySelector("legend h2") || row.querySelector("legend");
     h.textContent = h.textContent.replace(/\d+\s*$/, j + 1);
     box.appendChild(row);
-    all(box, "fieldset.row", removeButton);
+    buttons(box);
+    sync(row);
     if (n + 1 >= max) btn.hidden = true;
     e.preventDefault();
     row.querySelector("input[type=text]").focus();
   }
+
+  // Step 2: "May users also use the device privately?" is asked of
+  // organisation-owned Android devices with one user only.
+  var tpl = d.getElementById("personal-use-template");
+  function picked(row, f) {
+    var el = row.querySelector('select[name$="].' + f + '"]') || row.querySelector('input[name$="].' + f + '"]:checked');
+    return el ? el.value : "";
+  }
+  function personalUse(row) {
+    var inUse = row.querySelector('input[name$="].in_use"]');
+    if (!tpl || !inUse) return;
+    var on = picked(row, "platform") === "android" && picked(row, "ownership") === "corporate" && picked(row, "usage") === "user";
+    var box = row.querySelector("[data-personal-use]");
+    if (!box && on) {
+      var k = row.dataset.index, frag = tpl.content.cloneNode(true);
+      all(frag, "[name],[id],[for],[aria-describedby]", function (el) {
+        ["name", "id", "for", "aria-describedby"].forEach(function (at) {
+          var v = el.getAttribute(at);
+          if (v) el.setAttribute(at, v.replace(/\[999\]/g, "[" + k + "]").replace(/-999-/g, "-" + k + "-"));
+        });
+      });
+      box = frag.querySelector("[data-personal-use]");
+      inUse.closest("fieldset").before(box);
+    }
+    if (!box || box.hidden === !on) return;
+    box.hidden = !on;
+    all(box, "input", function (el) { el.disabled = !on; });
+  }
+
+  // Step 6: a wave's device count follows its ticks.
+  function waveDevices(row) {
+    var out = row.querySelector("[data-wave-devices]");
+    if (!out) return;
+    var n = 0;
+    all(row, "input[data-devices]:checked", function (el) { n += +el.dataset.devices; });
+    var text = "Devices in this wave: " + n.toLocaleString("en-GB");
+    if (out.textContent !== text) out.textContent = text; // an idle write can move the page under the pointer
+  }
+
+  function sync(row) { personalUse(row); waveDevices(row); }
+  all(d, ".rows fieldset.row", sync);
+  d.addEventListener("change", function (e) {
+    var el = e.target, row = el.closest && el.closest(".rows fieldset.row");
+    if (row && (el.tagName === "SELECT" || /radio|checkbox/.test(el.type))) sync(row);
+  });
   d.addEventListener("click", function (e) {
     var btn = e.target.closest("button[data-add]");
     if (btn) try { add(e, btn); } catch (err) { /* the server adds the row */ }
@@ -75,4 +158,25 @@
     });
     input.parentNode.append(b, said);
   });
+})();
+
+// Print view (/wizard/print, /p/{id}/print): a Print button in place of the
+// no-JavaScript hint that names the browser's Print command. Kept apart
+// from the wizard's code above (issue 8, share and print).
+(function () {
+  var b = document.querySelector("button[data-print]");
+  if (!b || typeof window.print !== "function") return;
+  var hint = document.querySelector("[data-print-hint]");
+  b.hidden = false;
+  if (hint) hint.hidden = true;
+  b.addEventListener("click", function () { window.print(); });
+})();
+
+// Edit link: the key arrives in the fragment (#key=…), which browsers never
+// send and proxies never log. Move it into the form and out of the address bar.
+(function () {
+  var input = document.querySelector('input[data-edit-key]');
+  if (!input || location.hash.indexOf('#key=') !== 0) return;
+  input.value = decodeURIComponent(location.hash.slice(5));
+  history.replaceState(null, '', location.pathname + location.search);
 })();

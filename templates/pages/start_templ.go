@@ -107,7 +107,7 @@ func StartPage(v StartView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<h2>Using the API</h2><p>Tools can skip the wizard: post answers (<code>enrollplan.answers/v1</code>) to <code>/api/v1/plan</code> to compute a plan, or to <code>/api/v1/plans</code> to save and share it.</p></div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "<h2>Using the API</h2><p>Tools can skip the wizard: post the answers as JSON (the README describes the format) to <code>/api/v1/plan</code> to compute a plan, or to <code>/api/v1/plans</code> to save and share it.</p></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

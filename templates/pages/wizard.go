@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/enrollplan/enrollplan/internal/plan"
+	"github.com/enrollplan/enrollplan/templates/components"
 	"github.com/enrollplan/enrollplan/templates/layout"
 )
 
@@ -54,6 +55,45 @@ type FormErrors []FormError
 type FormError struct {
 	Field   string
 	Message string
+	// Where names the row the field belongs to ("Sales iPhones", "Wave 2"),
+	// so that the error summary, read on its own, says which one; the
+	// message beside the field, inside that row, does without it.
+	Where string
+	// Focus is the id the summary links to when it is not the field's own,
+	// for example the month box of a date.
+	Focus string
+}
+
+// Href is the summary link's target.
+func (e FormError) Href() string {
+	if e.Focus != "" {
+		return "#" + e.Focus
+	}
+	return "#" + FieldID(e.Field)
+}
+
+// Summary is the message as the error summary shows it: prefixed with the
+// row it belongs to ("Sales iPhones: enter how many devices").
+func (e FormError) Summary() string {
+	if e.Where == "" {
+		return e.Message
+	}
+	return e.Where + ": " + lowerFirst(e.Message)
+}
+
+// sentenceStarts are the first words of the wizard's messages that become
+// lower case after "Where: "; anything else (a product or platform name) keeps its capital.
+var sentenceStarts = map[string]bool{"Enter": true, "Choose": true, "The": true, "Keep": true, "Tick": true, "Give": true,
+	"This": true, "Check": true, "Personal": true, "App": true, "Name": true, "Use": true, "It": true, "Its": true,
+	"A": true, "Each": true, "Starts": true, "Split": true, "Write": true, "No": true, "Is": true, "In": true}
+
+func lowerFirst(s string) string {
+	word, _, _ := strings.Cut(s, " ")
+	word = strings.TrimRight(word, ",.:;")
+	if sentenceStarts[word] {
+		return strings.ToLower(s[:1]) + s[1:]
+	}
+	return s
 }
 
 // For returns the message for a field, or "".
@@ -116,6 +156,27 @@ type PopulationRow struct {
 	Enroll      string // "enroll" or "app" (app protection only)
 }
 
+// AsksPersonalUse reports whether the row may need "May users also use the
+// device privately?": corporate Android with one user, or not chosen yet.
+func (r PopulationRow) AsksPersonalUse() bool {
+	return (r.Platform == "" || r.Platform == "android") && (r.Ownership == "" || r.Ownership == plan.OwnCorporate) &&
+		(r.Usage == "" || r.Usage == plan.UsageUser)
+}
+
+// RemovedRow is the row a "Remove" button just took out, offered back with
+// an "Undo" where it was.
+type RemovedRow struct {
+	Index int    // where it was, and goes back
+	Text  string // "Population 2, Office laptops, was removed."
+}
+
+// RowList is what the shared row machinery tells a page with rows (steps 2
+// and 6): the element to focus after a row edit and the row to offer back.
+type RowList struct {
+	Focus   string // id of the element that gets autofocus, or ""
+	Removed *RemovedRow
+}
+
 // DevicesView is step 2: the device populations.
 type DevicesView struct {
 	Head       layout.Head
@@ -126,6 +187,7 @@ type DevicesView struct {
 	Ownerships []Choice
 	Usages     []Choice
 	MaxRows    int
+	List       RowList
 }
 
 // MethodOption is one selectable method for a population.
@@ -190,12 +252,25 @@ type PrereqView struct {
 	Mapped        []plan.BaselineItem
 }
 
+// DateParts is a date as typed in three boxes (day, month, year).
+type DateParts = components.DateValue
+
 // WaveRow is one wave of step 6, as typed.
 type WaveRow struct {
-	Index int
-	Name  string
-	Group string
-	Start string
+	Index       int
+	Name        string
+	Group       string
+	Start       DateParts
+	StartISO    string   // the start as YYYY-MM-DD when the boxes make a date, else ""
+	Populations []string // ids of the populations ticked
+	Devices     int      // devices of those populations
+}
+
+// WavePopulation is a population offered on every wave.
+type WavePopulation struct {
+	ID      string
+	Name    string
+	Devices int
 }
 
 // Timeline is the server-drawn SVG of the rollout; coordinates are precomputed.
@@ -207,22 +282,32 @@ type Timeline struct {
 
 // TimelineMark is one milestone on the timeline.
 type TimelineMark struct {
-	X      int
-	Label  string // wave or pilot name
-	Group  string
-	Date   string // "" when not set
-	LabelY int    // staggered so labels don't overlap
+	X       int
+	Label   string // wave or pilot name, full
+	Short   string // the label shortened to fit the drawing
+	Group   string
+	Date    string // "11 Jan 2027", or "" when not set
+	Devices string // "850 devices", or "" (the pilot)
+	Covers  string // names of the populations, for the list
+	LabelY  int    // staggered so labels don't overlap
 }
 
 // RolloutView is step 6.
 type RolloutView struct {
-	Head       layout.Head
-	Nav        Nav
-	Errors     FormErrors
-	PilotGroup string
-	Waves      []WaveRow
-	MaxWaves   int
-	Timeline   Timeline
+	Head        layout.Head
+	Nav         Nav
+	Errors      FormErrors
+	Warnings    FormErrors // worth checking, never blocking
+	WarnedKey   string     // fingerprint of Warnings, posted back so they are shown once before continuing
+	Confirm     bool       // Continue was pressed with warnings not shown before: say so
+	Today       string     // the server's date, "2 Dec 2026"
+	PilotGroup  string
+	PilotStart  DateParts
+	Waves       []WaveRow
+	Populations []WavePopulation
+	MaxWaves    int
+	Timeline    Timeline
+	List        RowList
 }
 
 // Saved is what the plan page shows after Save & share.
