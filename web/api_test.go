@@ -22,7 +22,16 @@ import (
 // countingStore counts calls, to prove malformed ids never reach the database.
 type countingStore struct {
 	store.Store
-	calls atomic.Int64
+	calls  atomic.Int64
+	mu     sync.Mutex
+	drafts [][]byte // every draft saved, for tests that look for leaks
+}
+
+func (c *countingStore) SaveDraft(ctx context.Context, d store.Draft) error {
+	c.mu.Lock()
+	c.drafts = append(c.drafts, d.Data)
+	c.mu.Unlock()
+	return c.Store.SaveDraft(ctx, d)
 }
 
 func (c *countingStore) GetPlan(ctx context.Context, id string) (store.Plan, error) {

@@ -22,6 +22,8 @@ type draft struct {
 	Revision int          `json:"revision,omitempty"` // its revision when loaded or last saved
 	// Forms keeps what was typed on the steps with rows (2 and 6), by step.
 	Forms map[string]*rawForm `json:"forms,omitempty"`
+	// Check is a tenant check the server runs for this draft.
+	Check *checkRun `json:"check,omitempty"`
 }
 
 func newDraft() *draft {
@@ -34,10 +36,16 @@ func (s *Server) loadDraft(r *http.Request) (*draft, error) {
 	if id == "" {
 		return nil, nil
 	}
-	d, err := s.store.GetDraft(r.Context(), id)
+	d, err := s.draftByID(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil // expired and cleaned up
 	}
+	return d, err
+}
+
+// draftByID reads and decodes a stored draft.
+func (s *Server) draftByID(ctx context.Context, id string) (*draft, error) {
+	d, err := s.store.GetDraft(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +60,15 @@ func (s *Server) loadDraft(r *http.Request) (*draft, error) {
 	return &out, nil
 }
 
+// storeDraft writes a draft that already has an id.
+func (s *Server) storeDraft(ctx context.Context, d *draft) error {
+	data, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	return s.store.SaveDraft(ctxWithoutCancel(ctx), store.Draft{ID: d.ID, Data: data, UpdatedAt: s.now()})
+}
+
 // saveDraft stores the draft, creating it (and the cookie) the first time.
 func (s *Server) saveDraft(w http.ResponseWriter, r *http.Request, d *draft) error {
 	fresh := d.ID == ""
@@ -62,11 +79,7 @@ func (s *Server) saveDraft(w http.ResponseWriter, r *http.Request, d *draft) err
 		}
 		d.ID = id
 	}
-	data, err := json.Marshal(d)
-	if err != nil {
-		return err
-	}
-	if err := s.store.SaveDraft(ctxWithoutCancel(r.Context()), store.Draft{ID: d.ID, Data: data, UpdatedAt: s.now()}); err != nil {
+	if err := s.storeDraft(r.Context(), d); err != nil {
 		return err
 	}
 	if fresh { // a loaded draft came from the cookie, which already names it

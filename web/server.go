@@ -28,6 +28,9 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	SessionKeys    []string // newest first
 	Now            func() time.Time
+	// TenantChecker, when set, lets planners read their tenant from step 1
+	// (the server has application credentials for Microsoft Graph).
+	TenantChecker TenantChecker
 }
 
 // Server holds the dependencies of every handler; it has no mutable state
@@ -43,6 +46,7 @@ type Server struct {
 	assets    *assets
 	cookies   *sessions.CookieStore
 	builds    chan struct{} // bounds plans computed at once, so CPU-heavy requests queue instead of piling up
+	checker   TenantChecker // nil: no "Check my tenant"
 }
 
 // New builds a Server.
@@ -55,7 +59,7 @@ func New(o Options) *Server {
 	}
 	return &Server{log: o.Log, store: o.Store, cat: o.Catalog, publicURL: o.PublicURL, limit: o.CreateLimit,
 		proxies: o.TrustedProxies, now: o.Now, assets: newAssets(), cookies: newCookieStore(o.SessionKeys),
-		builds: make(chan struct{}, max(2, runtime.GOMAXPROCS(0)))}
+		builds: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))), checker: o.TenantChecker}
 }
 
 // build computes a plan, waiting for a free slot when as many builds as the

@@ -15,6 +15,12 @@ func (s *Server) prereqView(r *http.Request, d *draft, p *plan.Plan, errs pages.
 	for _, pp := range p.Populations {
 		v.Names[pp.ID] = pp.Name
 	}
+	if tc := p.TenantCheck; tc != nil {
+		v.Check = &pages.CheckResult{When: readTime(tc.ReadAt), Findings: tc.Findings}
+		for _, o := range tc.Overruled {
+			v.Check.Overruled = append(v.Check.Overruled, o.Text)
+		}
+	}
 	for _, b := range s.cat.Baseline {
 		if b.ID == "custom" {
 			continue

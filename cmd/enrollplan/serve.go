@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -21,6 +22,7 @@ import (
 	"github.com/enrollplan/enrollplan/internal/store"
 	"github.com/enrollplan/enrollplan/internal/store/postgres"
 	"github.com/enrollplan/enrollplan/internal/store/sqlite"
+	"github.com/enrollplan/enrollplan/internal/tenant"
 	"github.com/enrollplan/enrollplan/web"
 )
 
@@ -50,8 +52,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 		cfg.SessionKeys = []string{key}
 	}
+	checker, err := serverChecker(getenv, log)
+	if err != nil {
+		return err
+	}
 	srv := web.New(web.Options{Log: log, Store: st, Catalog: cat, PublicURL: cfg.PublicURL, CreateLimit: cfg.CreateLimit,
-		TrustedProxies: cfg.TrustedProxies, SessionKeys: cfg.SessionKeys})
+		TrustedProxies: cfg.TrustedProxies, SessionKeys: cfg.SessionKeys, TenantChecker: checker})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -141,4 +147,34 @@ func browseURL(addr net.Addr, public string) string {
 		host = "localhost"
 	}
 	return "http://" + net.JoinHostPort(host, port) + "/"
+}
+
+// serverChecker offers "Check my tenant" in the wizard when the environment
+// holds an application's own Microsoft Graph credentials (AZURE_TENANT_ID,
+// AZURE_CLIENT_ID and a secret or certificate); ENROLLPLAN_GRAPH_CLOUD
+// picks the cloud. Without them the wizard offers the upload only.
+func serverChecker(getenv func(string) string, log *slog.Logger) (web.TenantChecker, error) {
+	if !tenant.HasAppCredentials(getenv) {
+		return nil, nil
+	}
+	cloud, err := tenant.ParseCloud(cmp.Or(getenv("ENROLLPLAN_GRAPH_CLOUD"), "global"))
+	if err != nil {
+		return nil, usageError{"ENROLLPLAN_GRAPH_CLOUD: " + err.Error()}
+	}
+	graphURL := getenv("ENROLLPLAN_GRAPH_URL")
+	if graphURL != "" {
+		if graphURL, err = tenant.ParseGraphURL(graphURL); err != nil {
+			return nil, usageError{"ENROLLPLAN_GRAPH_URL: " + err.Error()}
+		}
+	}
+	signIn, err := tenant.NewSignIn(tenant.SignInOptions{Cloud: cloud, Getenv: getenv})
+	if err != nil {
+		return nil, fmt.Errorf("serve: tenant check sign-in: %w", err)
+	}
+	c, err := tenant.New(tenant.Config{Cloud: cloud, GraphURL: graphURL, Credential: signIn.Source, SignIn: signIn.Kind, Log: log})
+	if err != nil {
+		return nil, fmt.Errorf("serve: tenant check: %w", err)
+	}
+	log.Info("tenant check offered in the wizard", "cloud", string(cloud), "sign_in", signIn.Via)
+	return c, nil
 }

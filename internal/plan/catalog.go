@@ -43,6 +43,7 @@ type Catalog struct {
 	Rollout       RolloutDef
 	ResetStep     StepDef
 	SettingsStay  TextDef
+	Restricted    RestrictedDef
 	Clouds        []CloudDef
 	Availability  []AvailabilityDef
 	BaselineTerms []BaselineTerm
@@ -209,6 +210,15 @@ type PlatformDef struct {
 	Changed         string           `json:"changed,omitempty"` // what the current docs changed, for reviewers; never shown
 }
 
+// RestrictedDef is what the plan says when a tenant check read that the
+// enrollment restrictions refuse a population's devices; %[1]s is the
+// platform, %[2]s the date of the check.
+type RestrictedDef struct {
+	Blocked  string   `json:"blocked"`  // every device of the platform refused
+	Personal string   `json:"personal"` // personally owned devices refused
+	Sources  []string `json:"sources"`
+}
+
 // AvailabilityDef says that methods are missing or different in some
 // clouds: a blocker when a method is not offered there, a warning or note when
 // it works differently.
@@ -317,6 +327,7 @@ type catalogFile struct {
 	Rollout       *RolloutDef        `json:"rollout,omitempty"`
 	ResetStep     *StepDef           `json:"reset_step,omitempty"`
 	SettingsStay  *TextDef           `json:"settings_stay,omitempty"`
+	Restricted    *RestrictedDef     `json:"restricted,omitempty"`
 	Clouds        []CloudDef         `json:"clouds,omitempty"`
 	Availability  []AvailabilityDef  `json:"availability,omitempty"`
 	BaselineTerms []BaselineTerm     `json:"baseline_terms,omitempty"`
@@ -420,6 +431,7 @@ func (c *Catalog) merge(name string, f *catalogFile) error {
 		{f.Rollout != nil, "rollout", func() { c.Rollout = *f.Rollout }},
 		{f.ResetStep != nil, "reset_step", func() { c.ResetStep = *f.ResetStep }},
 		{f.SettingsStay != nil, "settings_stay", func() { c.SettingsStay = *f.SettingsStay }},
+		{f.Restricted != nil, "restricted", func() { c.Restricted = *f.Restricted }},
 	}
 	for _, s := range single {
 		if s.set {
@@ -731,6 +743,12 @@ func (c *Catalog) check(complete bool) error {
 		bad("reset_step: kind must be %s", KindWipe)
 	}
 	srcs("settings_stay", c.SettingsStay.Sources)
+	for _, t := range []string{c.Restricted.Blocked, c.Restricted.Personal} {
+		if !strings.Contains(t, "%[1]s") || !strings.Contains(t, "%[2]s") {
+			bad("restricted: blocked and personal each need %%[1]s for the platform and %%[2]s for the date of the check")
+		}
+	}
+	srcs("restricted", c.Restricted.Sources)
 	for _, p := range c.Prerequisites {
 		if p.Owner == "" {
 			bad("prerequisite %s: no owner (who clears it)", p.ID)

@@ -330,3 +330,26 @@ func TestDecodeTenantCheck(t *testing.T) {
 		})
 	}
 }
+
+// TestTenantRestrictionsMeetThePlan: a restriction the tenant check read
+// that refuses a planned population is a warning on that population.
+func TestTenantRestrictionsMeetThePlan(t *testing.T) {
+	c := testCatalog(t)
+	a := answersFor(fullTenant(), false,
+		Population{ID: "byod-iphones", Platform: "ios", Ownership: OwnPersonal, Devices: 100},
+		Population{ID: "corp-iphones", Platform: "ios", Ownership: OwnCorporate, Devices: 100, InUse: no()},
+		Population{ID: "macs", Platform: "macos", Ownership: OwnCorporate, Devices: 10, InUse: no()},
+		Population{ID: "mam-phones", Platform: "ios", Ownership: OwnPersonal, Devices: 10, Enroll: no()})
+	a.TenantCheck = &TenantCheck{Schema: TenantCheckSchema, ReadAt: "2027-01-04T09:30:00Z", Tenant: fullTenant(),
+		Restrictions: &Restrictions{Blocked: []string{"macos"}, PersonalBlocked: []string{"ios"}}}
+	pl, err := c.Build(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"byod-iphones": true, "corp-iphones": false, "macs": true, "mam-phones": false}
+	for _, p := range pl.Populations {
+		if got := hasWarning(p, "tenant.restricted", SevWarning); got != want[p.ID] {
+			t.Errorf("%s: restriction warning %v, want %v:\n%s", p.ID, got, want[p.ID], warningText(p))
+		}
+	}
+}

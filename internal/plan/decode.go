@@ -171,14 +171,15 @@ func (b *binder) list(path string, n *node, max int, what string) []*node {
 }
 
 var (
-	answersFields    = []string{"schema", "organization", "tenant", "populations", "bulk_enrollment_by_staff", "baseline", "rollout", "tenant_check"}
-	checkFields      = []string{"schema", "read_at", "tenant", "findings", "expiries"}
-	findingFields    = []string{"id", "status", "title", "detail", "permission"}
-	expiryFields     = []string{"kind", "name", "date"}
-	tenantFields     = []string{"mdm_authority", "licenses_assigned", "admin_role", "groups_ready", "entra_premium", "configmgr", "apple_mdm_push_certificate", "apple_business_manager", "managed_google_play", "cloud"}
-	populationFields = []string{"id", "name", "platform", "ownership", "usage", "devices", "personal_use", "in_use", "managed_by", "currently_managed_by_other_mdm", "enroll", "method"}
-	rolloutFields    = []string{"pilot_group", "pilot_start", "waves"}
-	waveFields       = []string{"name", "group", "start", "populations"}
+	answersFields     = []string{"schema", "organization", "tenant", "populations", "bulk_enrollment_by_staff", "baseline", "rollout", "tenant_check"}
+	checkFields       = []string{"schema", "read_at", "tenant", "findings", "expiries", "restrictions"}
+	restrictionFields = []string{"blocked", "personal_blocked"}
+	findingFields     = []string{"id", "status", "title", "detail", "permission"}
+	expiryFields      = []string{"kind", "name", "date"}
+	tenantFields      = []string{"mdm_authority", "licenses_assigned", "admin_role", "groups_ready", "entra_premium", "configmgr", "apple_mdm_push_certificate", "apple_business_manager", "managed_google_play", "cloud"}
+	populationFields  = []string{"id", "name", "platform", "ownership", "usage", "devices", "personal_use", "in_use", "managed_by", "currently_managed_by_other_mdm", "enroll", "method"}
+	rolloutFields     = []string{"pilot_group", "pilot_start", "waves"}
+	waveFields        = []string{"name", "group", "start", "populations"}
 )
 
 func (b *binder) answers(root *node) Answers {
@@ -253,6 +254,17 @@ func (b *binder) tenantCheck(path string, n *node) *TenantCheck {
 		}
 		tc.Findings = append(tc.Findings, Finding{ID: b.str(p+".id", fm["id"]), Status: b.str(p+".status", fm["status"]),
 			Title: b.str(p+".title", fm["title"]), Detail: b.str(p+".detail", fm["detail"]), Permission: b.str(p+".permission", fm["permission"])})
+	}
+	if rn, ok := m["restrictions"]; ok && rn.kind != kindNull {
+		if rm := b.object(f("restrictions"), rn, restrictionFields); rm != nil {
+			tc.Restrictions = &Restrictions{Blocked: []string{}, PersonalBlocked: []string{}}
+			for i, el := range b.list(f("restrictions")+".blocked", rm["blocked"], len(Platforms), "platforms") {
+				tc.Restrictions.Blocked = append(tc.Restrictions.Blocked, b.str(indexPath(f("restrictions")+".blocked", i), el))
+			}
+			for i, el := range b.list(f("restrictions")+".personal_blocked", rm["personal_blocked"], len(Platforms), "platforms") {
+				tc.Restrictions.PersonalBlocked = append(tc.Restrictions.PersonalBlocked, b.str(indexPath(f("restrictions")+".personal_blocked", i), el))
+			}
+		}
 	}
 	for i, el := range b.list(f("expiries"), m["expiries"], MaxFindings, "expiries") {
 		p := indexPath(f("expiries"), i)

@@ -1053,6 +1053,26 @@ func (b *builder) tenantReading(p *Plan) *TenantReading {
 		r.Overruled = append(r.Overruled, Overrule{Field: sf.Field, Read: read, Answered: answered, Text: text})
 		pr.Detail = text + " " + pr.Detail
 	}
+	if rs := tc.Restrictions; rs != nil {
+		def := b.c.Restricted
+		for i := range p.Populations {
+			pop := &p.Populations[i]
+			if !pop.Enroll {
+				continue // app protection does not enroll the device
+			}
+			text := ""
+			switch {
+			case slices.Contains(rs.Blocked, pop.Platform):
+				text = fmt.Sprintf(def.Blocked, pop.PlatformName, when)
+			case pop.Ownership == OwnPersonal && slices.Contains(rs.PersonalBlocked, pop.Platform):
+				text = fmt.Sprintf(def.Personal, pop.PlatformName, when)
+			}
+			if text != "" {
+				pop.Warnings = append(pop.Warnings, Warning{ID: "tenant.restricted", Severity: SevWarning, Text: text, Sources: b.c.SourceURLs(def.Sources)})
+				sortWarnings(pop.Warnings)
+			}
+		}
+	}
 	last := p.Rollout.LastStart
 	for _, e := range tc.Expiries {
 		if last == "" || e.Date >= last {

@@ -14,6 +14,16 @@ type TenantCheck struct {
 	Tenant   Tenant    `json:"tenant"`
 	Findings []Finding `json:"findings"`
 	Expiries []Expiry  `json:"expiries,omitempty"`
+	// Restrictions are the default enrollment restrictions, by platform,
+	// for comparing with the populations the plan enrolls.
+	Restrictions *Restrictions `json:"restrictions,omitempty"`
+}
+
+// Restrictions name the platforms (ios, macos, windows) whose devices the
+// tenant's default enrollment restriction refuses.
+type Restrictions struct {
+	Blocked         []string `json:"blocked"`          // every device of these platforms
+	PersonalBlocked []string `json:"personal_blocked"` // personally owned devices of these platforms
 }
 
 // Finding statuses (CONTRACT §7).

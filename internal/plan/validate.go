@@ -210,6 +210,13 @@ func (v *validator) tenantCheck(path string, tc *TenantCheck) {
 			}
 		}
 	}
+	if r := tc.Restrictions; r != nil {
+		for name, list := range map[string][]string{"blocked": r.Blocked, "personal_blocked": r.PersonalBlocked} {
+			for i, p := range list {
+				v.enum(indexPath(f("restrictions")+"."+name, i), p, Platforms, "a platform", false)
+			}
+		}
+	}
 	for i, e := range tc.Expiries {
 		p := indexPath(f("expiries"), i)
 		v.enum(p+".kind", e.Kind, []string{ExpiryApplePush, ExpiryADEToken}, "an expiry kind", false)

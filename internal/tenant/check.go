@@ -79,12 +79,13 @@ func (e *CheckError) Unwrap() error { return e.Err }
 
 // result is what became of one reading.
 type result struct {
-	findings []plan.Finding
-	apply    func(*plan.Tenant)
-	expiries []plan.Expiry
-	read     bool    // Graph answered it
-	skipped  bool    // not attempted: this sign-in cannot make it
-	fail     failure // when neither
+	findings     []plan.Finding
+	apply        func(*plan.Tenant)
+	expiries     []plan.Expiry
+	restrictions *plan.Restrictions
+	read         bool    // Graph answered it
+	skipped      bool    // not attempted: this sign-in cannot make it
+	fail         failure // when neither
 }
 
 // Check makes every reading, a few at a time, and returns what they
@@ -149,6 +150,9 @@ func (c *Checker) Check(ctx context.Context, progress func(plan.Finding)) (*plan
 	for _, res := range results {
 		tc.Findings = append(tc.Findings, res.findings...)
 		tc.Expiries = append(tc.Expiries, res.expiries...)
+		if res.restrictions != nil {
+			tc.Restrictions = res.restrictions
+		}
 		if res.apply != nil {
 			res.apply(&tc.Tenant)
 		}
@@ -200,7 +204,7 @@ func (c *Checker) run(ctx context.Context, sem chan struct{}, s *session, r read
 	out, err := r.read(rctx, s)
 	if err == nil {
 		log.Info("tenant reading done", "outcome", "read", "duration", time.Since(start))
-		return result{read: true, findings: out.findings, apply: out.apply, expiries: out.expiries}
+		return result{read: true, findings: out.findings, apply: out.apply, expiries: out.expiries, restrictions: out.restrictions}
 	}
 	f := classify(err, rctx)
 	if f.kind == failTimeout && ctx.Err() != nil {

@@ -16,9 +16,10 @@ import (
 
 // outcome is what one reading established.
 type outcome struct {
-	findings []plan.Finding
-	apply    func(*plan.Tenant) // sets the tenant answers the reading established
-	expiries []plan.Expiry
+	findings     []plan.Finding
+	apply        func(*plan.Tenant) // sets the tenant answers the reading established
+	expiries     []plan.Expiry
+	restrictions *plan.Restrictions // the default enrollment restrictions, when read
 }
 
 func finding(id, status, title, detail string) plan.Finding {
@@ -444,6 +445,7 @@ func mapEnrollmentConfig(c enrollmentConfig) outcome {
 		return o
 	}
 	var blocked, personal []string
+	o.restrictions = &plan.Restrictions{Blocked: []string{}, PersonalBlocked: []string{}}
 	for _, p := range restrictionPlatforms {
 		r := c.restrictions[p.key]
 		switch {
@@ -451,6 +453,14 @@ func mapEnrollmentConfig(c enrollmentConfig) outcome {
 			blocked = append(blocked, p.name)
 		case r.personalBlocked:
 			personal = append(personal, p.name)
+		}
+		if p.key == "android" {
+			continue // v1.0's Android restriction is device administrator's, not Android Enterprise's
+		}
+		if r.blocked {
+			o.restrictions.Blocked = append(o.restrictions.Blocked, p.key)
+		} else if r.personalBlocked {
+			o.restrictions.PersonalBlocked = append(o.restrictions.PersonalBlocked, p.key)
 		}
 	}
 	more := ""

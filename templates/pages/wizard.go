@@ -139,6 +139,25 @@ type OrgView struct {
 	Authorities  []Choice
 	Roles        []Choice
 	Questions    []TriQuestion
+	Cloud        string
+	Clouds       []Choice
+	CanCheck     bool         // the server can read the tenant itself
+	Check        *CheckResult // what a check read, when one was run or uploaded
+}
+
+// CheckResult is a tenant check as step 1 and step 5 show it.
+type CheckResult struct {
+	When      string // "4 Jan 2027, 09:30 UTC"
+	Findings  []plan.Finding
+	Overruled []string // answers that differ from what was read, in words
+}
+
+// CheckProgressView is the page that follows a tenant check as it runs.
+type CheckProgressView struct {
+	Head     layout.Head
+	State    string // running | done | failed
+	Findings []plan.Finding
+	Error    string
 }
 
 // PopulationRow is one row of step 2, holding what the planner typed.
@@ -250,6 +269,7 @@ type PrereqView struct {
 	Baseline      []BaselineOption
 	Custom        string // free-text baseline items, one per line
 	Mapped        []plan.BaselineItem
+	Check         *CheckResult // what a tenant check read, when one was run or uploaded
 }
 
 // DateParts is a date as typed in three boxes (day, month, year).

@@ -1,0 +1,199 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/enrollplan/enrollplan/internal/plan"
+	"github.com/enrollplan/enrollplan/templates/pages"
+)
+
+// TenantChecker reads a tenant through Microsoft Graph. The web layer sees
+// only this; the Graph SDK stays in internal/tenant, wired in by cmd.
+type TenantChecker interface {
+	Check(ctx context.Context, progress func(plan.Finding)) (*plan.TenantCheck, error)
+}
+
+// maxCheckUpload bounds an uploaded check-tenant file: a real one is a few
+// kilobytes.
+const maxCheckUpload = 256 << 10
+
+// checkTimeout bounds a check the server runs for a planner.
+const checkTimeout = 2 * time.Minute
+
+// checkRun is a tenant check the server runs for a draft, kept in the draft
+// so that any replica can show its progress.
+type checkRun struct {
+	State    string         `json:"state"` // running | done | failed
+	Started  time.Time      `json:"started"`
+	Findings []plan.Finding `json:"findings"`
+	Error    string         `json:"error,omitempty"`
+}
+
+// applyCheck fills the tenant answers the check established and keeps the
+// check in the answers, so the plan can say what was read and when.
+func applyCheck(d *draft, tc *plan.TenantCheck) {
+	t, read := &d.Answers.Tenant, tc.Tenant
+	if read.MDMAuthority != "" && read.MDMAuthority != "unknown" {
+		t.MDMAuthority = read.MDMAuthority
+	}
+	if read.AdminRole != "" && read.AdminRole != "unknown" {
+		t.AdminRole = read.AdminRole
+	}
+	if read.Cloud != "" {
+		t.Cloud = read.Cloud
+	}
+	for _, q := range triFields {
+		if v := *tenantBoolPtr(&read, q.field); v != nil {
+			*tenantBoolPtr(t, q.field) = ptr(*v)
+		}
+	}
+	d.Answers.TenantCheck = tc
+}
+
+// handleCheckUpload is POST /wizard/tenant-check/upload: a check-tenant JSON
+// file, run at the customer's site, fills in step 1.
+func (s *Server) handleCheckUpload(w http.ResponseWriter, r *http.Request) error {
+	d, ok, err := s.wizardDraft(w, r, stepOrg)
+	if !ok || err != nil {
+		return err
+	}
+	if r.ContentLength > maxCheckUpload+4<<10 {
+		return statusError(http.StatusRequestEntityTooLarge, fmt.Sprintf("That file is larger than %d KB; a tenant check is a few kilobytes. Upload the JSON file that enrollplan check-tenant printed.", maxCheckUpload>>10))
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxCheckUpload+4<<10)
+	uploadErr := func(msg string) error {
+		errs := pages.FormErrors{{Field: "check", Message: msg}}
+		return s.renderStep(w, r, errs, pages.OrgPage(s.orgView(r, d, errs, nil)))
+	}
+	if err := r.ParseMultipartForm(maxCheckUpload); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return statusError(http.StatusRequestEntityTooLarge, fmt.Sprintf("That file is larger than %d KB; a tenant check is a few kilobytes.", maxCheckUpload>>10))
+		}
+		return uploadErr("Choose the JSON file that enrollplan check-tenant printed, then upload it.")
+	}
+	defer r.MultipartForm.RemoveAll()
+	f, _, err := r.FormFile("check")
+	if err != nil {
+		return uploadErr("Choose the JSON file that enrollplan check-tenant printed, then upload it.")
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxCheckUpload+1))
+	if err != nil {
+		return bodyError(r, err)
+	}
+	if len(data) > maxCheckUpload {
+		return statusError(http.StatusRequestEntityTooLarge, fmt.Sprintf("That file is larger than %d KB; a tenant check is a few kilobytes.", maxCheckUpload>>10))
+	}
+	tc, err := plan.DecodeTenantCheck(data)
+	if err != nil {
+		var ve *plan.ValidationError
+		msg := "That file is not a tenant check: upload the JSON that enrollplan check-tenant printed."
+		if errors.As(err, &ve) && len(ve.Errors) > 0 && ve.For("schema") == "" && ve.For("answers") == "" {
+			msg = "That tenant check could not be read: " + ve.Errors[0].Field + " " + ve.Errors[0].Message + "."
+		}
+		return uploadErr(msg)
+	}
+	applyCheck(d, tc)
+	if err := s.saveDraft(w, r, d); err != nil {
+		return err
+	}
+	http.Redirect(w, r, stepURL(stepOrg)+"#tenant-check", http.StatusSeeOther)
+	return nil
+}
+
+// handleCheckStart is POST /wizard/tenant-check: the server reads the tenant
+// with its own application credentials. The readings run in the background
+// and land in the draft; the progress page shows them as they come.
+func (s *Server) handleCheckStart(w http.ResponseWriter, r *http.Request) error {
+	if s.checker == nil {
+		return statusError(http.StatusNotFound, "This server is not set up to read tenants; run enrollplan check-tenant and upload its file instead.")
+	}
+	d, ok, err := s.wizardDraft(w, r, stepOrg)
+	if !ok || err != nil {
+		return err
+	}
+	if d.Check != nil && d.Check.State == "running" && s.now().Sub(d.Check.Started) < checkTimeout {
+		http.Redirect(w, r, "/wizard/tenant-check", http.StatusSeeOther) // already under way
+		return nil
+	}
+	d.Check = &checkRun{State: "running", Started: s.now(), Findings: []plan.Finding{}}
+	if err := s.saveDraft(w, r, d); err != nil {
+		return err
+	}
+	go s.runCheck(d.ID)
+	http.Redirect(w, r, "/wizard/tenant-check", http.StatusSeeOther)
+	return nil
+}
+
+// runCheck reads the tenant for a draft, saving each finding as it arrives.
+func (s *Server) runCheck(draftID string) {
+	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
+	defer cancel()
+	update := func(f func(d *draft)) {
+		if err := s.updateDraft(ctx, draftID, f); err != nil {
+			s.log.Warn("tenant check: saving progress failed", "err", err)
+		}
+	}
+	tc, err := s.checker.Check(ctx, func(f plan.Finding) {
+		update(func(d *draft) {
+			if d.Check != nil {
+				d.Check.Findings = append(d.Check.Findings, f)
+			}
+		})
+	})
+	update(func(d *draft) {
+		if d.Check == nil {
+			d.Check = &checkRun{}
+		}
+		switch {
+		case tc != nil && len(tc.Findings) > 0:
+			d.Check.State, d.Check.Findings = "done", tc.Findings
+			applyCheck(d, tc)
+		default:
+			d.Check.State = "failed"
+			d.Check.Error = "The tenant could not be read."
+			if err != nil {
+				d.Check.Error += " " + err.Error()
+			}
+		}
+	})
+	if err != nil && tc == nil {
+		s.log.Warn("tenant check failed", "err", err)
+	}
+}
+
+// updateDraft applies f to the stored draft id and saves it.
+func (s *Server) updateDraft(ctx context.Context, id string, f func(d *draft)) error {
+	d, err := s.draftByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	f(d)
+	return s.storeDraft(ctx, d)
+}
+
+// handleCheckProgress is GET /wizard/tenant-check: the readings so far. The
+// page refreshes itself while the check runs, so it works without JavaScript.
+func (s *Server) handleCheckProgress(w http.ResponseWriter, r *http.Request) error {
+	d, ok, err := s.wizardDraft(w, r, stepOrg)
+	if !ok || err != nil {
+		return err
+	}
+	v := pages.CheckProgressView{Head: s.head("Reading your tenant", false)}
+	switch {
+	case d.Check == nil:
+		http.Redirect(w, r, stepURL(stepOrg), http.StatusSeeOther)
+		return nil
+	case d.Check.State == "running" && s.now().Sub(d.Check.Started) > checkTimeout+30*time.Second:
+		d.Check.State, d.Check.Error = "failed", "The check took too long and was stopped."
+	}
+	v.State, v.Findings, v.Error = d.Check.State, d.Check.Findings, d.Check.Error
+	v.Head.Refresh = d.Check.State == "running"
+	return s.render(w, r, http.StatusOK, pages.CheckProgressPage(v))
+}
