@@ -1072,6 +1072,15 @@ func axeVersion() string {
 
 // fullPagePNG is chromedp.FullScreenshot(100) with the browser's fast PNG
 // encoder: the plan pages are long, and the default encoder takes seconds.
+// viewportPNG is what the first screen shows.
+func viewportPNG(ctx context.Context, t *chromedp.Target) ([]byte, error) {
+	r, err := cdp.Call(ctx, t, page.CaptureScreenshot, page.CaptureScreenshotParams{Format: page.CaptureScreenshotFormatPng})
+	if err != nil {
+		return nil, err
+	}
+	return r.Data, nil
+}
+
 func fullPagePNG(ctx context.Context, t *chromedp.Target) ([]byte, error) {
 	yes := true
 	r, err := cdp.Call(ctx, t, page.CaptureScreenshot, page.CaptureScreenshotParams{
@@ -1123,6 +1132,25 @@ func TestBrowserScreenshots(t *testing.T) {
 		}
 		if !strings.HasPrefix(page, "step7-") {
 			shoot(b, page, 320, "light")
+		}
+		// The pages a customer is handed: the plan's first page, the rollout,
+		// the share page, at phone width too, and what the first screen shows.
+		if page == "step6-rollout" || page == "plan-saved" || page == "share" {
+			shoot(b, page, 375, "light")
+			for _, w := range []int64{375, 1280} {
+				b.viewport(w)
+				ctx, cancel := context.WithTimeout(b.ctx, actionBudget)
+				png, err := chromedp.Run(ctx, viewportPNG)
+				cancel()
+				if err != nil {
+					t.Fatalf("screenshot %s top: %v", page, err)
+				}
+				name := fmt.Sprintf("%s-%d-top.png", page, w)
+				if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				shots = append(shots, name)
+			}
 		}
 		b.viewport(1280)
 		b.scheme("light")
