@@ -35,6 +35,10 @@ type contractOutput struct {
 	Expiries []struct {
 		Kind, Name, Date string
 	} `json:"expiries"`
+	Restrictions *struct {
+		Blocked         []string `json:"blocked"`
+		PersonalBlocked []string `json:"personal_blocked"`
+	} `json:"restrictions"` // an addition to §7: the default enrollment restrictions
 }
 
 func decodeCheck(t *testing.T, out string) contractOutput {

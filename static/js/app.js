@@ -180,3 +180,16 @@
   input.value = decodeURIComponent(location.hash.slice(5));
   history.replaceState(null, '', location.pathname + location.search);
 })();
+
+// Printing shows what the screen folds away, in browsers whose print CSS
+// cannot open a closed <details> by itself.
+(function () {
+  var opened = [];
+  window.addEventListener('beforeprint', function () {
+    document.querySelectorAll('details.screen-collapse:not([open])').forEach(function (d) { d.open = true; opened.push(d); });
+  });
+  window.addEventListener('afterprint', function () {
+    opened.forEach(function (d) { d.open = false; });
+    opened = [];
+  });
+})();
