@@ -151,25 +151,28 @@ type ResetRule struct {
 
 // MethodDef is one enrollment method of CONTRACT §4.
 type MethodDef struct {
-	ID            string       `json:"id"`
-	Platforms     []string     `json:"platforms"`
-	Name          string       `json:"name"`
-	Summary       string       `json:"summary"`
-	Enrolls       bool         `json:"enrolls"`
-	Ownership     []string     `json:"ownership"`
-	Usage         []string     `json:"usage"`
-	UserAffinity  string       `json:"user_affinity"`
-	Prerequisites []string     `json:"prerequisites"`
-	DEM           MethodDEM    `json:"dem"`
-	MinOS         TextDef      `json:"min_os"`
-	Reset         []ResetRule  `json:"reset"`
-	NotFor        []TextDef    `json:"not_for"`
-	TradeOff      TextDef      `json:"trade_off"`
-	AdminSteps    []StepDef    `json:"admin_steps"`
-	UserSteps     []StepDef    `json:"user_steps"`
-	Warnings      []WarningDef `json:"warnings"`
-	Sources       []string     `json:"sources"`
-	Changed       string       `json:"changed,omitempty"` // what the current docs changed, for reviewers; never shown
+	ID            string    `json:"id"`
+	Platforms     []string  `json:"platforms"`
+	Name          string    `json:"name"`
+	Summary       string    `json:"summary"`
+	Enrolls       bool      `json:"enrolls"`
+	Ownership     []string  `json:"ownership"`
+	Usage         []string  `json:"usage"`
+	UserAffinity  string    `json:"user_affinity"`
+	Prerequisites []string  `json:"prerequisites"`
+	DEM           MethodDEM `json:"dem"`
+	MinOS         TextDef   `json:"min_os"`
+	// MinOSByPlatform gives a multi-platform method's minimum per platform,
+	// so that a population reads only its own.
+	MinOSByPlatform map[string]TextDef `json:"min_os_by_platform,omitempty"`
+	Reset           []ResetRule        `json:"reset"`
+	NotFor          []TextDef          `json:"not_for"`
+	TradeOff        TextDef            `json:"trade_off"`
+	AdminSteps      []StepDef          `json:"admin_steps"`
+	UserSteps       []StepDef          `json:"user_steps"`
+	Warnings        []WarningDef       `json:"warnings"`
+	Sources         []string           `json:"sources"`
+	Changed         string             `json:"changed,omitempty"` // what the current docs changed, for reviewers; never shown
 }
 
 // MethodDEM says whether a device enrollment manager can use the method.
@@ -606,6 +609,15 @@ func (c *Catalog) check(complete bool) error {
 		if m.MinOS.Text == "" {
 			bad("%s: no min_os", where)
 		}
+		if len(m.Platforms) > 1 {
+			for _, p := range m.Platforms {
+				if mo, ok := m.MinOSByPlatform[p]; !ok || mo.Text == "" {
+					bad("%s: serves several platforms; min_os_by_platform needs %s", where, p)
+				} else {
+					srcs(where+" min_os_by_platform "+p, mo.Sources)
+				}
+			}
+		}
 		srcs(where+" min_os", m.MinOS.Sources)
 		if len(m.Reset) == 0 || m.Reset[len(m.Reset)-1].When != nil {
 			bad("%s: reset rules must end with one that has no condition", where)
@@ -810,6 +822,14 @@ func (c *Catalog) baseline(id string) *BaselineDef {
 		}
 	}
 	return nil
+}
+
+// minOS is a method's minimum OS for one platform.
+func (m *MethodDef) minOS(platform string) TextDef {
+	if mo, ok := m.MinOSByPlatform[platform]; ok {
+		return mo
+	}
+	return m.MinOS
 }
 
 // Method returns a method definition, or nil.

@@ -275,6 +275,9 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 				if s.Detail != "" {
 					detail = " " + s.Detail
 				}
+				if s.Also != "" {
+					detail += " Done once for the tenant; described under " + mdEscape(s.Also) + "."
+				}
 				pf("- [ ] %s: **%s.**%s%s\n", s.Actor, s.Title, detail, mdRefs(s.Refs, d))
 			}
 		}
