@@ -44,6 +44,10 @@ type popState struct {
 	out    PopulationPlan
 	method *MethodDef
 	needs  map[string]bool // prerequisite ids
+	// probe marks a what-if run for an assumption: only what describeDiff
+	// compares (method, factory reset, step ids and titles) is computed,
+	// plus the summary's blocker notes every run leaves behind.
+	probe bool
 }
 
 // Safer readings of unknown answers: devices already in use (nothing is
@@ -145,6 +149,7 @@ func (b *builder) assumptions(ps *popState) []Assumption {
 	var out []Assumption
 	try := func(f facts) *popState {
 		alt := b.newPop(ps.out.ID, in, f)
+		alt.probe = true
 		b.population(alt)
 		return alt
 	}
@@ -281,16 +286,20 @@ func (b *builder) population(ps *popState) {
 	}
 	ps.method = chosen
 	ps.out.Enroll = chosen.Enrolls
+	misfit := b.notFor(chosen, f)
+	if ps.probe {
+		b.probe(ps, recMethod, misfit)
+		return
+	}
 	m := Method{
 		ID:           chosen.ID,
 		Name:         chosen.Name,
 		Summary:      chosen.Summary,
 		UserAffinity: chosen.UserAffinity,
-		MinOS:        chosen.MinOS.Text,
+		MinOS:        chosen.minOS(f.Platform).Text,
 		DEM:          chosen.DEM.Note,
 		Sources:      c.SourceURLs(chosen.Sources),
 	}
-	misfit := b.notFor(chosen, f)
 	switch {
 	case chosen == recMethod:
 		m.Recommended, m.Why, m.Rule = true, rec.Why, rec.ID
@@ -318,7 +327,6 @@ func (b *builder) population(ps *popState) {
 		}
 		id := chosen.ID + ".misfit"
 		b.warn(ps, Warning{ID: id, Severity: sev, Text: fmt.Sprintf("%s does not fit these devices: %s", chosen.Name, misfit.Text), Sources: c.SourceURLs(misfit.Sources)})
-		b.blockers[id] = blockerInfo{title: chosen.Name + " does not fit these devices", task: "Choose another method: " + recMethod.Name + " is the recommendation", owner: "The plan's author"}
 	}
 	for _, av := range c.unavailable(b.cloud, chosen.ID) {
 		w := Warning{ID: "cloud." + av.ID, Severity: av.Severity, Text: av.Text, Sources: c.SourceURLs(av.Sources)}
@@ -326,10 +334,8 @@ func (b *builder) population(ps *popState) {
 			w.Text += fmt.Sprintf(" Use %s instead.", recMethod.Name)
 		}
 		b.warn(ps, w)
-		if av.Severity == SevBlocker {
-			b.blockers[w.ID] = blockerInfo{title: fmt.Sprintf("%s is not available in %s", chosen.Name, c.cloudName(b.cloud)), task: "Choose a method this cloud offers", owner: "The plan's author"}
-		}
 	}
+	b.noteBlockers(chosen, recMethod, misfit)
 	if rec.Warning != nil && chosen == recMethod && b.match(rec.Warning.When, f) {
 		b.warn(ps, b.warning(*rec.Warning))
 	}
@@ -392,6 +398,57 @@ func (b *builder) population(ps *popState) {
 	if b.a.BulkEnrollmentByStaff {
 		b.demWarning(ps)
 	}
+}
+
+// noteBlockers records how the summary names the blockers of a method
+// that does not fit, or that the cloud does not offer. Every run records
+// them, what-if runs for assumptions included (a later run's words win).
+func (b *builder) noteBlockers(chosen, recMethod *MethodDef, misfit *TextDef) {
+	if misfit != nil {
+		b.blockers[chosen.ID+".misfit"] = blockerInfo{title: chosen.Name + " does not fit these devices", task: "Choose another method: " + recMethod.Name + " is the recommendation", owner: "The plan's author"}
+	}
+	for _, av := range b.c.unavailable(b.cloud, chosen.ID) {
+		if av.Severity == SevBlocker {
+			b.blockers["cloud."+av.ID] = blockerInfo{title: fmt.Sprintf("%s is not available in %s", chosen.Name, b.c.cloudName(b.cloud)), task: "Choose a method this cloud offers", owner: "The plan's author"}
+		}
+	}
+}
+
+// probe is population for a what-if run: the method, the factory reset and
+// the steps (ids, titles and order, without sources), which is all that
+// describeDiff compares.
+func (b *builder) probe(ps *popState, recMethod *MethodDef, misfit *TextDef) {
+	c, f, chosen := b.c, ps.f, ps.method
+	ps.out.Method = Method{ID: chosen.ID, Name: chosen.Name}
+	b.noteBlockers(chosen, recMethod, misfit)
+	for _, r := range chosen.Reset {
+		if b.match(r.When, f) {
+			ps.out.FactoryReset.Required = r.Required
+			break
+		}
+	}
+	steps := make([]Step, 0, len(chosen.AdminSteps)+len(chosen.UserSteps)+len(c.Unenroll.Steps)+1)
+	add := func(actor string, s StepDef) {
+		if b.applies(s.Platforms, s.When, f) {
+			steps = append(steps, Step{ID: s.ID, Actor: actor, Kind: s.Kind, Title: s.Title})
+		}
+	}
+	for _, s := range chosen.AdminSteps {
+		add(ActorAdmin, s)
+	}
+	if f.managedBy == ManagedOtherMDM && chosen.Enrolls {
+		for _, s := range c.Unenroll.Steps {
+			add(ActorAdmin, s)
+		}
+	}
+	if ps.out.FactoryReset.Required && f.inUse {
+		add(ActorAdmin, c.ResetStep)
+	}
+	for _, s := range chosen.UserSteps {
+		add(ActorUser, s)
+	}
+	slices.SortStableFunc(steps, func(x, y Step) int { return cmp.Compare(kindRank(x.Kind), kindRank(y.Kind)) })
+	ps.out.Steps = steps
 }
 
 // reset returns the factory-reset decision of a method for a population:
@@ -672,7 +729,7 @@ func (b *builder) prerequisites() []Prerequisite {
 			// must not carry planner-typed text into renderers.
 			var lines []string
 			for _, ps := range b.pops {
-				line := fmt.Sprintf("%s: %s.", ps.method.Name, strings.TrimSuffix(ps.method.MinOS.Text, "."))
+				line := fmt.Sprintf("%s: %s.", ps.method.Name, strings.TrimSuffix(ps.method.minOS(ps.f.Platform).Text, "."))
 				if !slices.Contains(lines, line) {
 					lines = append(lines, line)
 				}
@@ -709,7 +766,7 @@ func (b *builder) demlessNotes() string {
 func (b *builder) minOSSources() []string {
 	var ids []string
 	for _, ps := range b.pops {
-		ids = append(ids, ps.method.MinOS.Sources...)
+		ids = append(ids, ps.method.minOS(ps.f.Platform).Sources...)
 	}
 	return ids
 }
@@ -859,10 +916,17 @@ func (b *builder) tasks(p *Plan) []Task {
 	for _, pop := range p.Populations {
 		all = append(all, pop.ID)
 	}
-	var out []Task
-	index := map[string]int{} // phase + id → position in out
+	// At most one task per prerequisite, population step and rollout step:
+	// sized once, so the list and its index never grow.
+	n := len(p.Prerequisites) + len(p.Rollout.Steps)
+	for _, pop := range p.Populations {
+		n += len(pop.Steps)
+	}
+	out := make([]Task, 0, n)
+	type taskKey struct{ phase, id string }
+	index := make(map[taskKey]int, n) // phase + id → position in out
 	add := func(t Task, pop string) {
-		key := t.Phase + "\x00" + t.ID
+		key := taskKey{t.Phase, t.ID}
 		if i, ok := index[key]; ok {
 			if pop != "" && !slices.Contains(out[i].Populations, pop) {
 				out[i].Populations = append(out[i].Populations, pop)
@@ -918,6 +982,9 @@ func (b *builder) tasks(p *Plan) []Task {
 			t.Wave, t.Start, t.Populations = w.Name, w.Start, w.Populations
 		}
 		add(t, "")
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	for i := range out {
 		if len(out[i].Populations) == 1 {
