@@ -2,23 +2,35 @@
 GO ?= go
 PKG := ./...
 
-.PHONY: run test generate bench fmt vet check build load
+.PHONY: run test fuzz generate bench fmt vet check build load
 
 # run: start the wizard on the embedded default (SQLite under ./data/); prints the URL to open.
 run:
 	$(GO) run ./cmd/enrollplan serve
 
-# test: the whole suite. PostgreSQL and browser tests skip loudly unless
-# ENROLLPLAN_TEST_POSTGRES_URL / ENROLLPLAN_E2E=1 are set (.ci/run sets them).
+# test: the whole suite. PostgreSQL and browser tests skip unless
+# ENROLLPLAN_TEST_POSTGRES_URL / ENROLLPLAN_E2E=1 are set (.ci/run sets them);
+# .ci/testsum prints go test's usual lines, then every skipped test and why,
+# and exits with go test's status.
 test:
-	$(GO) test -count=1 $(PKG)
+	GO=$(GO) $(GO) run ./.ci/testsum -count=1 $(PKG)
+
+# fuzz: every go test -fuzz target for FUZZTIME each (default 10s), one after
+# another; says how long each ran. A failing input is kept under the
+# package's testdata/fuzz/ and then replays in `make test`.
+FUZZTIME ?= 10s
+fuzz:
+	GO=$(GO) FUZZTIME=$(FUZZTIME) bash .ci/fuzz.sh
 
 # generate: regenerate templ components (templ is pinned as a Go tool in go.mod).
 generate:
 	$(GO) tool templ generate
 
+# bench: the engine and its encodings, the store's saves (group commit) and
+# the share page, compute and save handlers; BENCHMARKS.md has the numbers.
+BENCHCOUNT ?= 5
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./internal/plan/
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./internal/plan/ ./internal/store/sqlite/ ./web/
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/enrollplan ./cmd/enrollplan
@@ -29,7 +41,8 @@ fmt:
 vet:
 	$(GO) vet $(PKG)
 
-# load: wrk load test of plan saves and share-page reads, as ratios against a
-# bare net/http server (not run by CI; installs wrk with apt-get if missing).
+# load: wrk on loopback (compute, share page cold and warm, each format, save,
+# a wizard step), as ratios to a bare net/http handler measured in the same
+# run (not run by CI; installs wrk with apt-get if missing). BENCHMARKS.md.
 load:
 	bash .ci/load.sh

@@ -161,10 +161,14 @@ func syntaxError(path string, dec *json.Decoder, err error) *FieldError {
 }
 
 // fieldPath names a member; a key longer than any real field is shortened,
-// so that a hostile key is not echoed whole in every message.
+// so that a hostile key is not echoed whole in every message, and an empty
+// key is written as "" so that its messages still name a field.
 func fieldPath(parent, key string) string {
 	if r := []rune(key); len(r) > 40 {
 		key = string(r[:40]) + "…"
+	}
+	if key == "" {
+		key = `""`
 	}
 	if parent == rootPath {
 		return key
