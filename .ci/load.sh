@@ -1,41 +1,65 @@
 #!/usr/bin/env bash
-# Load test (not run by CI): plan saves per second (POST /api/v1/plans) and
-# share-page reads per second (GET /p/{id}) of `enrollplan serve` on SQLite
-# (synchronous=FULL, the default), each reported as a ratio against a bare
-# net/http server (cmd/bare-http) measured in the same run on the same machine.
+# Load test (not run by CI): `enrollplan serve` on SQLite (synchronous=FULL,
+# the default) under wrk on loopback, each run reported as requests/s, p50
+# and p99, and as ratios to two anchors measured in the same run on the same
+# machine by cmd/bare-http:
+#
+#   tiny   the bare net/http handler answering "ok\n" (GET, or POST reading
+#          the same request body and discarding it)
+#   same   the bare net/http handler answering the very bytes enrollplan
+#          answered for that run (recorded with curl just before), with the
+#          same Content-Type and Content-Encoding
+#
+# Runs: compute (POST /api/v1/plan), the share page with a cold cache (a
+# second enrollplan on the same database with ENROLLPLAN_RENDER_CACHE_MB=0,
+# so every view renders) and a warm one, each share format, the print view,
+# the API's GET, save (POST /api/v1/plans) and one wizard step (POST
+# /wizard/organisation). Request bodies vary per request (a counter in the
+# organisation name), so no answer can come from a cache of equal answers.
+# Browser-like runs (share page, formats, print) send Accept-Encoding: br,
+# gzip; scripted ones (API) send none, as curl does. At the end: the peak RSS
+# (VmHWM) of each enrollplan process, and the issue's goals, met or not.
 #
 #   bash .ci/load.sh            # or: make load
 #
 # Environment:
-#   LOAD_DURATION     wrk duration of each measured run    (default 10s)
-#   LOAD_CONNECTIONS  wrk connections                      (default 32)
+#   LOAD_DURATION     wrk duration of each measured run    (default 6s)
+#   LOAD_CONNECTIONS  wrk connections                      (default 64)
 #   LOAD_THREADS      wrk threads                          (default 2)
 #   LOAD_WARMUP       un-measured wrk run before each one  (default 2s; 0 skips)
+#   LOAD_RUNS         space-separated subset of the runs below (default: all)
 #   LOAD_TMPDIR       where the temp dir (binaries, SQLite file) goes
 #                     (default $TMPDIR or /tmp; on tmpfs fsync is free, so the
-#                     POST numbers would not be those of a disk)
+#                     save numbers would not be those of a disk)
+#   LOAD_KEEP=1       keep the temp dir (wrk outputs, server logs)
 #
 # Safe to run anywhere: everything listens on 127.0.0.1 on kernel-chosen free
-# ports, wrk only ever targets 127.0.0.1, runs are time-bounded, and both
+# ports, wrk only ever targets 127.0.0.1, runs are time-bounded, and the
 # servers and the temp dir are removed on exit (also on Ctrl-C). The only
 # change outside the temp dir is `apt-get install wrk` when wrk is missing.
-# Exits 1 when a run had socket errors or non-2xx answers, when the POSTs to
-# enrollplan were not all answered 201 (as its request log says), or when the
-# plans table does not hold exactly one row per 201.
+# Exits 1 when a run had socket errors or answers other than 2xx/3xx, when
+# the saves were not all answered 201 (as the request log says), or when the
+# plans table does not hold exactly one row per 201. Goals not met are
+# reported, not failed: they are what BENCHMARKS.md explains.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
 
-DURATION="${LOAD_DURATION:-10s}"
-CONNECTIONS="${LOAD_CONNECTIONS:-32}"
+DURATION="${LOAD_DURATION:-6s}"
+CONNECTIONS="${LOAD_CONNECTIONS:-64}"
 THREADS="${LOAD_THREADS:-2}"
 WARMUP="${LOAD_WARMUP:-2s}"
+ALL_RUNS="compute share-cold share-warm share-md share-csv share-json print api-get save wizard"
+RUNS="${LOAD_RUNS:-$ALL_RUNS}"
 
 die() { echo "load: $*" >&2; exit 1; }
-[[ "$DURATION" =~ ^[1-9][0-9]*[smh]?$ ]] || die "LOAD_DURATION=$DURATION: use a duration such as 10s"
+[[ "$DURATION" =~ ^[1-9][0-9]*[smh]?$ ]] || die "LOAD_DURATION=$DURATION: use a duration such as 6s"
 [[ "$WARMUP" =~ ^[0-9]+[smh]?$ ]] || die "LOAD_WARMUP=$WARMUP: use a duration such as 2s, or 0"
 [[ "$CONNECTIONS" =~ ^[1-9][0-9]*$ ]] && ((CONNECTIONS <= 1024)) || die "LOAD_CONNECTIONS=$CONNECTIONS: use 1..1024"
 [[ "$THREADS" =~ ^[1-9][0-9]*$ ]] && ((THREADS <= CONNECTIONS)) || die "LOAD_THREADS=$THREADS: use 1..LOAD_CONNECTIONS"
+for run in $RUNS; do
+  [[ " $ALL_RUNS " == *" $run "* ]] || die "LOAD_RUNS: unknown run $run (known: $ALL_RUNS)"
+done
 
 # --- wrk --------------------------------------------------------------------
 if ! command -v wrk >/dev/null 2>&1; then
@@ -55,19 +79,22 @@ command -v curl >/dev/null 2>&1 || die "curl is needed"
 base="${LOAD_TMPDIR:-${TMPDIR:-/tmp}}"
 tmp="$(mktemp -d "$base/enrollplan-load.XXXXXX")"
 serve_pid=""
+cold_pid=""
 bare_pid=""
+stop() { # stop PID: TERM, then KILL after 5 s
+  local pid=$1
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+}
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  for pid in $serve_pid $bare_pid; do
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -9 "$pid" 2>/dev/null || true
-      wait "$pid" 2>/dev/null || true
-    fi
-  done
-  rm -rf "$tmp"
+  for pid in $serve_pid $cold_pid $bare_pid; do stop "$pid"; done
+  if [ "${LOAD_KEEP:-}" = 1 ]; then echo "load: kept $tmp" >&2; else rm -rf "$tmp"; fi
   exit "$rc"
 }
 trap cleanup EXIT
@@ -102,36 +129,106 @@ wait_ready() {
   die "$2 is not ready at $1"
 }
 
+c() { curl --noproxy '*' -sS --max-time 20 "$@"; }
+
 # --- start the servers (port 0: the kernel picks a free port) ---------------
-# Settings from the caller's environment must not leak into the server.
+# Settings from the caller's environment must not leak into the servers.
 while read -r v; do unset "$v"; done < <(compgen -e | grep '^ENROLLPLAN_' || true)
-ENROLLPLAN_CREATE_LIMIT=0 "$tmp/enrollplan" serve --addr 127.0.0.1:0 --db "$tmp/load.db" --create-limit 0 \
+"$tmp/enrollplan" serve --addr 127.0.0.1:0 --db "$tmp/load.db" --create-limit 0 \
   >"$tmp/serve.out" 2>"$tmp/serve.log" &
 serve_pid=$!
 SERVE="$(wait_addr "$tmp/serve.out" "$serve_pid" "enrollplan serve")"
 wait_ready "$SERVE/readyz" "enrollplan serve"
+# The cold-cache server: the same database, nothing cached.
+ENROLLPLAN_RENDER_CACHE_MB=0 "$tmp/enrollplan" serve --addr 127.0.0.1:0 --db "$tmp/load.db" --create-limit 0 \
+  >"$tmp/cold.out" 2>"$tmp/cold.log" &
+cold_pid=$!
+COLD="$(wait_addr "$tmp/cold.out" "$cold_pid" "enrollplan serve (no cache)")"
+wait_ready "$COLD/readyz" "enrollplan serve (no cache)"
 
-# --- one plan, for its share id and the size of its page --------------------
+# --- request bodies ---------------------------------------------------------
 answers="examples/mixed-fleet.json"
-cp "$answers" "$tmp/answers.json"
-created="$(curl --noproxy '*' -fsS --max-time 10 -X POST -H 'Content-Type: application/json' \
-  --data-binary @"$tmp/answers.json" "$SERVE/api/v1/plans")" || die "creating a plan failed"
+grep -q '"organization": *"[^"]*"' "$answers" || die "$answers has no organization to vary"
+sed 's/"organization": *"[^"]*"/"organization": "@@ORG@@"/' "$answers" >"$tmp/answers.tmpl"
+sed 's/@@ORG@@/Load test org 0/' "$tmp/answers.tmpl" >"$tmp/answers.json"
+form_tmpl='organization=@@ORG@@&tenant.mdm_authority=intune&tenant.admin_role=intune-admin&tenant.cloud=global&tenant.licenses_assigned=yes&tenant.groups_ready=yes&tenant.entra_premium=yes&tenant.configmgr=no&tenant.apple_mdm_push_certificate=yes&tenant.apple_business_manager=yes&tenant.managed_google_play=yes'
+printf '%s' "$form_tmpl" >"$tmp/form.tmpl"
+
+# --- one plan, its share id, and one wizard draft ---------------------------
+created="$(c -f -X POST -H 'Content-Type: application/json' --data-binary @"$tmp/answers.json" "$SERVE/api/v1/plans")" || die "creating a plan failed"
 id="$(printf '%s' "$created" | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)"
 [ -n "$id" ] || die "no id in $created"
-page_bytes="$(curl --noproxy '*' -fsS --max-time 10 -o /dev/null -w '%{size_download}' "$SERVE/p/$id")"
+c -f -o /dev/null -c "$tmp/cookies" -X POST "$SERVE/wizard/new" || die "starting a wizard draft failed"
+cookie="$(awk '{ sub(/^#HttpOnly_/, "") } !/^#/ && NF >= 7 { printf "%s%s=%s", sep, $6, $7; sep = "; " }' "$tmp/cookies")"
+[ -n "$cookie" ] || die "no session cookie from /wizard/new"
 
-"$tmp/bare-http" --addr 127.0.0.1:0 --page-bytes "$page_bytes" >"$tmp/bare.out" 2>"$tmp/bare.log" &
+# Per run: method, path, server, whether it sends Accept-Encoding, body kind.
+declare -A R_METHOD R_PATH R_SERVER R_AE R_BODY R_LABEL
+def() { R_METHOD[$1]=$2; R_PATH[$1]=$3; R_SERVER[$1]=$4; R_AE[$1]=$5; R_BODY[$1]=$6; R_LABEL[$1]=$7; }
+def compute    POST /api/v1/plan              serve no  json "compute   POST /api/v1/plan"
+def share-cold GET  "/p/$id"                  cold  yes none "share     GET  /p/{id}, cold cache"
+def share-warm GET  "/p/$id"                  serve yes none "share     GET  /p/{id}, warm cache"
+def share-md   GET  "/p/$id.md"               serve yes none "format    GET  /p/{id}.md"
+def share-csv  GET  "/p/$id.csv"              serve yes none "format    GET  /p/{id}.csv"
+def share-json GET  "/p/$id.json"             serve yes none "format    GET  /p/{id}.json"
+def print      GET  "/p/$id/print"            serve yes none "print     GET  /p/{id}/print"
+def api-get    GET  "/api/v1/plans/$id"       serve no  none "api       GET  /api/v1/plans/{id}"
+def save       POST /api/v1/plans             serve no  json "save      POST /api/v1/plans"
+def wizard     POST /wizard/organisation      serve no  form "wizard    POST /wizard/organisation"
+AE='br, gzip'
+url_of() { if [ "${R_SERVER[$1]}" = cold ]; then echo "$COLD${R_PATH[$1]}"; else echo "$SERVE${R_PATH[$1]}"; fi; }
+
+# --- record each answer, for the same-bytes anchor --------------------------
+mkdir -p "$tmp/same"
+for run in $RUNS; do
+  args=(-o "$tmp/same/$run" -D "$tmp/same/$run.headers" -w '%{http_code}' -X "${R_METHOD[$run]}")
+  [ "${R_AE[$run]}" = yes ] && args+=(-H "Accept-Encoding: $AE")
+  case "${R_BODY[$run]}" in
+    json) args+=(-H 'Content-Type: application/json' --data-binary @"$tmp/answers.json") ;;
+    form) args+=(-H 'Content-Type: application/x-www-form-urlencoded' -H "Cookie: $cookie" --data-binary "${form_tmpl/@@ORG@@/Load test org 0}") ;;
+  esac
+  status="$(c "${args[@]}" "$(url_of "$run")")" || die "recording $run failed"
+  case "$status" in 2??|3??) ;; *) die "recording $run: status $status" ;; esac
+  echo "$status" >"$tmp/same/$run.status"
+  tr -d '\r' <"$tmp/same/$run.headers" | awk -F': ' 'tolower($1) == "content-type" { print $2 }' | tail -1 >"$tmp/same/$run.type"
+  tr -d '\r' <"$tmp/same/$run.headers" | awk -F': ' 'tolower($1) == "content-encoding" { print $2 }' | tail -1 >"$tmp/same/$run.enc"
+  rm "$tmp/same/$run.headers"
+done
+
+"$tmp/bare-http" --addr 127.0.0.1:0 --same-dir "$tmp/same" >"$tmp/bare.out" 2>"$tmp/bare.log" &
 bare_pid=$!
 BARE="$(wait_addr "$tmp/bare.out" "$bare_pid" "bare-http")"
 wait_ready "$BARE/readyz" "bare-http"
 
-cat >"$tmp/post.lua" <<EOF
--- POST the example answers as JSON on every request.
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-local f = assert(io.open([[$tmp/answers.json]], "rb"))
-wrk.body = f:read("*a")
-f:close()
+# --- wrk scripts ------------------------------------------------------------
+# vary.lua: a body per request from a template, with @@ORG@@ replaced by
+# "Load <thread>-<n>" (the counter is per thread, the thread number makes
+# it unique across threads).
+cat >"$tmp/vary.lua" <<'EOF'
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+local prefix, suffix
+function init(args)
+  local f = assert(io.open(args[1], "rb"))
+  local text = f:read("*a")
+  f:close()
+  local s, e = string.find(text, "@@ORG@@", 1, true)
+  prefix, suffix = string.sub(text, 1, s - 1), string.sub(text, e + 1)
+  wrk.method = "POST"
+  wrk.headers["Content-Type"] = args[2]
+  if args[3] ~= nil and args[3] ~= "" then wrk.headers["Cookie"] = args[3] end
+end
+local n = 0
+function request()
+  n = n + 1
+  return wrk.format(nil, nil, nil, prefix .. "Load " .. tostring(tid or 0) .. "-" .. n .. suffix)
+end
+EOF
+cat >"$tmp/ae.lua" <<EOF
+wrk.headers["Accept-Encoding"] = "$AE"
 EOF
 
 # --- measure ----------------------------------------------------------------
@@ -147,31 +244,41 @@ children_ticks() {
   awk -v hz="$CLK_TCK" 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.0f\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * hz }' "$tmp/times"
 }
 
-# measure NAME PID URL [LUA]: warm-up, then one measured wrk run; the output
-# goes to $tmp/NAME.wrk and "server wrk other" CPU percentages to $tmp/NAME.cpu.
+# measure NAME PID URL [wrk script args...]: warm-up, then one measured wrk
+# run; the output goes to $tmp/NAME.wrk and "server wrk other" CPU
+# percentages to $tmp/NAME.cpu.
 measure() {
-  local name=$1 pid=$2 url=$3 lua=${4:-}
+  local name=$1 pid=$2 url=$3
+  shift 3
   local args=(-t"$THREADS" -c"$CONNECTIONS" --timeout 10s)
-  [ -n "$lua" ] && args+=(-s "$lua")
+  local script=()
+  if [ $# -gt 0 ]; then script=(-s "$1"); shift; fi
   case "$url" in http://127.0.0.1:*) ;; *) die "refusing to load a non-loopback URL: $url" ;; esac
   if [ "$WARMUP" != "0" ] && [ "${WARMUP%[smh]}" != "0" ]; then
-    wrk "${args[@]}" -d"$WARMUP" "$url" >"$tmp/$name.warmup.wrk"
+    wrk "${args[@]}" "${script[@]}" -d"$WARMUP" "$url" ${1+-- "$@"} >"$tmp/$name.warmup.wrk"
   fi
   local t0 s0 w0 m0 t1 s1 w1 m1
   t0="$(date +%s.%N)"; s0="$(cpu_ticks "$pid")"; times >"$tmp/times"; w0="$(children_ticks)"; m0="$(machine_ticks)"
-  wrk "${args[@]}" -d"$DURATION" --latency "$url" >"$tmp/$name.wrk"
+  wrk "${args[@]}" "${script[@]}" -d"$DURATION" --latency "$url" ${1+-- "$@"} >"$tmp/$name.wrk"
   t1="$(date +%s.%N)"; s1="$(cpu_ticks "$pid")"; times >"$tmp/times"; w1="$(children_ticks)"; m1="$(machine_ticks)"
   awk -v s="$((s1 - s0))" -v w="$((w1 - w0))" -v m="$((m1 - m0))" -v hz="$CLK_TCK" -v t0="$t0" -v t1="$t1" \
     'BEGIN { d = hz * (t1 - t0) / 100; o = m - s - w; if (o < 0) o = 0; printf "%.0f %.0f %.0f\n", s / d, w / d, o / d }' >"$tmp/$name.cpu"
   echo "load: $name done ($(wrk_field "$tmp/$name.wrk" rps) req/s)"
 }
 
-# wrk_field FILE rps|p50|p99|requests|non2xx|errors
+# wrk_field FILE rps|p50|p99|requests|non2xx|errors  (latencies in ms)
 wrk_field() {
   awk -v want="$2" '
+    function ms(v) {
+      if (v ~ /us$/) return substr(v, 1, length(v) - 2) / 1000
+      if (v ~ /ms$/) return substr(v, 1, length(v) - 2) + 0
+      if (v ~ /m$/) return substr(v, 1, length(v) - 1) * 60000
+      if (v ~ /s$/) return substr(v, 1, length(v) - 1) * 1000
+      return v + 0
+    }
     /^Requests\/sec:/                      { rps = $2 }
-    $1 == "50%"                            { p50 = $2 }
-    $1 == "99%"                            { p99 = $2 }
+    $1 == "50%"                            { p50 = ms($2) }
+    $1 == "99%"                            { p99 = ms($2) }
     / requests in /                        { reqs = $1 }
     /^  Non-2xx or 3xx responses:/         { non = $NF }
     /^  Socket errors:/ {
@@ -187,19 +294,41 @@ wrk_field() {
     }' "$1"
 }
 
+# script_args RUN: the wrk script and its arguments for a run.
+script_args() {
+  case "${R_BODY[$1]}" in
+    json) echo "$tmp/vary.lua" "$tmp/answers.tmpl" "application/json" ;;
+    form) echo "$tmp/vary.lua" "$tmp/form.tmpl" "application/x-www-form-urlencoded" ;;
+    *) [ "${R_AE[$1]}" = yes ] && echo "$tmp/ae.lua" ;;
+  esac
+}
+
 loadavg_start="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
-echo "load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION (warm-up $WARMUP) against $BARE and $SERVE"
-measure bare-get "$bare_pid" "$BARE/p/x"
-measure serve-get "$serve_pid" "$SERVE/p/$id"
-measure bare-post "$bare_pid" "$BARE/api/v1/plans" "$tmp/post.lua"
-measure serve-post "$serve_pid" "$SERVE/api/v1/plans" "$tmp/post.lua"
+echo "load: wrk -t$THREADS -c$CONNECTIONS -d$DURATION (warm-up $WARMUP) against $BARE, $SERVE and $COLD (no cache)"
+measure tiny-get "$bare_pid" "$BARE/tiny"
+# shellcheck disable=SC2046
+measure tiny-post "$bare_pid" "$BARE/tiny" "$tmp/vary.lua" "$tmp/answers.tmpl" "application/json"
+for run in $RUNS; do
+  pid=$serve_pid
+  [ "${R_SERVER[$run]}" = cold ] && pid=$cold_pid
+  read -r -a sargs <<<"$(script_args "$run")"
+  if [ "${R_BODY[$run]}" = form ]; then
+    measure "serve-$run" "$pid" "$(url_of "$run")" "${sargs[@]}" "$cookie"
+    measure "same-$run" "$bare_pid" "$BARE/same/$run" "${sargs[@]}" "$cookie"
+  else
+    measure "serve-$run" "$pid" "$(url_of "$run")" ${sargs[@]+"${sargs[@]}"}
+    measure "same-$run" "$bare_pid" "$BARE/same/$run" ${sargs[@]+"${sargs[@]}"}
+  fi
+done
+
+# Peak resident memory of each enrollplan process over the whole benchmark.
+rss_mib() { awk '/^VmHWM:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status" 2>/dev/null || echo '?'; }
+rss_serve="$(rss_mib "$serve_pid")"
+rss_cold="$(rss_mib "$cold_pid")"
 
 # Stop enrollplan gracefully so the WAL is checkpointed, then count the rows.
-kill -TERM "$serve_pid" 2>/dev/null || true
-for _ in $(seq 1 100); do kill -0 "$serve_pid" 2>/dev/null || break; sleep 0.1; done
-wait "$serve_pid" 2>/dev/null || true
-serve_pid=""
-# The answers enrollplan logged (one JSON line per request), in-flight ones included.
+stop "$cold_pid"; cold_pid=""
+stop "$serve_pid"; serve_pid=""
 created_201="$(grep -c '"method":"POST","path":"/api/v1/plans","status":201' "$tmp/serve.log" || true)"
 posts_total="$(grep -c '"method":"POST","path":"/api/v1/plans"' "$tmp/serve.log" || true)"
 if command -v sqlite3 >/dev/null 2>&1; then
@@ -211,9 +340,12 @@ else
 fi
 
 # --- report -----------------------------------------------------------------
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0) printf "%.1f%%", 100 * a / b; else print "?" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a != "?") printf "%.3f", a / b; else print "?" }'; }
+kb() { awk -v n="$(wc -c <"$1")" 'BEGIN { printf "%.1f", n / 1024 }'; }
 fstype="$(df -T "$tmp" 2>/dev/null | awk 'NR == 2 { print $2 }')"
 fstype="${fstype:-?}"
+tiny_get_rps="$(wrk_field "$tmp/tiny-get.wrk" rps)"; tiny_get_p99="$(wrk_field "$tmp/tiny-get.wrk" p99)"
+tiny_post_rps="$(wrk_field "$tmp/tiny-post.wrk" rps)"; tiny_post_p99="$(wrk_field "$tmp/tiny-post.wrk" p99)"
 
 echo
 echo "enrollplan load test — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -221,37 +353,73 @@ echo "machine: $(nproc) CPUs, $(uname -sr), $(go version | cut -d' ' -f3), $(wrk
 echo "wrk: -t$THREADS -c$CONNECTIONS -d$DURATION --latency, warm-up $WARMUP, loopback; wrk and servers share the CPUs"
 echo "load average (1/5/15 min): $loadavg_start at the start, $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?') at the end" \
   "— other work on the machine skews req/s, and the ratios less"
-echo "SQLite: $tmp/load.db on $fstype, WAL, synchronous=FULL; share page $page_bytes bytes (bare page the same)"
+echo "SQLite: $tmp/load.db on $fstype, WAL, synchronous=FULL"
+echo "anchors: bare tiny GET $tiny_get_rps req/s (p99 ${tiny_get_p99} ms), bare tiny POST $tiny_post_rps req/s (p99 ${tiny_post_p99} ms)"
 echo
-printf '%-28s %10s %9s %9s %9s %8s %7s %21s\n' run "req/s" p50 p99 requests non-2xx errors "CPU% srv/wrk/other"
+echo "| run | req/s | p50 ms | p99 ms | × tiny | × same bytes | p99 / tiny p99 | KB on the wire | CPU % srv/wrk/other |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
 fails=()
-for run in bare-get serve-get bare-post serve-post; do
-  f="$tmp/$run.wrk"
-  case $run in
-    bare-get) label="bare     GET  /p/x" ;;
-    serve-get) label="serve    GET  /p/{id}" ;;
-    bare-post) label="bare     POST /api/v1/plans" ;;
-    serve-post) label="serve    POST /api/v1/plans" ;;
-  esac
-  non="$(wrk_field "$f" non2xx)"; errs="$(wrk_field "$f" errors)"
-  read -r cs cw co <"$tmp/$run.cpu"
-  printf '%-28s %10s %9s %9s %9s %8s %7s %21s\n' "$label" "$(wrk_field "$f" rps)" "$(wrk_field "$f" p50)" \
-    "$(wrk_field "$f" p99)" "$(wrk_field "$f" requests)" "$non" "$errs" "$cs / $cw / $co"
-  if [ "$non" != 0 ] || [ "$errs" != 0 ]; then
-    fails+=("$label: $non non-2xx/3xx answers, $errs socket errors")
-  fi
+for name in tiny-get tiny-post; do
+  f="$tmp/$name.wrk"
+  read -r cs cw co <"$tmp/$name.cpu"
+  echo "| bare $name | $(wrk_field "$f" rps) | $(wrk_field "$f" p50) | $(wrk_field "$f" p99) | 1 | | 1 | 0.0 | $cs / $cw / $co |"
+done
+for run in $RUNS; do
+  f="$tmp/serve-$run.wrk"; g="$tmp/same-$run.wrk"
+  tiny_rps=$tiny_get_rps; tiny_p99=$tiny_get_p99
+  [ "${R_METHOD[$run]}" = POST ] && { tiny_rps=$tiny_post_rps; tiny_p99=$tiny_post_p99; }
+  read -r cs cw co <"$tmp/serve-$run.cpu"
+  rps="$(wrk_field "$f" rps)"; p99="$(wrk_field "$f" p99)"
+  enc="$(cat "$tmp/same/$run.enc")"
+  echo "| ${R_LABEL[$run]} | $rps | $(wrk_field "$f" p50) | $p99 | $(ratio "$rps" "$tiny_rps") | $(ratio "$rps" "$(wrk_field "$g" rps)") | $(ratio "$p99" "$tiny_p99") | $(kb "$tmp/same/$run")${enc:+ ($enc)} | $cs / $cw / $co |"
+  for x in "$f" "$g"; do
+    non="$(wrk_field "$x" non2xx)"; errs="$(wrk_field "$x" errors)"
+    if [ "$non" != 0 ] || [ "$errs" != 0 ]; then
+      fails+=("$(basename "$x" .wrk): $non non-2xx/3xx answers, $errs socket errors")
+    fi
+  done
 done
 echo
-echo "share-page reads: serve/bare = $(ratio "$(wrk_field "$tmp/serve-get.wrk" rps)" "$(wrk_field "$tmp/bare-get.wrk" rps)")"
-echo "plan saves:       serve/bare = $(ratio "$(wrk_field "$tmp/serve-post.wrk" rps)" "$(wrk_field "$tmp/bare-post.wrk" rps)")"
+echo "same-bytes anchors (bare net/http sending what enrollplan sent):"
+for run in $RUNS; do
+  g="$tmp/same-$run.wrk"
+  echo "  $(printf '%-40s' "${R_LABEL[$run]}") $(wrk_field "$g" rps) req/s, p50 $(wrk_field "$g" p50) ms, p99 $(wrk_field "$g" p99) ms"
+done
 echo
-wrk_posts="$(wrk_field "$tmp/serve-post.wrk" requests)"
-if [ -f "$tmp/serve-post.warmup.wrk" ]; then
-  wrk_posts=$((wrk_posts + $(wrk_field "$tmp/serve-post.warmup.wrk" requests)))
+echo "peak RSS (VmHWM): enrollplan $rss_serve MiB, enrollplan without cache $rss_cold MiB"
+
+# The goals of the issue, as ratios to the tiny-body anchor of the same run.
+goal() { # goal LABEL VALUE OP LIMIT
+  local verdict
+  verdict="$(awk -v v="$2" -v l="$4" -v op="$3" 'BEGIN { if (v == "?") print "?"; else if ((op == ">=" && v + 0 >= l + 0) || (op == "<=" && v + 0 <= l + 0)) print "met"; else print "NOT met" }')"
+  printf '  %-52s %8s %s %-6s %s\n' "$1" "$2" "$3" "$4" "$verdict"
+}
+echo
+echo "goals (issue 11):"
+has() { [[ " $RUNS " == *" $1 "* ]]; }
+if has share-warm; then goal "share page (warm) × tiny" "$(ratio "$(wrk_field "$tmp/serve-share-warm.wrk" rps)" "$tiny_get_rps")" ">=" 0.5; fi
+if has compute; then goal "compute × tiny" "$(ratio "$(wrk_field "$tmp/serve-compute.wrk" rps)" "$tiny_post_rps")" ">=" 0.25; fi
+if has save; then goal "save × tiny (synchronous=FULL)" "$(ratio "$(wrk_field "$tmp/serve-save.wrk" rps)" "$tiny_post_rps")" ">=" 0.1; fi
+for run in $RUNS; do
+  tiny_p99=$tiny_get_p99
+  [ "${R_METHOD[$run]}" = POST ] && tiny_p99=$tiny_post_p99
+  goal "p99 $run / tiny p99" "$(ratio "$(wrk_field "$tmp/serve-$run.wrk" p99)" "$tiny_p99")" "<=" 3
+done
+goal "peak RSS of enrollplan, MiB" "$rss_serve" "<=" 96
+for run in share-warm print; do
+  if has "$run"; then goal "$run on the wire (${AE%%,*}), KB" "$(kb "$tmp/same/$run")" "<=" 30; fi
+done
+
+if has save; then
+  echo
+  wrk_posts="$(wrk_field "$tmp/serve-save.wrk" requests)"
+  if [ -f "$tmp/serve-save.warmup.wrk" ]; then
+    wrk_posts=$((wrk_posts + $(wrk_field "$tmp/serve-save.warmup.wrk" requests)))
+  fi
+  echo "plans rows after the run: $rows ($rows_how)"
+  echo "POST /api/v1/plans logged by enrollplan: $posts_total, of which 201: $created_201 (2 before wrk + $((created_201 - 2)) under wrk;"
+  echo "  wrk counted $wrk_posts answers incl. warm-up; any excess on the server side was still in flight when wrk stopped)"
 fi
-echo "plans rows after the run: $rows ($rows_how)"
-echo "POST /api/v1/plans logged by enrollplan: $posts_total, of which 201: $created_201 (1 setup plan + $((created_201 - 1)) under wrk;"
-echo "  wrk counted $wrk_posts answers incl. warm-up; any excess on the server side was still in flight when wrk stopped)"
 if [ "$created_201" != "$posts_total" ]; then
   fails+=("enrollplan answered $((posts_total - created_201)) POST /api/v1/plans with a status other than 201")
 fi
@@ -266,4 +434,4 @@ if [ "${#fails[@]}" -gt 0 ]; then
   printf 'load: FAIL: %s\n' "${fails[@]}" >&2
   exit 1
 fi
-echo "load: OK — no socket errors, no non-2xx answers, every POST to enrollplan answered 201"
+echo "load: OK — no socket errors, no answers other than 2xx/3xx, every save answered 201"

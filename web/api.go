@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"mime"
@@ -88,7 +89,11 @@ func (s *Server) handleCreatePlan(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	c, err := s.createPlan(r, a)
+	p, err := s.build(r.Context(), a) // the revision's snapshot
+	if err != nil {
+		return err
+	}
+	c, err := s.createPlan(r, a, p)
 	if err != nil {
 		return err
 	}
@@ -99,10 +104,14 @@ func (s *Server) handleCreatePlan(w http.ResponseWriter, r *http.Request) error 
 }
 
 // createPlan stores and describes a new plan from answers the caller has
-// already validated (DecodeAnswers or Build); the wizard's "Save & share"
-// uses it too.
-func (s *Server) createPlan(r *http.Request, a plan.Answers) (createdPlan, error) {
+// already validated (DecodeAnswers or Build) and the plan built from them,
+// kept as the revision's snapshot; the wizard's "Save & share" uses it too.
+func (s *Server) createPlan(r *http.Request, a plan.Answers, p *plan.Plan) (createdPlan, error) {
 	data, err := marshalAnswers(a)
+	if err != nil {
+		return createdPlan{}, err
+	}
+	_, snapshot, err := encodePlan(p)
 	if err != nil {
 		return createdPlan{}, err
 	}
@@ -114,34 +123,34 @@ func (s *Server) createPlan(r *http.Request, a plan.Answers) (createdPlan, error
 	if err != nil {
 		return createdPlan{}, err
 	}
-	saved, err := s.store.CreatePlan(ctxWithoutCancel(r.Context()), store.NewPlan{ID: id, EditKeyHash: store.HashKey(key), Answers: data, Ruleset: s.cat.Ruleset})
+	saved, err := s.store.CreatePlan(ctxWithoutCancel(r.Context()), store.NewPlan{ID: id, EditKeyHash: store.HashKey(key), Answers: data, Ruleset: s.cat.Ruleset, Plan: snapshot})
 	if err != nil {
 		return createdPlan{}, err
 	}
 	return createdPlan{ID: id, Revision: saved.Revision, URL: s.shareURL(r, id), EditKey: key, EditURL: s.editURL(r, id, key)}, nil
 }
 
-// savedPlan is the answer to GET and PUT /api/v1/plans/{id}.
+// savedPlan is the answer to GET and PUT /api/v1/plans/{id}. Plan is the
+// plan's compact JSON, as encoded once when it was built or read from the
+// revision's snapshot.
 type savedPlan struct {
 	ID       string          `json:"id"`
 	Revision int             `json:"revision"`
 	Answers  json.RawMessage `json:"answers"`
-	Plan     *plan.Plan      `json:"plan"`
+	Plan     json.RawMessage `json:"plan"`
 }
 
-// describe answers with a revision and its plan; p is nil when the caller
-// has not built it yet (reads), and rebuilt from the stored answers then.
-func (s *Server) describe(w http.ResponseWriter, sp store.Plan, p *plan.Plan, status int) error {
-	if p == nil {
-		var err error
-		if p, err = s.storedPlan(sp); err != nil {
-			return err
-		}
+// savedPlanRepresentation is the API's answer for one revision, whose
+// ETag is the revision (CONTRACT: ETag "<revision>", the If-Match of a PUT).
+func savedPlanRepresentation(sp store.Plan, compact []byte) (*representation, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // as writeJSON
+	if err := enc.Encode(savedPlan{ID: sp.ID, Revision: sp.Revision, Answers: sp.Answers, Plan: compact}); err != nil {
+		return nil, err
 	}
-	w.Header().Set("ETag", etag(sp.Revision))
-	capabilityHeaders(w)
-	writeJSON(w, status, savedPlan{ID: sp.ID, Revision: sp.Revision, Answers: sp.Answers, Plan: p})
-	return nil
+	rep := &representation{body: buf.Bytes(), contentType: "application/json; charset=utf-8", etag: strconv.Itoa(sp.Revision), fixedETag: true}
+	return rep, nil
 }
 
 func etag(rev int) string { return `"` + strconv.Itoa(rev) + `"` }
@@ -165,13 +174,43 @@ func (s *Server) loadPlan(r *http.Request) (store.Plan, error) {
 	return s.store.GetPlan(r.Context(), id)
 }
 
-// handleGetPlan is GET /api/v1/plans/{id}.
+// handleGetPlan is GET /api/v1/plans/{id}: the latest revision, from its
+// snapshot, through the cache of rendered bytes (revocation is asked of
+// the store first, on every request).
 func (s *Server) handleGetPlan(w http.ResponseWriter, r *http.Request) error {
-	sp, err := s.loadPlan(r)
+	id, err := planID(r)
 	if err != nil {
 		return err
 	}
-	return s.describe(w, sp, nil, http.StatusOK)
+	info, err := s.planInfo(r, id)
+	if err != nil {
+		return err
+	}
+	ctx := context.WithoutCancel(r.Context()) // others may wait for this render
+	rep, err := s.cachedRepresentation(cacheKey{id: id, rev: info.Revision, ruleset: s.cat.Ruleset, kind: "api"}, nil, func() (*representation, error) {
+		sp, err := s.store.GetRevision(ctx, id, info.Revision)
+		if err != nil {
+			return nil, err
+		}
+		p, compact, _, err := s.revisionPlan(sp)
+		if err != nil {
+			return nil, err
+		}
+		if compact == nil { // no snapshot: encode the plan rebuilt with today's ruleset
+			var buf bytes.Buffer
+			if err := plan.WriteCompactJSON(&buf, p); err != nil {
+				return nil, err
+			}
+			compact = buf.Bytes()
+		}
+		return savedPlanRepresentation(sp, compact)
+	})
+	if err != nil {
+		return err
+	}
+	capabilityHeaders(w)
+	rep.write(w, r, http.StatusOK)
+	return nil
 }
 
 // authorize checks the edit key of a plan: 401 without one, 403 when wrong.
@@ -220,7 +259,7 @@ func (s *Server) handleUpdatePlan(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	p, err := s.build(r.Context(), a) // built once, for the answer, instead of decoding the stored copy again
+	p, err := s.build(r.Context(), a) // built once, for the snapshot and the answer
 	if err != nil {
 		return err
 	}
@@ -228,11 +267,34 @@ func (s *Server) handleUpdatePlan(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	updated, err := s.store.UpdatePlan(ctxWithoutCancel(r.Context()), store.Update{ID: sp.ID, ExpectedRevision: expected, Answers: data, Ruleset: s.cat.Ruleset})
+	compact, snapshot, err := encodePlan(p) // encoded once, too
 	if err != nil {
 		return err
 	}
-	return s.describe(w, updated, p, http.StatusOK)
+	updated, err := s.store.UpdatePlan(ctxWithoutCancel(r.Context()), store.Update{ID: sp.ID, ExpectedRevision: expected, Answers: data, Ruleset: s.cat.Ruleset, Plan: snapshot})
+	if err != nil {
+		return err
+	}
+	rep, err := savedPlanRepresentation(updated, compact)
+	if err != nil {
+		return err
+	}
+	capabilityHeaders(w)
+	w.Header().Set("Content-Type", rep.contentType)
+	w.Header().Set("ETag", rep.etagFor(encIdentity))
+	writeBody(w, rep.body) // compressed on the way out when the client asks (compress)
+	return nil
+}
+
+// updatePlan stores a revision with the plan built from its answers as its
+// snapshot (the wizard's "Save & share" of a saved plan).
+func (s *Server) updatePlan(ctx context.Context, u store.Update, p *plan.Plan) (store.Plan, error) {
+	_, snapshot, err := encodePlan(p)
+	if err != nil {
+		return store.Plan{}, err
+	}
+	u.Plan = snapshot
+	return s.store.UpdatePlan(ctx, u)
 }
 
 // handleDeletePlan is DELETE /api/v1/plans/{id}: revokes the plan.
@@ -247,6 +309,7 @@ func (s *Server) handleDeletePlan(w http.ResponseWriter, r *http.Request) error 
 	if err := s.store.RevokePlan(ctxWithoutCancel(r.Context()), sp.ID); err != nil {
 		return err
 	}
+	s.cache.dropPlan(sp.ID) // its bytes must not outlive it in memory either
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

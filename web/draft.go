@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/enrollplan/enrollplan/internal/plan"
@@ -106,4 +107,57 @@ func (s *Server) RunMaintenance(ctx context.Context) {
 		case <-tick.C:
 		}
 	}
+}
+
+// draftTurns lets the Save & share submits of one draft that arrive together
+// (a double click, a retried request) take turns in this process: each
+// reads the draft again once it is its turn, so only the first creates a
+// plan and the others find it in the draft. Entries live only while a
+// submit of that draft is in flight.
+type draftTurns struct {
+	mu sync.Mutex
+	m  map[string]*draftTurn
+}
+
+// draftTurn is the queue of one draft's submits. created is what the
+// submit that created the draft's plan made (edit key included), for the
+// submits that were waiting behind it: they come from the same planner
+// and answer with the same page.
+type draftTurn struct {
+	id      string
+	refs    int           // submits holding or waiting for the turn; guarded by draftTurns.mu
+	turn    chan struct{} // holds a token while a submit has the turn
+	created *createdPlan  // guarded by the turn
+}
+
+// take waits for the draft's turn; ok is false when ctx ended first. Every
+// take, successful or not, is followed by one done.
+func (t *draftTurns) take(ctx context.Context, id string) (dt *draftTurn, ok bool) {
+	t.mu.Lock()
+	dt = t.m[id]
+	if dt == nil {
+		dt = &draftTurn{id: id, turn: make(chan struct{}, 1)}
+		t.m[id] = dt
+	}
+	dt.refs++
+	t.mu.Unlock()
+	select {
+	case dt.turn <- struct{}{}:
+		return dt, true
+	case <-ctx.Done():
+		return dt, false
+	}
+}
+
+// done gives the turn to the next submit (when held) and forgets the draft
+// once no submit is left.
+func (t *draftTurns) done(dt *draftTurn, held bool) {
+	if held {
+		<-dt.turn
+	}
+	t.mu.Lock()
+	if dt.refs--; dt.refs == 0 {
+		delete(t.m, dt.id)
+	}
+	t.mu.Unlock()
 }

@@ -29,6 +29,7 @@ func (s *Server) Handler() http.Handler {
 		r.Use(middleware.ClientIPFromRemoteAddr) // X-Forwarded-For is spoofable: ignored unless proxies are declared
 	}
 	r.Use(s.logRequests)
+	r.Use(s.compress) // outside recoverPanics, so that an error page is compressed like any other
 	r.Use(s.recoverPanics)
 	r.Use(securityHeaders)
 	r.Use(limitBody)

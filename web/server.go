@@ -31,10 +31,15 @@ type Options struct {
 	// TenantChecker, when set, lets planners read their tenant from step 1
 	// (the server has application credentials for Microsoft Graph).
 	TenantChecker TenantChecker
+	// RenderCacheBytes bounds the memory kept for rendered share pages and
+	// formats (raw and compressed): 0 means DefaultRenderCacheBytes, a
+	// negative value keeps nothing (every view renders afresh).
+	RenderCacheBytes int64
 }
 
-// Server holds the dependencies of every handler; it has no mutable state
-// of its own beyond what its dependencies guard.
+// Server holds the dependencies of every handler; its only mutable state of
+// its own is the cache of rendered revisions and the turns of concurrent
+// saves, each of which guards itself.
 type Server struct {
 	log       *slog.Logger
 	store     store.Store
@@ -47,6 +52,8 @@ type Server struct {
 	cookies   *sessions.CookieStore
 	builds    chan struct{} // bounds plans computed at once, so CPU-heavy requests queue instead of piling up
 	checker   TenantChecker // nil: no "Check my tenant"
+	cache     *renderCache  // rendered revisions by (id, revision, ruleset)
+	saves     *draftTurns   // Save & share submits of one draft take turns
 }
 
 // New builds a Server.
@@ -57,9 +64,14 @@ func New(o Options) *Server {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	cacheBytes := o.RenderCacheBytes
+	if cacheBytes == 0 {
+		cacheBytes = DefaultRenderCacheBytes
+	}
 	return &Server{log: o.Log, store: o.Store, cat: o.Catalog, publicURL: o.PublicURL, limit: o.CreateLimit,
 		proxies: o.TrustedProxies, now: o.Now, assets: newAssets(), cookies: newCookieStore(o.SessionKeys),
-		builds: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))), checker: o.TenantChecker}
+		builds: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))), checker: o.TenantChecker,
+		cache: newRenderCache(max(cacheBytes, 0)), saves: &draftTurns{m: map[string]*draftTurn{}}}
 }
 
 // build computes a plan, waiting for a free slot when as many builds as the

@@ -2,8 +2,12 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -51,9 +55,74 @@ func (s *Server) storedRevision(sp store.Plan) (plan.Answers, *plan.Plan, error)
 	return a, p, nil
 }
 
-// writeFormat renders a plan as md, csv or json, buffered so a failure
-// never ships a partial 200.
-func writeFormat(w http.ResponseWriter, p *plan.Plan, format string) error {
+// A saved revision is a snapshot: it keeps the plan it was built into, as
+// the plan's compact JSON compressed with gzip, so that the share page, its
+// formats, the print view and the API read the plan as it was saved,
+// whatever later editions of the guidance change. Revisions saved before
+// snapshots existed have none and are rebuilt with today's ruleset.
+
+// snapshotGzipLevel: a save pays for the compression, every cold read
+// for the decompression; the fastest level keeps saves cheap and still
+// shrinks the JSON about five times.
+const snapshotGzipLevel = gzip.BestSpeed
+
+// maxSnapshotJSON bounds what a stored snapshot may expand to (the largest
+// plan valid answers can make is a few megabytes).
+const maxSnapshotJSON = 64 << 20
+
+// encodePlan returns a built plan's compact JSON (as the API answers it)
+// and the snapshot to store with its revision.
+func encodePlan(p *plan.Plan) (compact, snapshot []byte, err error) {
+	var buf bytes.Buffer
+	if err := plan.WriteCompactJSON(&buf, p); err != nil {
+		return nil, nil, err
+	}
+	compact = buf.Bytes()
+	return compact, compressBytes(encGzip, snapshotGzipLevel, compact), nil
+}
+
+// snapshotJSON returns the compact JSON a revision's snapshot holds.
+func snapshotJSON(snapshot []byte) ([]byte, error) {
+	if len(snapshot) < 2 || snapshot[0] != 0x1f || snapshot[1] != 0x8b {
+		return snapshot, nil // stored without compression
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(snapshot))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	var buf bytes.Buffer
+	buf.Grow(len(snapshot) * 6)
+	if _, err := buf.ReadFrom(io.LimitReader(zr, maxSnapshotJSON+1)); err != nil {
+		return nil, err
+	}
+	if buf.Len() > maxSnapshotJSON {
+		return nil, fmt.Errorf("snapshot expands past %d bytes", maxSnapshotJSON)
+	}
+	return buf.Bytes(), nil
+}
+
+// revisionPlan is the plan of a saved revision: its snapshot when it has
+// one (snapshot true), else rebuilt from its answers with today's ruleset.
+// compact is the snapshot's JSON, nil when rebuilt. A snapshot that does
+// not read is logged and the plan rebuilt, so the link keeps working.
+func (s *Server) revisionPlan(sp store.Plan) (p *plan.Plan, compact []byte, snapshot bool, err error) {
+	if sp.Plan != nil {
+		compact, err = snapshotJSON(sp.Plan)
+		if err == nil {
+			p = new(plan.Plan)
+			if err = json.Unmarshal(compact, p); err == nil {
+				return p, compact, true, nil
+			}
+		}
+		s.log.Error("stored snapshot does not read; rebuilding the plan from its answers", "plan", sp.ID, "revision", sp.Revision, "err", err)
+	}
+	p, err = s.storedPlan(sp)
+	return p, nil, false, err
+}
+
+// formatBytes renders a plan as md, csv or json (indented).
+func formatBytes(p *plan.Plan, format string) ([]byte, error) {
 	var buf bytes.Buffer
 	var err error
 	switch format {
@@ -64,12 +133,30 @@ func writeFormat(w http.ResponseWriter, p *plan.Plan, format string) error {
 	default:
 		err = plan.WriteJSON(&buf, p)
 	}
+	return buf.Bytes(), err
+}
+
+// writeFormat renders a plan as md, csv or json, buffered so a failure
+// never ships a partial 200.
+func writeFormat(w http.ResponseWriter, p *plan.Plan, format string) error {
+	body, err := formatBytes(p, format)
 	if err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", shareFormats[format])
-	writeBody(w, buf.Bytes())
+	writeBody(w, body)
 	return nil
+}
+
+// planInfo asks the store, on every request, whether a plan may be shown
+// and which revision is its latest. A revoked plan's cached bytes are
+// dropped here too, for a plan revoked through another replica.
+func (s *Server) planInfo(r *http.Request, id string) (store.PlanInfo, error) {
+	info, err := s.store.GetPlanInfo(r.Context(), id)
+	if errors.Is(err, store.ErrGone) {
+		s.cache.dropPlan(id)
+	}
+	return info, err
 }
 
 // handleShare is GET /p/{id}[.md|.csv|.json]: the read-only latest revision.
@@ -78,11 +165,11 @@ func (s *Server) handleShare(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return errNotFound // malformed: answered without touching the database
 	}
-	sp, err := s.store.GetPlan(r.Context(), id)
+	info, err := s.planInfo(r, id)
 	if err != nil {
 		return err
 	}
-	return s.showRevision(w, r, sp, format)
+	return s.showRevision(w, r, info, info.Revision, format)
 }
 
 // handleShareRevision is GET /p/{id}/r/{n}[.fmt]: one earlier revision.
@@ -96,29 +183,66 @@ func (s *Server) handleShareRevision(w http.ResponseWriter, r *http.Request) err
 	if _, known := shareFormats[format]; format != "" && !known {
 		return errNotFound
 	}
-	sp, err := s.store.GetRevision(r.Context(), id, n) // ErrGone when revoked, like GetPlan
+	info, err := s.planInfo(r, id) // ErrGone when revoked
 	if err != nil {
 		return err
 	}
-	return s.showRevision(w, r, sp, format)
+	if n > info.Revision {
+		return errNotFound
+	}
+	return s.showRevision(w, r, info, n, format)
 }
 
-// showRevision renders one revision; the HTML page also lists every revision,
-// and the newest of that list tells whether this one is the latest.
-func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, sp store.Plan, format string) error {
-	p, err := s.storedPlan(sp)
+// showRevision answers one revision's page or format from the cache of
+// rendered bytes, rendering it on a miss; the caller has just asked the
+// store whether the plan may be shown. A page is cached with the latest
+// revision its list shows, and rendered again once a newer one is saved.
+func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, info store.PlanInfo, rev int, format string) error {
+	kind := format
+	if kind == "" {
+		kind = "html"
+	}
+	ctx := context.WithoutCancel(r.Context()) // others may wait for this render
+	var valid func(*representation) bool
+	if kind == "html" {
+		valid = func(rep *representation) bool { return rep.latest == info.Revision }
+	}
+	rep, err := s.cachedRepresentation(cacheKey{id: info.ID, rev: rev, ruleset: s.cat.Ruleset, kind: kind}, valid, func() (*representation, error) {
+		sp, err := s.store.GetRevision(ctx, info.ID, rev)
+		if err != nil {
+			return nil, err
+		}
+		p, _, snapshot, err := s.revisionPlan(sp)
+		if err != nil {
+			return nil, err
+		}
+		if kind != "html" {
+			body, err := formatBytes(p, format)
+			if err != nil {
+				return nil, err
+			}
+			rep := newRepresentation(body, shareFormats[format])
+			rep.disposition = fileNameHeader("attachment", exportName(p.Organization, revisionLabel(sp.Revision), format))
+			return rep, nil
+		}
+		return s.renderSharePage(ctx, sp, p, snapshot)
+	})
 	if err != nil {
 		return err
 	}
 	capabilityHeaders(w)
-	if format != "" {
-		w.Header().Set("ETag", etag(sp.Revision))
-		setFileName(w, "attachment", exportName(p.Organization, revisionLabel(sp.Revision), format))
-		return writeFormat(w, p, format)
-	}
-	revs, err := s.store.ListRevisions(r.Context(), sp.ID)
+	rep.write(w, r, http.StatusOK)
+	return nil
+}
+
+// renderSharePage renders the HTML page of one revision: the plan, every
+// revision (the newest of that list tells whether this one is the latest)
+// and, for a snapshot saved with another edition of the guidance, what
+// today's edition would change.
+func (s *Server) renderSharePage(ctx context.Context, sp store.Plan, p *plan.Plan, snapshot bool) (*representation, error) {
+	revs, err := s.store.ListRevisions(ctx, sp.ID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	latest := revs[len(revs)-1].Number // a plan always has revision 1
 	base := "/p/" + sp.ID
@@ -127,22 +251,74 @@ func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, sp store.P
 		self = base + "/r/" + strconv.Itoa(sp.Revision)
 	}
 	v := pages.ShareView{
-		Head:         s.planHead("Plan for "+p.Organization, true),
-		Plan:         p,
-		Revision:     sp.Revision,
-		Latest:       latest,
-		SavedRuleset: sp.Ruleset,
-		SavedAt:      savedAtText(sp.SavedAt),
-		Date:         sp.SavedAt.UTC().Format(time.DateOnly),
-		Formats:      []pages.Link{{Label: "Markdown", URL: self + ".md"}, {Label: "CSV", URL: self + ".csv"}, {Label: "JSON", URL: self + ".json"}},
-		Revisions:    revisionLinks(sp.ID, revs, sp.Revision),
-		ChangesURL:   base + "/changes",
+		Head:           s.planHead("Plan for "+p.Organization, true),
+		Plan:           p,
+		Revision:       sp.Revision,
+		Latest:         latest,
+		SavedRuleset:   sp.Ruleset,
+		CurrentRuleset: s.cat.Ruleset,
+		Snapshot:       snapshot,
+		SavedAt:        savedAtText(sp.SavedAt),
+		Date:           sp.SavedAt.UTC().Format(time.DateOnly),
+		Formats:        []pages.Link{{Label: "Markdown", URL: self + ".md"}, {Label: "CSV", URL: self + ".csv"}, {Label: "JSON", URL: self + ".json"}},
+		Revisions:      revisionLinks(sp.ID, revs, sp.Revision),
+		ChangesURL:     base + "/changes",
 	}
 	if sp.Revision == latest {
 		v.PrintURL = base + "/print"
 	}
-	w.Header().Set("ETag", etag(sp.Revision))
-	return s.render(w, r, http.StatusOK, pages.SharePage(v))
+	if snapshot && sp.Ruleset != s.cat.Ruleset {
+		kd, err := s.knowledgeChanges(ctx, sp, p)
+		if err != nil {
+			return nil, err
+		}
+		v.KnowledgeChanges, v.KnowledgeUnreadable = kd.changes, kd.unreadable
+	}
+	var buf bytes.Buffer
+	if err := pages.SharePage(v).Render(ctx, &buf); err != nil {
+		return nil, err
+	}
+	rep := newRepresentation(buf.Bytes(), "text/html; charset=utf-8")
+	rep.latest = latest
+	return rep, nil
+}
+
+// knowledgeDiff is what today's ruleset would change in a revision saved
+// with another: DiffPlans's sentences, or unreadable when today's rules no
+// longer accept its answers.
+type knowledgeDiff struct {
+	changes    []string
+	unreadable bool
+}
+
+// knowledgeChanges rebuilds a snapshot's answers with today's ruleset and
+// says what that changes against the stored plan, once per (id, revision,
+// ruleset): the page itself is rendered again whenever a revision is added.
+func (s *Server) knowledgeChanges(ctx context.Context, sp store.Plan, stored *plan.Plan) (knowledgeDiff, error) {
+	v, err := s.cache.do(cacheKey{id: sp.ID, rev: sp.Revision, ruleset: s.cat.Ruleset, kind: "changes"}, nil, func() (any, int64, error) {
+		a, err := s.cat.DecodeAnswers(sp.Answers)
+		if err != nil {
+			return knowledgeDiff{unreadable: true}, 64, nil
+		}
+		cur, err := s.build(ctx, a)
+		var ve *plan.ValidationError
+		if errors.As(err, &ve) {
+			return knowledgeDiff{unreadable: true}, 64, nil
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		kd := knowledgeDiff{changes: plan.DiffPlans(a, a, stored, cur)}
+		size := int64(64)
+		for _, c := range kd.changes {
+			size += int64(len(c)) + 16
+		}
+		return kd, size, nil
+	})
+	if err != nil {
+		return knowledgeDiff{}, err
+	}
+	return v.(knowledgeDiff), nil
 }
 
 // savedAtText is how pages show when a revision was saved.
@@ -316,7 +492,12 @@ func revisionLabel(n int) string { return "r" + strconv.Itoa(n) }
 
 // setFileName sets Content-Disposition; name is already header-safe ASCII.
 func setFileName(w http.ResponseWriter, disposition, name string) {
-	w.Header().Set("Content-Disposition", disposition+`; filename="`+name+`"`)
+	w.Header().Set("Content-Disposition", fileNameHeader(disposition, name))
+}
+
+// fileNameHeader is the Content-Disposition value for a file name.
+func fileNameHeader(disposition, name string) string {
+	return disposition + `; filename="` + name + `"`
 }
 
 // latinFold spells accented Latin letters in ASCII.

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -71,15 +72,41 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) error {
 	if err := readForm(r); err != nil {
 		return err
 	}
+	// Submits of one draft take turns, and each reads the draft again on
+	// its turn: the first creates the plan, the others find it (L5).
+	turn, held := s.saves.take(r.Context(), d.ID)
+	defer s.saves.done(turn, held)
+	if !held {
+		return r.Context().Err() // the client gave up waiting
+	}
+	if again, err := s.draftByID(r.Context(), d.ID); err == nil {
+		d = again
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	p, err := s.cat.Build(d.Answers)
 	if err != nil {
 		return s.sendBack(w, r, stepDevices)
 	}
+	if c := turn.created; c != nil && (d.PlanID == "" || c.ID == d.PlanID && c.Revision == d.Revision) {
+		// Submitted together with the one that created the plan: the same
+		// page (and the draft names the plan, should that one have failed to).
+		if d.PlanID == "" {
+			d.PlanID, d.Revision = c.ID, c.Revision
+			if err := s.saveDraft(w, r, d); err != nil {
+				return err
+			}
+		}
+		v := s.planView(r, d, p)
+		v.Saved = &pages.Saved{ShareURL: c.URL, EditURL: c.EditURL, Revision: c.Revision}
+		return s.render(w, r, http.StatusOK, pages.PlanPage(v))
+	}
 	if d.PlanID == "" {
-		c, err := s.createPlan(r, d.Answers)
+		c, err := s.createPlan(r, d.Answers, p)
 		if err != nil {
 			return err
 		}
+		turn.created = &c
 		d.PlanID, d.Revision = c.ID, c.Revision
 		if err := s.saveDraft(w, r, d); err != nil {
 			return err
@@ -104,7 +131,7 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, fmt.Sprintf("%s?saved=%d", stepURL(stepPlan), latest.Revision), http.StatusSeeOther) // nothing changed
 		return nil
 	}
-	updated, err := s.store.UpdatePlan(ctxWithoutCancel(r.Context()), store.Update{ID: d.PlanID, ExpectedRevision: expected, Answers: data, Ruleset: s.cat.Ruleset})
+	updated, err := s.updatePlan(ctxWithoutCancel(r.Context()), store.Update{ID: d.PlanID, ExpectedRevision: expected, Answers: data, Ruleset: s.cat.Ruleset}, p)
 	if errors.Is(err, store.ErrConflict) {
 		v := s.planView(r, d, p)
 		v.Stale = &pages.Stale{YourRevision: d.Revision, LatestRevision: latest.Revision, ShareURL: s.shareURL(r, d.PlanID)}
@@ -220,20 +247,42 @@ func (s *Server) handleEditOpen(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// handleSharePrint is GET /p/{id}/print: the print view of a shared plan.
+// handleSharePrint is GET /p/{id}/print: the print view of a shared plan's
+// latest revision, from its snapshot, through the cache of rendered bytes.
 func (s *Server) handleSharePrint(w http.ResponseWriter, r *http.Request) error {
-	sp, err := s.loadPlan(r)
+	id, err := planID(r)
 	if err != nil {
 		return err
 	}
-	p, err := s.storedPlan(sp)
+	info, err := s.planInfo(r, id)
+	if err != nil {
+		return err
+	}
+	ctx := context.WithoutCancel(r.Context()) // others may wait for this render
+	rep, err := s.cachedRepresentation(cacheKey{id: id, rev: info.Revision, ruleset: s.cat.Ruleset, kind: "print"}, nil, func() (*representation, error) {
+		sp, err := s.store.GetRevision(ctx, id, info.Revision)
+		if err != nil {
+			return nil, err
+		}
+		p, _, _, err := s.revisionPlan(sp)
+		if err != nil {
+			return nil, err
+		}
+		label := revisionLabel(sp.Revision)
+		var buf bytes.Buffer
+		if err := pages.PrintPage(s.printScreen(p, sp.SavedAt.UTC().Format(time.DateOnly), label, sp.Revision, "/p/"+sp.ID, "Back to the shared plan")).Render(ctx, &buf); err != nil {
+			return nil, err
+		}
+		rep := newRepresentation(buf.Bytes(), "text/html; charset=utf-8")
+		rep.disposition = fileNameHeader("inline", exportName(p.Organization, label, "html"))
+		return rep, nil
+	})
 	if err != nil {
 		return err
 	}
 	capabilityHeaders(w)
-	label := revisionLabel(sp.Revision)
-	setFileName(w, "inline", exportName(p.Organization, label, "html"))
-	return s.render(w, r, http.StatusOK, pages.PrintPage(s.printScreen(p, sp.SavedAt.UTC().Format(time.DateOnly), label, sp.Revision, "/p/"+sp.ID, "Back to the shared plan")))
+	rep.write(w, r, http.StatusOK)
+	return nil
 }
 
 // handleHome is GET /: start or resume a plan.

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -56,8 +57,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
+	cacheBytes, err := renderCacheBytes(getenv)
+	if err != nil {
+		return err
+	}
 	srv := web.New(web.Options{Log: log, Store: st, Catalog: cat, PublicURL: cfg.PublicURL, CreateLimit: cfg.CreateLimit,
-		TrustedProxies: cfg.TrustedProxies, SessionKeys: cfg.SessionKeys, TenantChecker: checker})
+		TrustedProxies: cfg.TrustedProxies, SessionKeys: cfg.SessionKeys, TenantChecker: checker, RenderCacheBytes: cacheBytes})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -92,6 +97,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// renderCacheBytes reads ENROLLPLAN_RENDER_CACHE_MB, the memory kept for
+// rendered share pages and formats, raw and compressed (default 32; 0
+// keeps nothing, so every view renders afresh).
+func renderCacheBytes(getenv func(string) string) (int64, error) {
+	v := strings.TrimSpace(getenv("ENROLLPLAN_RENDER_CACHE_MB"))
+	if v == "" {
+		return 0, nil // web.DefaultRenderCacheBytes
+	}
+	mb, err := strconv.Atoi(v)
+	if err != nil || mb < 0 || mb > 1<<16 {
+		return 0, usageError{fmt.Sprintf("ENROLLPLAN_RENDER_CACHE_MB=%q: use a whole number of MiB from 0 (no cache) to 65536", v)}
+	}
+	if mb == 0 {
+		return -1, nil
+	}
+	return int64(mb) << 20, nil
 }
 
 func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
