@@ -244,8 +244,7 @@ type ResetView struct {
 	Overview []plan.ResetRow
 	Pops     []plan.PopulationPlan
 	// Unenroll lists the steps a population must take to leave its current MDM.
-	Unenroll     map[string][]plan.Step
-	SettingsStay string
+	Unenroll map[string][]plan.Step
 }
 
 // BaselineOption is one baseline policy checkbox.
