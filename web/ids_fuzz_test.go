@@ -54,14 +54,14 @@ func FuzzPlanRefs(f *testing.F) {
 	if _, err := env.store.UpdatePlan(ctx, store.Update{ID: fuzzPlanID, ExpectedRevision: 1, Answers: answers, Ruleset: env.srv.cat.Ruleset}); err != nil {
 		f.Fatal(err)
 	}
-	plans := map[string][]store.Plan{fuzzPlanID: env.store.plans[fuzzPlanID]} // two revisions, for every input
+	base := env.store.Checkpoint() // the plan at two revisions, for every input
 	get := func(t *testing.T, path, rawQuery string) int {
 		req := httptest.NewRequest("GET", "/", nil)
 		req.URL.Path, req.URL.RawPath, req.URL.RawQuery = path, "", rawQuery
 		return env.serve(t, req, "GET "+path+"?"+rawQuery).Code
 	}
 	f.Fuzz(func(t *testing.T, ref, rev, from, to, im string) {
-		env.store.reset(nil, plans)
+		env.store.Restore(base)
 		// splitRef answers only ids ValidID accepts, with a known format.
 		id, format, ok := splitRef(ref)
 		if ok {

@@ -8,185 +8,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/enrollplan/enrollplan/internal/plan"
 	"github.com/enrollplan/enrollplan/internal/store"
+	"github.com/enrollplan/enrollplan/internal/store/memstore"
 )
-
-// fuzzStore is a store in memory, so that each fuzz input starts from the
-// same state without a disk write (and without running the SQL engine under
-// coverage instrumentation, which slows it a hundredfold). It answers as
-// the store conformance suite requires of both drivers, limits and
-// revision ranges included; the drivers themselves are tested there.
-type fuzzStore struct {
-	mu     sync.Mutex
-	drafts map[string]store.Draft
-	plans  map[string][]store.Plan // revisions, oldest first; nil for a revoked plan
-	lim    store.Limits
-}
-
-func newFuzzStore() *fuzzStore {
-	return &fuzzStore{drafts: map[string]store.Draft{}, plans: map[string][]store.Plan{}, lim: store.Configure().Limits}
-}
-
-func (f *fuzzStore) latest(id string) (store.Plan, error) {
-	revs, ok := f.plans[id]
-	switch {
-	case !ok:
-		return store.Plan{}, store.ErrNotFound
-	case revs == nil:
-		return store.Plan{}, store.ErrGone
-	}
-	return revs[len(revs)-1], nil
-}
-
-func (f *fuzzStore) checkData(answers, snapshot []byte, ruleset string) error {
-	if len(answers) > f.lim.MaxAnswerBytes || len(snapshot) > f.lim.MaxPlanBytes || len(ruleset) > store.MaxIDBytes {
-		return store.ErrTooLarge
-	}
-	return nil
-}
-
-func (f *fuzzStore) CreatePlan(ctx context.Context, p store.NewPlan) (store.Plan, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if len(p.ID) > store.MaxIDBytes {
-		return store.Plan{}, store.ErrTooLarge
-	}
-	if _, taken := f.plans[p.ID]; taken {
-		return store.Plan{}, store.ErrExists
-	}
-	if err := f.checkData(p.Answers, p.Plan, p.Ruleset); err != nil {
-		return store.Plan{}, err
-	}
-	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
-	sp := store.Plan{ID: p.ID, Revision: 1, Answers: p.Answers, Ruleset: p.Ruleset, Plan: p.Plan, EditKeyHash: p.EditKeyHash, CreatedAt: now, SavedAt: now}
-	f.plans[p.ID] = []store.Plan{sp}
-	return sp, nil
-}
-
-func (f *fuzzStore) GetPlan(ctx context.Context, id string) (store.Plan, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.latest(id)
-}
-
-func (f *fuzzStore) GetPlanInfo(ctx context.Context, id string) (store.PlanInfo, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	sp, err := f.latest(id)
-	if err != nil {
-		return store.PlanInfo{}, err
-	}
-	return store.PlanInfo{ID: sp.ID, Revision: sp.Revision, Ruleset: sp.Ruleset, EditKeyHash: sp.EditKeyHash, CreatedAt: sp.CreatedAt, SavedAt: sp.SavedAt}, nil
-}
-
-func (f *fuzzStore) GetRevision(ctx context.Context, id string, n int) (store.Plan, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, err := f.latest(id); err != nil {
-		return store.Plan{}, err
-	}
-	revs := f.plans[id]
-	if n < 1 || n > store.MaxRevision || n > len(revs) {
-		return store.Plan{}, store.ErrNotFound
-	}
-	return revs[n-1], nil
-}
-
-func (f *fuzzStore) ListRevisions(ctx context.Context, id string) ([]store.RevisionInfo, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, err := f.latest(id); err != nil {
-		return nil, err
-	}
-	var out []store.RevisionInfo
-	for _, sp := range f.plans[id] {
-		out = append(out, store.RevisionInfo{Number: sp.Revision, Ruleset: sp.Ruleset, SavedAt: sp.SavedAt})
-	}
-	return out, nil
-}
-
-func (f *fuzzStore) UpdatePlan(ctx context.Context, u store.Update) (store.Plan, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	last, err := f.latest(u.ID)
-	if err != nil {
-		return store.Plan{}, err
-	}
-	if u.ExpectedRevision != last.Revision {
-		return store.Plan{}, store.ErrConflict
-	}
-	if last.Revision >= f.lim.MaxRevisions {
-		return store.Plan{}, store.ErrTooManyRevisions
-	}
-	if err := f.checkData(u.Answers, u.Plan, u.Ruleset); err != nil {
-		return store.Plan{}, err
-	}
-	sp := last
-	sp.Revision, sp.Answers, sp.Ruleset, sp.Plan = last.Revision+1, u.Answers, u.Ruleset, u.Plan
-	f.plans[u.ID] = append(f.plans[u.ID], sp)
-	return sp, nil
-}
-
-func (f *fuzzStore) RevokePlan(ctx context.Context, id string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if _, err := f.latest(id); err != nil {
-		return err
-	}
-	f.plans[id] = nil
-	return nil
-}
-
-func (f *fuzzStore) SaveDraft(ctx context.Context, d store.Draft) error {
-	if len(d.ID) > store.MaxIDBytes || len(d.Data) > f.lim.MaxDraftBytes {
-		return store.ErrTooLarge
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.drafts[d.ID] = store.Draft{ID: d.ID, Data: append([]byte(nil), d.Data...), UpdatedAt: d.UpdatedAt}
-	return nil
-}
-
-func (f *fuzzStore) GetDraft(ctx context.Context, id string) (store.Draft, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	d, ok := f.drafts[id]
-	if !ok {
-		return store.Draft{}, store.ErrNotFound
-	}
-	return d, nil
-}
-
-func (f *fuzzStore) DeleteDraft(ctx context.Context, id string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	delete(f.drafts, id)
-	return nil
-}
-
-func (f *fuzzStore) DeleteDraftsBefore(ctx context.Context, t time.Time) (int, error) { return 0, nil }
-func (f *fuzzStore) Ping(ctx context.Context) error                                   { return nil }
-func (f *fuzzStore) Close() error                                                     { return nil }
-
-// reset leaves exactly the given drafts and plans.
-func (f *fuzzStore) reset(drafts []store.Draft, plans map[string][]store.Plan) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.drafts = map[string]store.Draft{}
-	for _, d := range drafts {
-		f.drafts[d.ID] = d
-	}
-	f.plans = map[string][]store.Plan{}
-	for id, revs := range plans {
-		f.plans[id] = append([]store.Plan(nil), revs...)
-	}
-}
 
 // errorFlag is a slog handler that remembers whether anything was logged
 // at ERROR: a client's input must never be logged as a server fault.
@@ -207,11 +36,14 @@ func (e *errorFlag) Handle(_ context.Context, r slog.Record) error {
 func (e *errorFlag) WithAttrs([]slog.Attr) slog.Handler { return e }
 func (e *errorFlag) WithGroup(string) slog.Handler      { return e }
 
-// fuzzServer is a server over a fuzzStore, with its clock fixed.
+// fuzzServer is a server over a store in memory, with its clock fixed: each
+// fuzz input restores a checkpoint of it, without a disk write (and without
+// an SQL engine under coverage instrumentation, which slows it a
+// hundredfold). memstore passes the drivers' conformance suite.
 type fuzzServer struct {
 	srv     *Server
 	h       http.Handler
-	store   *fuzzStore
+	store   *memstore.Store
 	errs    *errorFlag
 	cookies map[string]*http.Cookie // by draft id
 }
@@ -222,7 +54,7 @@ func newFuzzServer(tb testing.TB) *fuzzServer {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	fs := newFuzzStore()
+	fs := memstore.New()
 	errs := &errorFlag{}
 	now := func() time.Time { return time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC) }
 	s := New(Options{Log: slog.New(errs), Store: fs, Catalog: cat, SessionKeys: []string{strings.Repeat("f", 40)}, Now: now})
@@ -346,10 +178,15 @@ func FuzzWizardForms(f *testing.F) {
 	add("/wizard/organisation", 0, "sent_back=7", "")
 
 	fz := newFuzzServer(f)
-	drafts := fuzzDrafts(f, fz.srv.cat)
+	for _, d := range fuzzDrafts(f, fz.srv.cat) {
+		if err := fz.store.SaveDraft(context.Background(), d); err != nil {
+			f.Fatal(err)
+		}
+	}
+	base := fz.store.Checkpoint() // the two drafts and no plan, for every input
 	f.Fuzz(func(t *testing.T, route, state uint8, query, body string) {
 		rt := fuzzWizardRoutes[int(route)%len(fuzzWizardRoutes)]
-		fz.store.reset(drafts, nil)
+		fz.store.Restore(base)
 		var rd *strings.Reader
 		if rt.method == "POST" {
 			rd = strings.NewReader(body)

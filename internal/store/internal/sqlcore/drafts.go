@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/enrollplan/enrollplan/internal/store"
+	"github.com/enrollplan/enrollplan/internal/store/internal/valid"
 )
 
 // SaveDraft implements store.Store. A zero d.UpdatedAt is stored as now;
@@ -28,11 +29,11 @@ import (
 // MaxDrafts by fewer than draftPurgeEvery (1%) per process.
 func (s *Store) SaveDraft(ctx context.Context, d store.Draft) error {
 	fail := func(err error) error { return fmt.Errorf("store: save draft %q: %w", d.ID, err) }
-	if err := checkID(d.ID); err != nil {
+	if err := valid.CheckID(d.ID); err != nil {
 		return fail(err)
 	}
-	if len(d.Data) > s.lim.MaxDraftBytes {
-		return fail(fmt.Errorf("draft is %d bytes, more than the limit of %d: %w", len(d.Data), s.lim.MaxDraftBytes, store.ErrTooLarge))
+	if err := valid.DraftData(s.lim, d.Data); err != nil {
+		return fail(err)
 	}
 	t := now()
 	if !d.UpdatedAt.IsZero() {
@@ -79,7 +80,7 @@ func (s *Store) draftPurgeEvery() int64 {
 func (s *Store) GetDraft(ctx context.Context, id string) (store.Draft, error) {
 	d := store.Draft{ID: id}
 	err := store.ErrNotFound
-	if validID(id) {
+	if valid.ID(id) {
 		err = s.b.Reader().QueryRow(ctx, `SELECT data, updated_at FROM drafts WHERE id = $1`, id).Scan(&d.Data, &d.UpdatedAt)
 		if errors.Is(err, sql.ErrNoRows) {
 			err = store.ErrNotFound
@@ -94,7 +95,7 @@ func (s *Store) GetDraft(ctx context.Context, id string) (store.Draft, error) {
 
 // DeleteDraft implements store.Store.
 func (s *Store) DeleteDraft(ctx context.Context, id string) error {
-	if !validID(id) {
+	if !valid.ID(id) {
 		return nil // cannot exist
 	}
 	err := s.write(ctx, func(ctx context.Context, q Querier) error {

@@ -1,74 +1,15 @@
 package sqlcore
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"github.com/enrollplan/enrollplan/internal/store"
+	"github.com/enrollplan/enrollplan/internal/store/internal/valid"
 )
-
-// validRevision reports whether n can name a stored revision. Checking it
-// before a query keeps out-of-range numbers from reaching the driver
-// (PostgreSQL refuses to bind 2^31 to an integer column).
-func validRevision(n int) bool {
-	return n >= 1 && n <= store.MaxRevision
-}
-
-// validID reports whether id could have been stored: both databases then
-// answer "no such row" rather than a driver error (PostgreSQL rejects
-// invalid UTF-8 and NUL in text parameters).
-func validID(id string) bool {
-	return len(id) <= store.MaxIDBytes && utf8.ValidString(id) && !containsNUL(id)
-}
-
-func containsNUL(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0 {
-			return true
-		}
-	}
-	return false
-}
-
-// checkID is validID for writes, with a reason.
-func checkID(id string) error {
-	switch {
-	case id == "":
-		return errors.New("empty id")
-	case len(id) > store.MaxIDBytes:
-		return fmt.Errorf("id is %d bytes, more than %d: %w", len(id), store.MaxIDBytes, store.ErrTooLarge)
-	case !validID(id):
-		return errors.New("id is not UTF-8 text without NUL")
-	}
-	return nil
-}
-
-// checkRevisionData applies Limits to what a revision would store.
-func (s *Store) checkRevisionData(answers, snapshot []byte, ruleset string) error {
-	if len(answers) > s.lim.MaxAnswerBytes {
-		return fmt.Errorf("answers are %d bytes, more than the limit of %d: %w", len(answers), s.lim.MaxAnswerBytes, store.ErrTooLarge)
-	}
-	if len(snapshot) > s.lim.MaxPlanBytes {
-		return fmt.Errorf("plan snapshot is %d bytes, more than the limit of %d: %w", len(snapshot), s.lim.MaxPlanBytes, store.ErrTooLarge)
-	}
-	// Answers and ruleset are text columns, which PostgreSQL keeps only
-	// as valid UTF-8 without NUL; refuse the same in both databases.
-	if !utf8.Valid(answers) || bytes.IndexByte(answers, 0) >= 0 {
-		return errors.New("answers are not UTF-8 text without NUL")
-	}
-	if len(ruleset) > store.MaxIDBytes {
-		return fmt.Errorf("ruleset is %d bytes, more than %d: %w", len(ruleset), store.MaxIDBytes, store.ErrTooLarge)
-	}
-	if !utf8.ValidString(ruleset) || containsNUL(ruleset) {
-		return errors.New("ruleset is not UTF-8 text without NUL")
-	}
-	return nil
-}
 
 // snapshotArg binds a snapshot: NULL when there is none.
 func snapshotArg(b []byte) any {
@@ -83,16 +24,13 @@ func (s *Store) CreatePlan(ctx context.Context, p store.NewPlan) (store.Plan, er
 	fail := func(err error) (store.Plan, error) {
 		return store.Plan{}, fmt.Errorf("store: create plan %q: %w", p.ID, err)
 	}
-	if err := checkID(p.ID); err != nil {
+	if err := valid.CheckID(p.ID); err != nil {
 		return fail(err)
 	}
-	if len(p.EditKeyHash) == 0 {
-		return fail(errors.New("empty edit key hash"))
+	if err := valid.EditKeyHash(p.EditKeyHash); err != nil {
+		return fail(err)
 	}
-	if len(p.EditKeyHash) > 64 {
-		return fail(fmt.Errorf("edit key hash is %d bytes: %w", len(p.EditKeyHash), store.ErrTooLarge))
-	}
-	if err := s.checkRevisionData(p.Answers, p.Plan, p.Ruleset); err != nil {
+	if err := valid.RevisionData(s.lim, p.Answers, p.Plan, p.Ruleset); err != nil {
 		return fail(err)
 	}
 	t := now()
@@ -181,7 +119,7 @@ func missing(ctx context.Context, q Querier, id string, err error) error {
 
 // GetPlan implements store.Store.
 func (s *Store) GetPlan(ctx context.Context, id string) (store.Plan, error) {
-	if !validID(id) {
+	if !valid.ID(id) {
 		return store.Plan{}, fmt.Errorf("store: get plan %q: %w", id, store.ErrNotFound)
 	}
 	q := s.b.Reader()
@@ -196,7 +134,7 @@ func (s *Store) GetPlan(ctx context.Context, id string) (store.Plan, error) {
 
 // GetPlanInfo implements store.Store.
 func (s *Store) GetPlanInfo(ctx context.Context, id string) (store.PlanInfo, error) {
-	if !validID(id) {
+	if !valid.ID(id) {
 		return store.PlanInfo{}, fmt.Errorf("store: get plan info %q: %w", id, store.ErrNotFound)
 	}
 	q := s.b.Reader()
@@ -216,11 +154,11 @@ func (s *Store) GetRevision(ctx context.Context, id string, number int) (store.P
 	fail := func(err error) (store.Plan, error) {
 		return store.Plan{}, fmt.Errorf("store: get plan %q revision %d: %w", id, number, err)
 	}
-	if !validID(id) {
+	if !valid.ID(id) {
 		return fail(store.ErrNotFound)
 	}
 	q := s.b.Reader()
-	if !validRevision(number) {
+	if !valid.Revision(number) {
 		// No such revision can exist; the plan's state still decides
 		// between ErrNotFound and ErrGone.
 		return fail(missing(ctx, q, id, sql.ErrNoRows))
@@ -253,7 +191,7 @@ func planState(ctx context.Context, q Querier, id string) error {
 
 // ListRevisions implements store.Store.
 func (s *Store) ListRevisions(ctx context.Context, id string) ([]store.RevisionInfo, error) {
-	if !validID(id) {
+	if !valid.ID(id) {
 		return nil, fmt.Errorf("store: list revisions of plan %q: %w", id, store.ErrNotFound)
 	}
 	q := s.b.Reader()
@@ -301,16 +239,16 @@ func (s *Store) UpdatePlan(ctx context.Context, u store.Update) (store.Plan, err
 	fail := func(err error) (store.Plan, error) {
 		return store.Plan{}, fmt.Errorf("store: update plan %q from revision %d: %w", u.ID, u.ExpectedRevision, err)
 	}
-	if !validID(u.ID) {
+	if !valid.ID(u.ID) {
 		return fail(store.ErrNotFound)
 	}
-	if err := s.checkRevisionData(u.Answers, u.Plan, u.Ruleset); err != nil {
+	if err := valid.RevisionData(s.lim, u.Answers, u.Plan, u.Ruleset); err != nil {
 		return fail(err)
 	}
 	t := now()
 	p := store.Plan{ID: u.ID, Revision: u.ExpectedRevision + 1, Answers: u.Answers, Ruleset: u.Ruleset, Plan: nilIfEmpty(u.Plan), SavedAt: t}
 	err := s.write(ctx, func(ctx context.Context, q Querier) error {
-		if !validRevision(u.ExpectedRevision) || u.ExpectedRevision >= s.lim.MaxRevisions {
+		if !valid.Revision(u.ExpectedRevision) || u.ExpectedRevision >= s.lim.MaxRevisions {
 			return s.cannotAppend(ctx, q, u.ID, u.ExpectedRevision)
 		}
 		err := q.QueryRow(ctx, `UPDATE plans SET latest_revision = $1
@@ -368,7 +306,7 @@ func (s *Store) cannotAppend(ctx context.Context, q Querier, id string, expected
 // overwrites freed content with zeros; PostgreSQL's dead rows are reclaimed
 // by (auto)vacuum.
 func (s *Store) RevokePlan(ctx context.Context, id string) error {
-	if !validID(id) {
+	if !valid.ID(id) {
 		return fmt.Errorf("store: revoke plan %q: %w", id, store.ErrNotFound)
 	}
 	t := now()

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/enrollplan/enrollplan/internal/store"
+	"github.com/enrollplan/enrollplan/internal/store/internal/valid"
 )
 
 // Row is a single-row query result.
@@ -103,14 +104,12 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, q Querie
 	return s.b.WriteTx(ctx, func(q Querier) error { return fn(ctx, q) })
 }
 
-// now is the time stored for a new row: UTC and truncated to the microsecond,
-// the finest both databases keep, so what CreatePlan returns equals what a
-// later GetPlan reads.
+// now is the time stored for a new row: see valid.Timestamp.
 func now() time.Time {
-	return Timestamp(time.Now())
+	return valid.Now()
 }
 
 // Timestamp normalizes t the way stored timestamps are: UTC, microseconds.
 func Timestamp(t time.Time) time.Time {
-	return t.UTC().Truncate(time.Microsecond)
+	return valid.Timestamp(t)
 }

@@ -1,0 +1,106 @@
+// Package valid holds the checks every store.Store applies before it stores
+// or looks up anything, shared by sqlcore (both SQL drivers) and memstore so
+// that the implementations refuse exactly the same inputs with the same
+// errors.
+package valid
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/enrollplan/enrollplan/internal/store"
+)
+
+// MaxEditKeyHashBytes is the longest edit key hash a store keeps (SHA-512
+// would fit; HashKey makes 32 bytes).
+const MaxEditKeyHashBytes = 64
+
+// Timestamp normalizes t the way stored timestamps are: UTC, truncated to
+// the microsecond, the finest both databases keep, so that what a write
+// returns equals what a later read gives.
+func Timestamp(t time.Time) time.Time {
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+// Now is the time stored for a new row (Timestamp of the clock).
+func Now() time.Time {
+	return Timestamp(time.Now())
+}
+
+// Revision reports whether n can name a stored revision. Checking it
+// before a query keeps out-of-range numbers from reaching the driver
+// (PostgreSQL refuses to bind 2^31 to an integer column).
+func Revision(n int) bool {
+	return n >= 1 && n <= store.MaxRevision
+}
+
+// ID reports whether id could have been stored: both databases then
+// answer "no such row" rather than a driver error (PostgreSQL rejects
+// invalid UTF-8 and NUL in text parameters).
+func ID(id string) bool {
+	return len(id) <= store.MaxIDBytes && Text(id)
+}
+
+// Text reports whether s is what a text column keeps alike in both
+// databases: UTF-8 without NUL.
+func Text(s string) bool {
+	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
+}
+
+// CheckID is ID for writes, with a reason.
+func CheckID(id string) error {
+	switch {
+	case id == "":
+		return errors.New("empty id")
+	case len(id) > store.MaxIDBytes:
+		return fmt.Errorf("id is %d bytes, more than %d: %w", len(id), store.MaxIDBytes, store.ErrTooLarge)
+	case !ID(id):
+		return errors.New("id is not UTF-8 text without NUL")
+	}
+	return nil
+}
+
+// EditKeyHash checks the hash a new plan stores.
+func EditKeyHash(h []byte) error {
+	switch {
+	case len(h) == 0:
+		return errors.New("empty edit key hash")
+	case len(h) > MaxEditKeyHashBytes:
+		return fmt.Errorf("edit key hash is %d bytes: %w", len(h), store.ErrTooLarge)
+	}
+	return nil
+}
+
+// RevisionData applies lim to what a revision would store.
+func RevisionData(lim store.Limits, answers, snapshot []byte, ruleset string) error {
+	if len(answers) > lim.MaxAnswerBytes {
+		return fmt.Errorf("answers are %d bytes, more than the limit of %d: %w", len(answers), lim.MaxAnswerBytes, store.ErrTooLarge)
+	}
+	if len(snapshot) > lim.MaxPlanBytes {
+		return fmt.Errorf("plan snapshot is %d bytes, more than the limit of %d: %w", len(snapshot), lim.MaxPlanBytes, store.ErrTooLarge)
+	}
+	// Answers and ruleset are text columns, which PostgreSQL keeps only
+	// as valid UTF-8 without NUL; refuse the same in every store.
+	if !utf8.Valid(answers) || bytes.IndexByte(answers, 0) >= 0 {
+		return errors.New("answers are not UTF-8 text without NUL")
+	}
+	if len(ruleset) > store.MaxIDBytes {
+		return fmt.Errorf("ruleset is %d bytes, more than %d: %w", len(ruleset), store.MaxIDBytes, store.ErrTooLarge)
+	}
+	if !Text(ruleset) {
+		return errors.New("ruleset is not UTF-8 text without NUL")
+	}
+	return nil
+}
+
+// DraftData applies lim to a draft's bytes.
+func DraftData(lim store.Limits, data []byte) error {
+	if len(data) > lim.MaxDraftBytes {
+		return fmt.Errorf("draft is %d bytes, more than the limit of %d: %w", len(data), lim.MaxDraftBytes, store.ErrTooLarge)
+	}
+	return nil
+}

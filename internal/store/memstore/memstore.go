@@ -1,0 +1,392 @@
+// Package memstore is a store.Store kept in memory, for tests and fuzzing:
+// each input can start from a known state (Checkpoint, Restore) without a
+// disk write, and without running an SQL engine under coverage
+// instrumentation, which slows a fuzz target a hundredfold.
+//
+// It answers as the drivers do: the same limits, the same refusals of ids
+// and text, the same errors, timestamps in UTC microseconds. That is not a
+// claim but a test: memstore_test.go runs the conformance suite (storetest)
+// that sqlite and postgres pass. What it cannot have is durability: nothing
+// outlives the process, so it is never a server's store.
+package memstore
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/enrollplan/enrollplan/internal/store"
+	"github.com/enrollplan/enrollplan/internal/store/internal/valid"
+)
+
+// errClosed answers every call after Close, as a closed database would.
+var errClosed = errors.New("store: closed")
+
+// Store is an in-memory store.Store; the zero value is not usable, call New.
+// It is safe for concurrent use: one mutex serializes every call, which is
+// also what makes each write atomic.
+type Store struct {
+	lim store.Limits
+
+	mu     sync.Mutex
+	st     state
+	closed bool
+}
+
+var _ store.Store = (*Store)(nil)
+
+// state is everything stored. Its values are never changed in place once
+// stored (writes replace them, byte slices are copied in and out), so a
+// copy of the maps is a consistent snapshot: see Checkpoint.
+type state struct {
+	plans      map[string]plan
+	tombstones map[string]int // revoked plan id → how many revisions it had
+	drafts     map[string]store.Draft
+}
+
+// plan is a live plan.
+type plan struct {
+	editKeyHash []byte
+	createdAt   time.Time
+	revisions   []revision // 1..n, oldest first; clipped, so append copies
+}
+
+type revision struct {
+	answers  []byte
+	ruleset  string
+	snapshot []byte // nil when none
+	savedAt  time.Time
+}
+
+// New returns an empty store with the limits opts give (store.WithLimits;
+// store.WithMaxBatch means nothing here).
+func New(opts ...store.Option) *Store {
+	return &Store{lim: store.Configure(opts...).Limits, st: state{
+		plans:      map[string]plan{},
+		tombstones: map[string]int{},
+		drafts:     map[string]store.Draft{},
+	}}
+}
+
+// Limits returns the limits in force.
+func (s *Store) Limits() store.Limits { return s.lim }
+
+// Checkpoint is the store's content at one moment, for Restore.
+type Checkpoint struct{ st state }
+
+// Checkpoint returns the current content. It costs a copy of the maps, not
+// of the stored bytes, which are never changed in place.
+func (s *Store) Checkpoint() *Checkpoint {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return &Checkpoint{s.st.clone()}
+}
+
+// Restore makes the content what it was at c (a fuzz target restores one
+// checkpoint before every input). c stays usable for later restores.
+func (s *Store) Restore(c *Checkpoint) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.st = c.st.clone()
+}
+
+func (st state) clone() state {
+	return state{plans: maps.Clone(st.plans), tombstones: maps.Clone(st.tombstones), drafts: maps.Clone(st.drafts)}
+}
+
+// begin locks the store for one call and says whether the call may run.
+// The caller unlocks.
+func (s *Store) begin(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closed {
+		return errClosed
+	}
+	return ctx.Err()
+}
+
+func clone(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte{}, b...)
+}
+
+// nilIfEmpty clones b, and makes an empty snapshot nil (the drivers store
+// none then).
+func nilIfEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return clone(b)
+}
+
+// plan returns the live plan id, or ErrNotFound or ErrGone when it is
+// missing or revoked.
+func (s *Store) plan(id string) (plan, error) {
+	if p, ok := s.st.plans[id]; ok {
+		return p, nil
+	}
+	if _, ok := s.st.tombstones[id]; ok {
+		return plan{}, store.ErrGone
+	}
+	return plan{}, store.ErrNotFound
+}
+
+// full returns revision number (1-based) of p as a store.Plan.
+func (p plan) full(id string, number int) store.Plan {
+	r := p.revisions[number-1]
+	return store.Plan{
+		ID: id, Revision: number, Answers: clone(r.answers), Ruleset: r.ruleset, Plan: clone(r.snapshot),
+		EditKeyHash: clone(p.editKeyHash), CreatedAt: p.createdAt, SavedAt: r.savedAt,
+	}
+}
+
+// CreatePlan implements store.Store.
+func (s *Store) CreatePlan(ctx context.Context, np store.NewPlan) (store.Plan, error) {
+	fail := func(err error) (store.Plan, error) {
+		return store.Plan{}, fmt.Errorf("store: create plan %q: %w", np.ID, err)
+	}
+	if err := valid.CheckID(np.ID); err != nil {
+		return fail(err)
+	}
+	if err := valid.EditKeyHash(np.EditKeyHash); err != nil {
+		return fail(err)
+	}
+	if err := valid.RevisionData(s.lim, np.Answers, np.Plan, np.Ruleset); err != nil {
+		return fail(err)
+	}
+	defer s.mu.Unlock()
+	if err := s.begin(ctx); err != nil {
+		return fail(err)
+	}
+	_, live := s.st.plans[np.ID]
+	_, revoked := s.st.tombstones[np.ID]
+	if live || revoked {
+		return fail(store.ErrExists)
+	}
+	t := valid.Now()
+	p := plan{editKeyHash: clone(np.EditKeyHash), createdAt: t, revisions: []revision{{
+		answers: clone(np.Answers), ruleset: np.Ruleset, snapshot: nilIfEmpty(np.Plan), savedAt: t,
+	}}}
+	s.st.plans[np.ID] = p
+	return p.full(np.ID, 1), nil
+}
+
+// GetPlan implements store.Store.
+func (s *Store) GetPlan(ctx context.Context, id string) (store.Plan, error) {
+	defer s.mu.Unlock()
+	p, err := s.read(ctx, id)
+	if err != nil {
+		return store.Plan{}, fmt.Errorf("store: get plan %q: %w", id, err)
+	}
+	return p.full(id, len(p.revisions)), nil
+}
+
+// read begins a read of plan id (locked; the caller unlocks).
+func (s *Store) read(ctx context.Context, id string) (plan, error) {
+	if err := s.begin(ctx); err != nil {
+		return plan{}, err
+	}
+	if !valid.ID(id) {
+		return plan{}, store.ErrNotFound
+	}
+	return s.plan(id)
+}
+
+// GetPlanInfo implements store.Store.
+func (s *Store) GetPlanInfo(ctx context.Context, id string) (store.PlanInfo, error) {
+	defer s.mu.Unlock()
+	p, err := s.read(ctx, id)
+	if err != nil {
+		return store.PlanInfo{}, fmt.Errorf("store: get plan info %q: %w", id, err)
+	}
+	last := p.revisions[len(p.revisions)-1]
+	return store.PlanInfo{
+		ID: id, Revision: len(p.revisions), Ruleset: last.ruleset, EditKeyHash: clone(p.editKeyHash),
+		CreatedAt: p.createdAt, SavedAt: last.savedAt,
+	}, nil
+}
+
+// GetRevision implements store.Store.
+func (s *Store) GetRevision(ctx context.Context, id string, number int) (store.Plan, error) {
+	defer s.mu.Unlock()
+	p, err := s.read(ctx, id)
+	if err == nil && (!valid.Revision(number) || number > len(p.revisions)) {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return store.Plan{}, fmt.Errorf("store: get plan %q revision %d: %w", id, number, err)
+	}
+	return p.full(id, number), nil
+}
+
+// ListRevisions implements store.Store.
+func (s *Store) ListRevisions(ctx context.Context, id string) ([]store.RevisionInfo, error) {
+	defer s.mu.Unlock()
+	p, err := s.read(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("store: list revisions of plan %q: %w", id, err)
+	}
+	list := make([]store.RevisionInfo, len(p.revisions))
+	for i, r := range p.revisions {
+		list[i] = store.RevisionInfo{Number: i + 1, Ruleset: r.ruleset, SavedAt: r.savedAt}
+	}
+	return list, nil
+}
+
+// UpdatePlan implements store.Store. Its checks come in the drivers' order,
+// so that a request wrong in several ways gets the same error.
+func (s *Store) UpdatePlan(ctx context.Context, u store.Update) (store.Plan, error) {
+	fail := func(err error) (store.Plan, error) {
+		return store.Plan{}, fmt.Errorf("store: update plan %q from revision %d: %w", u.ID, u.ExpectedRevision, err)
+	}
+	if !valid.ID(u.ID) {
+		return fail(store.ErrNotFound)
+	}
+	if err := valid.RevisionData(s.lim, u.Answers, u.Plan, u.Ruleset); err != nil {
+		return fail(err)
+	}
+	defer s.mu.Unlock()
+	if err := s.begin(ctx); err != nil {
+		return fail(err)
+	}
+	p, err := s.plan(u.ID)
+	if err != nil {
+		return fail(err)
+	}
+	latest := len(p.revisions)
+	switch {
+	case u.ExpectedRevision != latest:
+		return fail(store.ErrConflict)
+	case latest >= s.lim.MaxRevisions:
+		return fail(fmt.Errorf("plan has %d revisions, the limit: %w", latest, store.ErrTooManyRevisions))
+	}
+	p.revisions = slices.Clip(append(p.revisions, revision{
+		answers: clone(u.Answers), ruleset: u.Ruleset, snapshot: nilIfEmpty(u.Plan), savedAt: valid.Now(),
+	}))
+	s.st.plans[u.ID] = p
+	return p.full(u.ID, latest+1), nil
+}
+
+// RevokePlan implements store.Store.
+func (s *Store) RevokePlan(ctx context.Context, id string) error {
+	defer s.mu.Unlock()
+	p, err := s.read(ctx, id)
+	if err != nil {
+		return fmt.Errorf("store: revoke plan %q: %w", id, err)
+	}
+	delete(s.st.plans, id)
+	s.st.tombstones[id] = len(p.revisions)
+	return nil
+}
+
+// SaveDraft implements store.Store. Past Limits.MaxDrafts it deletes the
+// least recently saved others at once, without the drivers' 1% slack.
+func (s *Store) SaveDraft(ctx context.Context, d store.Draft) error {
+	fail := func(err error) error { return fmt.Errorf("store: save draft %q: %w", d.ID, err) }
+	if err := valid.CheckID(d.ID); err != nil {
+		return fail(err)
+	}
+	if err := valid.DraftData(s.lim, d.Data); err != nil {
+		return fail(err)
+	}
+	defer s.mu.Unlock()
+	if err := s.begin(ctx); err != nil {
+		return fail(err)
+	}
+	t := valid.Now()
+	if !d.UpdatedAt.IsZero() {
+		t = valid.Timestamp(d.UpdatedAt)
+	}
+	_, replace := s.st.drafts[d.ID]
+	s.st.drafts[d.ID] = store.Draft{ID: d.ID, Data: append([]byte{}, d.Data...), UpdatedAt: t}
+	if !replace {
+		s.purgeDrafts(d.ID)
+	}
+	return nil
+}
+
+// purgeDrafts deletes the least recently saved drafts other than keep
+// (ties: the smaller id first, as in the drivers) while there are more than
+// MaxDrafts. Called on every new draft, it deletes at most one.
+func (s *Store) purgeDrafts(keep string) {
+	for len(s.st.drafts) > s.lim.MaxDrafts {
+		var oldest *store.Draft
+		for id, d := range s.st.drafts {
+			if id == keep {
+				continue
+			}
+			if oldest == nil || cmp.Or(d.UpdatedAt.Compare(oldest.UpdatedAt), cmp.Compare(id, oldest.ID)) < 0 {
+				oldest = &d
+			}
+		}
+		if oldest == nil {
+			return
+		}
+		delete(s.st.drafts, oldest.ID)
+	}
+}
+
+// GetDraft implements store.Store.
+func (s *Store) GetDraft(ctx context.Context, id string) (store.Draft, error) {
+	defer s.mu.Unlock()
+	err := s.begin(ctx)
+	d, ok := s.st.drafts[id]
+	if err == nil && !ok {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return store.Draft{}, fmt.Errorf("store: get draft %q: %w", id, err)
+	}
+	d.Data = append([]byte{}, d.Data...)
+	return d, nil
+}
+
+// DeleteDraft implements store.Store.
+func (s *Store) DeleteDraft(ctx context.Context, id string) error {
+	defer s.mu.Unlock()
+	if err := s.begin(ctx); err != nil {
+		return fmt.Errorf("store: delete draft %q: %w", id, err)
+	}
+	delete(s.st.drafts, id)
+	return nil
+}
+
+// DeleteDraftsBefore implements store.Store.
+func (s *Store) DeleteDraftsBefore(ctx context.Context, t time.Time) (int, error) {
+	defer s.mu.Unlock()
+	if err := s.begin(ctx); err != nil {
+		return 0, fmt.Errorf("store: delete drafts before %s: %w", t.UTC().Format(time.RFC3339), err)
+	}
+	t = valid.Timestamp(t)
+	n := 0
+	for id, d := range s.st.drafts {
+		if d.UpdatedAt.Before(t) {
+			delete(s.st.drafts, id)
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Ping implements store.Store: it fails only after Close.
+func (s *Store) Ping(ctx context.Context) error {
+	defer s.mu.Unlock()
+	if err := s.begin(ctx); err != nil {
+		return fmt.Errorf("store: ping memory store: %w", err)
+	}
+	return nil
+}
+
+// Close implements store.Store; every later call fails.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return nil
+}
