@@ -3,6 +3,7 @@ package sqlcore
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -29,10 +30,20 @@ var errStopped = errors.New("store: closed")
 type group struct {
 	b        Backend
 	maxBatch int
-	reqs     chan *groupReq
+
+	mu      sync.Mutex
+	queue   []*groupReq // writes waiting for a batch, oldest first
+	stopped bool        // set by stop: do refuses new writes
+
+	wake     chan struct{} // buffered 1: the queue may hold writes
 	quit     chan struct{}
 	stopOnce sync.Once
 	done     chan struct{}
+
+	// queued, if set (tests only), is called after do has queued a write:
+	// once it has been called n times, n writes wait in the queue, so a
+	// test can fill a batch without sleeping.
+	queued func()
 
 	// batches and writes count what loop committed, for tests and
 	// operators: writes/batches is the mean batch size.
@@ -46,15 +57,21 @@ type groupReq struct {
 }
 
 func startGroup(b Backend, maxBatch int) *group {
-	g := &group{
+	g := newGroup(b, maxBatch)
+	go g.loop()
+	return g
+}
+
+// newGroup is startGroup without starting the committer (tests set hooks
+// first).
+func newGroup(b Backend, maxBatch int) *group {
+	return &group{
 		b:        b,
 		maxBatch: maxBatch,
-		reqs:     make(chan *groupReq),
+		wake:     make(chan struct{}, 1),
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
-	go g.loop()
-	return g
 }
 
 // do queues fn and waits for its batch to commit. A ctx that ends before
@@ -65,42 +82,93 @@ func (g *group) do(ctx context.Context, fn func(ctx context.Context, q Querier) 
 		return err
 	}
 	r := &groupReq{ctx: context.WithoutCancel(ctx), fn: fn, err: make(chan error, 1)}
-	select {
-	case g.reqs <- r:
-	case <-g.quit:
+	g.mu.Lock()
+	if g.stopped {
+		g.mu.Unlock()
 		return errStopped
-	case <-ctx.Done():
-		return ctx.Err()
 	}
-	return <-r.err
+	g.queue = append(g.queue, r)
+	g.mu.Unlock()
+	select {
+	case g.wake <- struct{}{}:
+	default: // a wake-up is already pending
+	}
+	if g.queued != nil {
+		g.queued()
+	}
+	select {
+	case err := <-r.err:
+		return err
+	case <-ctx.Done():
+		if g.withdraw(r) {
+			return ctx.Err()
+		}
+		return <-r.err // already taken: it runs to the end
+	}
 }
 
+// withdraw removes r from the queue, reporting false when a batch has
+// already taken it.
+func (g *group) withdraw(r *groupReq) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	i := slices.Index(g.queue, r)
+	if i < 0 {
+		return false
+	}
+	g.queue = slices.Delete(g.queue, i, i+1)
+	return true
+}
+
+// stop refuses new writes, lets the queued ones commit and waits for the
+// committer to end.
 func (g *group) stop() {
-	g.stopOnce.Do(func() { close(g.quit) })
+	g.stopOnce.Do(func() {
+		g.mu.Lock()
+		g.stopped = true
+		g.mu.Unlock()
+		close(g.quit)
+	})
 	<-g.done
 }
 
+// take moves up to maxBatch of the oldest queued writes into batch.
+func (g *group) take(batch []*groupReq) []*groupReq {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n := min(len(g.queue), g.maxBatch)
+	batch = append(batch[:0], g.queue[:n]...)
+	rest := copy(g.queue, g.queue[n:])
+	clear(g.queue[rest:]) // drop references to taken writes
+	g.queue = g.queue[:rest]
+	return batch
+}
+
+// loop commits batches: whatever queued while the previous batch was
+// committing, up to maxBatch at a time. After stop it commits what is still
+// queued (stop sets stopped before closing quit, so nothing queues after
+// that last drain) and ends.
 func (g *group) loop() {
 	defer close(g.done)
 	batch := make([]*groupReq, 0, g.maxBatch)
 	for {
+		stopping := false
 		select {
-		case r := <-g.reqs:
-			batch = append(batch[:0], r)
-		fill:
-			for len(batch) < g.maxBatch {
-				select {
-				case r := <-g.reqs: // a writer blocked in do while we committed
-					batch = append(batch, r)
-				default:
-					break fill
-				}
+		case <-g.wake:
+		case <-g.quit:
+			stopping = true
+		}
+		for {
+			batch = g.take(batch)
+			if len(batch) == 0 {
+				break
 			}
 			g.commit(batch)
 			g.batches.Add(1)
 			g.writes.Add(int64(len(batch)))
 			clear(batch) // drop references to finished writes
-		case <-g.quit:
+		}
+		if stopping {
 			return
 		}
 	}

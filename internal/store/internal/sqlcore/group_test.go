@@ -7,7 +7,6 @@ import (
 	"slices"
 	"sync"
 	"testing"
-	"time"
 )
 
 // fakeBackend records the transactions and statements group commit issues.
@@ -67,9 +66,24 @@ func work(name string, fail error) func(context.Context, Querier) error {
 	}
 }
 
+// testGroup is a started group whose queued channel receives one value per
+// write queued, so that a test knows when writes wait without sleeping.
+type testGroup struct {
+	*group
+	queued chan struct{}
+}
+
+func startTestGroup(b Backend, maxBatch int) testGroup {
+	g := newGroup(b, maxBatch)
+	queued := make(chan struct{}, 1024)
+	g.queued = func() { queued <- struct{}{} }
+	go g.loop()
+	return testGroup{g, queued}
+}
+
 // batch runs writes so that all but the first share one batch: the first
 // holds the committer until the others are queued.
-func batch(t *testing.T, g *group, writes map[string]error) map[string]error {
+func batch(t *testing.T, g testGroup, writes map[string]error) map[string]error {
 	t.Helper()
 	release, running := make(chan struct{}), make(chan struct{})
 	first := make(chan error, 1)
@@ -80,6 +94,7 @@ func batch(t *testing.T, g *group, writes map[string]error) map[string]error {
 			return nil
 		})
 	}()
+	<-g.queued
 	<-running // the committer is busy with the holder
 	var mu sync.Mutex
 	got := map[string]error{}
@@ -94,7 +109,9 @@ func batch(t *testing.T, g *group, writes map[string]error) map[string]error {
 			mu.Unlock()
 		})
 	}
-	time.Sleep(100 * time.Millisecond) // let them all block in do
+	for range writes {
+		<-g.queued // every write waits in the queue
+	}
 	close(release)
 	wg.Wait()
 	if err := <-first; err != nil {
@@ -105,7 +122,7 @@ func batch(t *testing.T, g *group, writes map[string]error) map[string]error {
 
 func TestGroupSharesOneTransaction(t *testing.T) {
 	b := &fakeBackend{}
-	g := startGroup(b, 64)
+	g := startTestGroup(b, 64)
 	defer g.stop()
 	errConflict := errors.New("conflict")
 	writes := map[string]error{"w1": nil, "w2": errConflict, "w3": nil, "w4": errConflict, "w5": nil}
@@ -140,7 +157,7 @@ func TestGroupSharesOneTransaction(t *testing.T) {
 
 func TestGroupMaxBatch(t *testing.T) {
 	b := &fakeBackend{}
-	g := startGroup(b, 2)
+	g := startTestGroup(b, 2)
 	defer g.stop()
 	writes := map[string]error{}
 	for i := range 5 {
@@ -161,7 +178,7 @@ func TestGroupMaxBatch(t *testing.T) {
 // write runs again alone: one write's failure fails no other.
 func TestGroupFallsBackToAlone(t *testing.T) {
 	b := &fakeBackend{failRollbackTo: 1}
-	g := startGroup(b, 64)
+	g := startTestGroup(b, 64)
 	defer g.stop()
 	errBad := errors.New("bad write")
 	writes := map[string]error{"ok1": nil, "bad": errBad, "ok2": nil}
@@ -186,7 +203,7 @@ func TestGroupFallsBackToAlone(t *testing.T) {
 // may not be on disk, so none may claim success nor run twice.
 func TestGroupCommitFailure(t *testing.T) {
 	b := &fakeBackend{failCommitWith: "w1"}
-	g := startGroup(b, 64)
+	g := startTestGroup(b, 64)
 	defer g.stop()
 	got := batch(t, g, map[string]error{"w0": nil, "w1": nil, "w2": nil})
 	for name, err := range got {
@@ -214,5 +231,50 @@ func TestGroupStopAndCancel(t *testing.T) {
 	}
 	if len(b.txs) != 0 {
 		t.Errorf("%d transactions, want none", len(b.txs))
+	}
+}
+
+// A write whose context ends while it waits in the queue is withdrawn: it
+// returns the context's error and never runs.
+func TestGroupCancelWhileQueued(t *testing.T) {
+	b := &fakeBackend{}
+	g := startTestGroup(b, 64)
+	defer g.stop()
+	release, running := make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() {
+		first <- g.do(context.Background(), func(ctx context.Context, q Querier) error {
+			close(running)
+			<-release
+			return nil
+		})
+	}()
+	<-g.queued
+	<-running
+	ctx, cancel := context.WithCancel(context.Background())
+	got := make(chan error, 1)
+	go func() { got <- g.do(ctx, work("canceled", nil)) }()
+	<-g.queued
+	cancel()
+	if err := <-got; !errors.Is(err, context.Canceled) {
+		t.Errorf("do canceled in the queue: %v, want context.Canceled", err)
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	// A later write still commits, alone: the withdrawn one left no trace.
+	if err := g.do(context.Background(), work("later", nil)); err != nil {
+		t.Fatal(err)
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, tx := range b.txs {
+		if slices.Contains(tx, "canceled") {
+			t.Errorf("the withdrawn write ran: %q", b.txs)
+		}
+	}
+	if len(b.txs) != 2 {
+		t.Errorf("transactions %q, want the holder's and the later write's", b.txs)
 	}
 }
