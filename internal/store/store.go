@@ -18,7 +18,9 @@ var (
 	// (including a revision number below 1 or above MaxRevision).
 	ErrNotFound = errors.New("store: not found")
 	// ErrConflict: the plan has moved past the revision the caller expected
-	// (including an expected revision below 1 or above MaxRevision).
+	// (including an expected revision below 1 or above MaxRevision), or
+	// progress was recorded since the version the caller read
+	// (PatchProgress).
 	ErrConflict = errors.New("store: revision conflict")
 	// ErrGone: the plan was revoked by its owner; only a tombstone is left.
 	ErrGone = errors.New("store: plan revoked")
@@ -26,7 +28,9 @@ var (
 	// plan's id stays taken).
 	ErrExists = errors.New("store: id already exists")
 	// ErrTooLarge: answers, a snapshot, a draft or an id is over its
-	// limit (Limits); nothing was stored. The web layer answers 413.
+	// limit (Limits), or progress over its bounds (MaxProgressNote and the
+	// rest); nothing was stored. The web layer answers 413 (or, for
+	// progress it validates first, 422).
 	ErrTooLarge = errors.New("store: too large")
 	// ErrTooManyRevisions: UpdatePlan on a plan that already has
 	// Limits.MaxRevisions revisions; nothing was stored. The plan stays
@@ -123,9 +127,10 @@ type Store interface {
 	// latest, ErrTooManyRevisions when the plan is at Limits.MaxRevisions,
 	// ErrTooLarge past Limits.
 	UpdatePlan(ctx context.Context, u Update) (Plan, error)
-	// RevokePlan erases every revision (answers and snapshots), keeping a
-	// tombstone (id, revocation time, number of revisions) so that every
-	// later read answers ErrGone and the id is never reused.
+	// RevokePlan erases every revision (answers and snapshots) and the
+	// plan's progress with its history, keeping a tombstone (id,
+	// revocation time, number of revisions) so that every later read
+	// answers ErrGone and the id is never reused.
 	// ErrNotFound, ErrGone (already revoked).
 	RevokePlan(ctx context.Context, id string) error
 
@@ -141,6 +146,33 @@ type Store interface {
 	DeleteDraft(ctx context.Context, id string) error
 	// DeleteDraftsBefore removes drafts not updated since t and says how many.
 	DeleteDraftsBefore(ctx context.Context, t time.Time) (int, error)
+
+	// GetProgress returns the progress recorded for a plan; Version 0 and
+	// empty maps when none is yet. ErrNotFound, ErrGone.
+	GetProgress(ctx context.Context, planID string) (Progress, error)
+	// PatchProgress records a patch atomically and returns the whole
+	// progress after it. It fails with ErrConflict, recording nothing,
+	// when ExpectedVersion is above the current version (or negative), when
+	// any entry of the patch was recorded at a version above
+	// ExpectedVersion (someone changed that same entry since the caller
+	// read it: the later of two ticks of one task is told), or when
+	// PlanRevision is not one of the plan's revisions. Otherwise every
+	// entry of the patch gets Version current+1 (with Updated = At and its
+	// By), the progress gets Version current+1 and PlanRevision, and the
+	// history gets one row per entry whose status, note or count changed
+	// (an entry recorded again unchanged succeeds without one). Patches
+	// of different entries from the same version therefore both succeed.
+	// A patch without entries records nothing and returns the progress.
+	// Task, wave and population ids are non-empty text of at most
+	// MaxIDBytes. ErrNotFound, ErrGone, ErrTooLarge past the MaxProgress
+	// bounds; a negative count or text that is not UTF-8 without NUL is
+	// an error too.
+	PatchProgress(ctx context.Context, p ProgressPatch) (Progress, error)
+	// ProgressHistory returns the latest limit changes of a plan's
+	// progress, newest first (a patch's own changes in task id order, then
+	// wave and population). limit ≤ 0 or above MaxProgressHistory means
+	// MaxProgressHistory: only that many are kept. ErrNotFound, ErrGone.
+	ProgressHistory(ctx context.Context, planID string, limit int) ([]ProgressChange, error)
 
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error

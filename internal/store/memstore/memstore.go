@@ -4,7 +4,8 @@
 // instrumentation, which slows a fuzz target a hundredfold.
 //
 // It answers as the drivers do: the same limits, the same refusals of ids
-// and text, the same errors, timestamps in UTC microseconds. That is not a
+// and text, the same errors, timestamps in UTC microseconds, the same
+// progress rules (package progress is shared with the drivers). That is not a
 // claim but a test: memstore_test.go runs the conformance suite (storetest)
 // that sqlite and postgres pass. What it cannot have is durability: nothing
 // outlives the process, so it is never a server's store.
@@ -21,6 +22,7 @@ import (
 	"time"
 
 	"github.com/enrollplan/enrollplan/internal/store"
+	"github.com/enrollplan/enrollplan/internal/store/internal/progress"
 	"github.com/enrollplan/enrollplan/internal/store/internal/valid"
 )
 
@@ -54,6 +56,10 @@ type plan struct {
 	editKeyHash []byte
 	createdAt   time.Time
 	revisions   []revision // 1..n, oldest first; clipped, so append copies
+	// progress is the recorded progress (Version 0: none); its maps are
+	// replaced, never changed, by PatchProgress.
+	progress store.Progress
+	history  []store.ProgressChange // oldest first, at most MaxProgressHistory
 }
 
 type revision struct {
@@ -389,4 +395,99 @@ func (s *Store) Close() error {
 	defer s.mu.Unlock()
 	s.closed = true
 	return nil
+}
+
+// GetProgress implements store.Store.
+func (s *Store) GetProgress(ctx context.Context, planID string) (store.Progress, error) {
+	defer s.mu.Unlock()
+	p, err := s.read(ctx, planID)
+	if err != nil {
+		return store.Progress{}, fmt.Errorf("store: get progress of plan %q: %w", planID, err)
+	}
+	return copyProgress(p.current(planID)), nil
+}
+
+// current is the plan's progress as stored (shared: copy before handing
+// it out).
+func (p plan) current(id string) store.Progress {
+	if p.progress.Version == 0 {
+		return progress.Empty(id)
+	}
+	return p.progress
+}
+
+// copyProgress copies the maps, which the store shares with checkpoints.
+func copyProgress(pr store.Progress) store.Progress {
+	pr.Tasks = maps.Clone(pr.Tasks)
+	enrolled := make(map[string]map[string]store.EnrolledCount, len(pr.Enrolled))
+	for w, pops := range pr.Enrolled {
+		enrolled[w] = maps.Clone(pops)
+	}
+	pr.Enrolled = enrolled
+	return pr
+}
+
+// PatchProgress implements store.Store with the drivers' rules (package
+// progress holds them for both).
+func (s *Store) PatchProgress(ctx context.Context, pp store.ProgressPatch) (store.Progress, error) {
+	fail := func(err error) (store.Progress, error) {
+		return store.Progress{}, fmt.Errorf("store: record progress of plan %q from version %d: %w", pp.PlanID, pp.ExpectedVersion, err)
+	}
+	if !valid.ID(pp.PlanID) {
+		return fail(store.ErrNotFound)
+	}
+	if err := progress.Check(pp); err != nil {
+		return fail(err)
+	}
+	at := valid.Now()
+	if !pp.At.IsZero() {
+		at = valid.Timestamp(pp.At)
+	}
+	defer s.mu.Unlock()
+	if err := s.begin(ctx); err != nil {
+		return fail(err)
+	}
+	p, err := s.plan(pp.PlanID)
+	if err != nil {
+		return fail(err)
+	}
+	res, err := progress.Apply(p.current(pp.PlanID), pp, len(p.revisions), at)
+	if err != nil {
+		return fail(err)
+	}
+	if len(res.Tasks)+len(res.Enrolled) > 0 {
+		p.progress = res.Next
+		// history is oldest first; a patch's rows go in reversed, so that
+		// reading it backwards lists them in res.Changes order.
+		h := slices.Clip(p.history)
+		for _, c := range slices.Backward(res.Changes) {
+			h = append(h, c)
+		}
+		if len(h) > store.MaxProgressHistory {
+			h = slices.Clone(h[len(h)-store.MaxProgressHistory:])
+		}
+		p.history = h
+		s.st.plans[pp.PlanID] = p
+	}
+	return copyProgress(res.Next), nil
+}
+
+// ProgressHistory implements store.Store.
+func (s *Store) ProgressHistory(ctx context.Context, planID string, limit int) ([]store.ProgressChange, error) {
+	defer s.mu.Unlock()
+	p, err := s.read(ctx, planID)
+	if err != nil {
+		return nil, fmt.Errorf("store: get progress history of plan %q: %w", planID, err)
+	}
+	if limit <= 0 || limit > store.MaxProgressHistory {
+		limit = store.MaxProgressHistory
+	}
+	out := make([]store.ProgressChange, 0, min(limit, len(p.history)))
+	for _, c := range slices.Backward(p.history) {
+		if len(out) == limit {
+			break
+		}
+		out = append(out, c)
+	}
+	return out, nil
 }

@@ -175,6 +175,19 @@ func BenchmarkCreatePlan(b *testing.B) {
 	})
 }
 
+// BenchmarkPatchProgress: recording progress on distinct plans, which
+// share group commits like saves do.
+func BenchmarkPatchProgress(b *testing.B) {
+	storetest.BenchProgress(b, func(b *testing.B) store.Store {
+		db, err := Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { db.Close() })
+		return db
+	})
+}
+
 // knownMigrations is the number of embedded migrations, the newest schema
 // version.
 func knownMigrations(t testing.TB) int {
@@ -252,8 +265,8 @@ func TestUpgradeFromV1(t *testing.T) {
 	checkFilesLack(t, path, storetest.RevokedMarker)
 }
 
-// TestRevokeErasesFile: a revoked plan's answers and snapshot leave the
-// database file (secure_delete), not only the tables.
+// TestRevokeErasesFile: a revoked plan's answers, snapshot and progress
+// leave the database file (secure_delete), not only the tables.
 func TestRevokeErasesFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "enrollplan.db")
 	db := openTest(t, path)
@@ -265,6 +278,10 @@ func TestRevokeErasesFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := db.UpdatePlan(ctx, store.Update{ID: "p", ExpectedRevision: 1, Answers: p.Answers, Ruleset: "r", Plan: p.Plan}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PatchProgress(ctx, store.ProgressPatch{PlanID: "p", PlanRevision: 2, By: marker,
+		Tasks: map[string]store.TaskProgress{"file": {Status: "done", Note: marker}}}); err != nil {
 		t.Fatal(err)
 	}
 	keep := store.NewPlan{ID: "q", EditKeyHash: store.HashKey("k"), Answers: []byte(`{"org":"kept"}`), Ruleset: "r"}

@@ -48,6 +48,13 @@ func Run(t *testing.T, open func(t *testing.T, opts ...store.Option) store.Store
 		{"ConcurrentMixed", testConcurrentMixed, nil},
 		{"Canceled", testCanceled, nil},
 	}
+	for _, pt := range progressTests {
+		tests = append(tests, struct {
+			name string
+			fn   func(t *testing.T, s store.Store)
+			opts []store.Option
+		}{pt.name, pt.fn, nil})
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel() // safe: every subtest has a store of its own

@@ -93,13 +93,24 @@ func CheckV1Upgrade(t *testing.T, s store.Store, count Count) {
 	CheckRevokeErasesRows(t, s, count, "live1", 3)
 }
 
-// CheckRevokeErasesRows revokes the live plan id, which has revisions
-// revisions, and checks the rows: none of its revisions, no plan row, one
-// tombstone counting them.
+// CheckRevokeErasesRows records progress on the live plan id, which has
+// revisions revisions, revokes it and checks the rows: none of its
+// revisions, progress or history, no plan row, one tombstone counting them.
 func CheckRevokeErasesRows(t *testing.T, s store.Store, count Count, id string, revisions int) {
 	t.Helper()
-	if err := s.RevokePlan(context.Background(), id); err != nil {
+	ctx := context.Background()
+	if _, err := s.PatchProgress(ctx, store.ProgressPatch{PlanID: id, PlanRevision: revisions,
+		Tasks:    map[string]store.TaskProgress{"t": {Status: "done", Note: RevokedMarker}},
+		Enrolled: map[string]map[string]int{"w": {"p": 1}}}); err != nil {
+		t.Fatalf("PatchProgress %s: %v", id, err)
+	}
+	if err := s.RevokePlan(ctx, id); err != nil {
 		t.Fatalf("RevokePlan %s: %v", id, err)
+	}
+	for _, table := range []string{"progress", "progress_tasks", "progress_enrolled", "progress_history"} {
+		if n := count(t, `SELECT count(*) FROM `+table+` WHERE plan_id = '`+id+`'`); n != 0 {
+			t.Errorf("%d rows of %s left after RevokePlan, want 0", n, table)
+		}
 	}
 	if n := count(t, `SELECT count(*) FROM plan_revisions WHERE plan_id = '`+id+`'`); n != 0 {
 		t.Errorf("%d revisions left after RevokePlan, want 0", n)
