@@ -1,0 +1,73 @@
+// The rollout: the pilot, then the waves.
+
+package plan
+
+import (
+	"fmt"
+	"strings"
+)
+
+func (b *builder) rollout(p *Plan) RolloutPlan {
+	r := RolloutPlan{PilotGroup: strings.TrimSpace(b.a.Rollout.PilotGroup), PilotStart: b.a.Rollout.PilotStart, Waves: []WavePlan{}, Unassigned: []string{}, Warnings: []Warning{}}
+	named := r.PilotGroup != ""
+	if !named {
+		r.PilotGroup = b.c.Rollout.DefaultPilotGroup
+	}
+	r.LastStart = r.PilotStart
+	for i, s := range b.c.Rollout.Steps {
+		st := Step{ID: s.ID, Actor: ActorAdmin, Kind: s.Kind, Title: s.Title, Detail: s.Detail, Sources: b.c.SourceURLs(s.Sources)}
+		if i == 0 {
+			st.Title += fmt.Sprintf(" %q", r.PilotGroup)
+			if !named {
+				st.Detail = fmt.Sprintf("No pilot group was named; %q is a suggestion. ", r.PilotGroup) + st.Detail
+			}
+			if r.PilotStart != "" {
+				st.Title += " before the pilot starts on " + LongDate(r.PilotStart)
+			}
+		}
+		r.Steps = append(r.Steps, st)
+	}
+	devices := map[string]int{}
+	var all []string
+	for _, pop := range p.Populations {
+		devices[pop.ID] = pop.Devices
+		all = append(all, pop.ID)
+	}
+	covered := map[string]bool{}
+	ws := b.c.Rollout.WaveStep
+	for i, w := range b.a.Rollout.Waves {
+		wp := WavePlan{Name: strings.TrimSpace(w.Name), Group: strings.TrimSpace(w.Group), Start: w.Start, Populations: w.Populations}
+		if wp.Populations == nil {
+			wp.Populations = all
+		}
+		for _, id := range wp.Populations {
+			wp.Devices += devices[id]
+			covered[id] = true
+		}
+		r.Waves = append(r.Waves, wp)
+		if wp.Start > r.LastStart {
+			r.LastStart = wp.Start
+		}
+		when := ""
+		if wp.Start != "" {
+			when = " from " + LongDate(wp.Start)
+		}
+		r.Steps = append(r.Steps, Step{
+			ID: fmt.Sprintf("%s-%d", ws.ID, i+1), Actor: ActorAdmin, Kind: ws.Kind,
+			Title:   fmt.Sprintf("%s%s: %s %q (%s)", wp.Name, when, strings.ToLower(ws.Title[:1])+ws.Title[1:], wp.Group, plural(wp.Devices, "device", "devices")),
+			Detail:  ws.Detail,
+			Sources: b.c.SourceURLs(ws.Sources),
+		})
+	}
+	if len(b.a.Rollout.Waves) == 0 {
+		r.Steps = append(r.Steps, Step{ID: ws.ID, Actor: ActorAdmin, Kind: ws.Kind, Title: ws.Title + " of each wave, once the pilot passes",
+			Detail: "No waves were given: plan them by department or site, a few hundred users each. " + ws.Detail, Sources: b.c.SourceURLs(ws.Sources)})
+	} else {
+		for _, id := range all {
+			if !covered[id] {
+				r.Unassigned = append(r.Unassigned, id)
+			}
+		}
+	}
+	return r
+}
