@@ -55,9 +55,12 @@ func (s *Server) Handler() http.Handler {
 
 	r.Get("/", s.handle(s.handleHome))
 
-	// One budget per client for everything that stores something new: plans,
-	// revisions and drafts, from the API and the wizard alike.
-	creates := s.createLimiter()
+	// One budget per client for everything that stores something new or
+	// starts work: plans, revisions, drafts and tenant checks, from the API
+	// and the wizard alike. Routes that create only sometimes (step 1 and the
+	// check upload make a draft when the planner has none; "Check my tenant"
+	// starts a check unless one is running) count in their handlers (takeCreate).
+	creates := s.limitCreates
 	r.Route("/api/v1", func(r chi.Router) {
 		r.Post("/plan", s.handle(s.handleComputePlan))
 		r.With(creates).Post("/plans", s.handle(s.handleCreatePlan))
@@ -76,9 +79,9 @@ func (s *Server) Handler() http.Handler {
 	r.Route("/wizard", func(r chi.Router) {
 		r.With(creates).Post("/new", s.handle(s.handleNew))
 		r.Get("/organisation", s.handle(s.handleOrgGet))
-		r.Post("/organisation", s.handle(s.handleOrgPost))
-		r.Post("/tenant-check/upload", s.handle(s.handleCheckUpload))
-		r.Post("/tenant-check", s.handle(s.handleCheckStart))
+		r.Post("/organisation", s.handle(s.handleOrgPost))            // takeCreate for a new draft
+		r.Post("/tenant-check/upload", s.handle(s.handleCheckUpload)) // takeCreate for a new draft
+		r.Post("/tenant-check", s.handle(s.handleCheckStart))         // takeCreate for each check started
 		r.Get("/tenant-check", s.handle(s.handleCheckProgress))
 		r.Get("/devices", s.handle(s.handleDevicesGet))
 		r.Post("/devices", s.handle(s.handleDevicesPost))
@@ -101,17 +104,49 @@ func (s *Server) Handler() http.Handler {
 	return r
 }
 
-// createLimiter bounds plan creation per client address so that one script
-// cannot fill the disk (CONTRACT §1 --create-limit; 0 turns it off).
-func (s *Server) createLimiter() func(http.Handler) http.Handler {
+// newCreateLimiter bounds, per client address, everything that stores
+// something new or starts work on a client's behalf, so that one script
+// cannot fill the disk or keep the server reading tenants (CONTRACT §1
+// --create-limit; 0 turns it off, and it is nil).
+func (s *Server) newCreateLimiter() *httprate.RateLimiter {
 	if s.limit <= 0 {
-		return func(h http.Handler) http.Handler { return h }
+		return nil
 	}
-	return httprate.LimitBy(s.limit, time.Minute, func(r *http.Request) (string, error) {
-		return rateKey(r), nil
-	}, httprate.WithLimitHandler(func(w http.ResponseWriter, r *http.Request) {
-		s.writeError(w, r, statusError(http.StatusTooManyRequests, "Too many plans, revisions or drafts were created from this address in the last minute; wait a minute and try again."))
-	}))
+	return httprate.NewRateLimiter(s.limit, time.Minute,
+		// The in-memory counter never fails; were it to, the request is
+		// refused as over the limit, and the cause logged.
+		httprate.WithErrorHandler(func(w http.ResponseWriter, r *http.Request, err error) {
+			s.log.Error("create limit: counter failed", "request_id", reqIDOf(r), "err", err)
+		}))
+}
+
+// errTooManyCreates answers a client past its create budget.
+var errTooManyCreates = statusError(http.StatusTooManyRequests, "Too many plans, revisions, drafts or tenant checks were started from this address in the last minute; wait a minute and try again.")
+
+// limitCreates puts a route whose every request creates something under
+// the create budget.
+func (s *Server) limitCreates(next http.Handler) http.Handler {
+	if s.creates == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.takeCreate(w, r); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// takeCreate counts one creation against the client's budget, for a
+// handler that creates something only sometimes (step 1 makes a draft only
+// when the planner has none). Past the budget it sets Retry-After and
+// returns errTooManyCreates, and the handler must create nothing.
+func (s *Server) takeCreate(w http.ResponseWriter, r *http.Request) error {
+	if s.creates == nil || !s.creates.OnLimit(w, r, rateKey(r)) {
+		return nil
+	}
+	return errTooManyCreates
 }
 
 // clientIP is the address the client-IP middleware settled on.

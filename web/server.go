@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/a-h/templ"
+	"github.com/go-chi/httprate"
 	"github.com/gorilla/sessions"
 
 	"github.com/enrollplan/enrollplan/internal/plan"
@@ -38,8 +39,8 @@ type Options struct {
 }
 
 // Server holds the dependencies of every handler; its only mutable state of
-// its own is the cache of rendered revisions and the turns of concurrent
-// saves, each of which guards itself.
+// its own is the cache of rendered revisions, the turns of concurrent
+// saves and the create budget, each of which guards itself.
 type Server struct {
 	log       *slog.Logger
 	store     store.Store
@@ -50,10 +51,11 @@ type Server struct {
 	now       func() time.Time
 	assets    *assets
 	cookies   *sessions.CookieStore
-	builds    chan struct{} // bounds plans computed at once, so CPU-heavy requests queue instead of piling up
-	checker   TenantChecker // nil: no "Check my tenant"
-	cache     *renderCache  // rendered revisions by (id, revision, ruleset)
-	saves     *draftTurns   // Save & share submits of one draft take turns
+	builds    chan struct{}         // bounds plans computed at once, so CPU-heavy requests queue instead of piling up
+	checker   TenantChecker         // nil: no "Check my tenant"
+	cache     *renderCache          // rendered revisions by (id, revision, ruleset)
+	saves     *draftTurns           // Save & share submits of one draft take turns
+	creates   *httprate.RateLimiter // --create-limit per client; nil when off
 }
 
 // New builds a Server.
@@ -68,10 +70,12 @@ func New(o Options) *Server {
 	if cacheBytes == 0 {
 		cacheBytes = DefaultRenderCacheBytes
 	}
-	return &Server{log: o.Log, store: o.Store, cat: o.Catalog, publicURL: o.PublicURL, limit: o.CreateLimit,
+	s := &Server{log: o.Log, store: o.Store, cat: o.Catalog, publicURL: o.PublicURL, limit: o.CreateLimit,
 		proxies: o.TrustedProxies, now: o.Now, assets: newAssets(), cookies: newCookieStore(o.SessionKeys),
 		builds: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))), checker: o.TenantChecker,
 		cache: newRenderCache(max(cacheBytes, 0)), saves: &draftTurns{m: map[string]*draftTurn{}}}
+	s.creates = s.newCreateLimiter()
+	return s
 }
 
 // build computes a plan, waiting for a free slot when as many builds as the

@@ -129,6 +129,11 @@ func (s *Server) handleOrgPost(w http.ResponseWriter, r *http.Request) error {
 		errs = sortErrors(errs, []string{"organization", "tenant.mdm_authority", "tenant.admin_role", "tenant."})
 		return s.renderStep(w, r, errs, pages.OrgPage(s.orgView(r, d, errs, raw)))
 	}
+	if d.ID == "" { // the planner's first answer makes their draft
+		if err := s.takeCreate(w, r); err != nil {
+			return err
+		}
+	}
 	return s.advance(w, r, d, stepOrg)
 }
 

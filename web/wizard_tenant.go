@@ -99,6 +99,11 @@ func (s *Server) handleCheckUpload(w http.ResponseWriter, r *http.Request) error
 		}
 		return uploadErr(msg)
 	}
+	if d.ID == "" { // the upload makes the planner's draft
+		if err := s.takeCreate(w, r); err != nil {
+			return err
+		}
+	}
 	applyCheck(d, tc)
 	if err := s.saveDraft(w, r, d); err != nil {
 		return err
@@ -121,6 +126,9 @@ func (s *Server) handleCheckStart(w http.ResponseWriter, r *http.Request) error 
 	if d.Check != nil && d.Check.State == "running" && s.now().Sub(d.Check.Started) < checkTimeout {
 		http.Redirect(w, r, "/wizard/tenant-check", http.StatusSeeOther) // already under way
 		return nil
+	}
+	if err := s.takeCreate(w, r); err != nil { // a check is work done for the client (and maybe a new draft)
+		return err
 	}
 	d.Check = &checkRun{State: "running", Started: s.now(), Findings: []plan.Finding{}}
 	if err := s.saveDraft(w, r, d); err != nil {

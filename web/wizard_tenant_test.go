@@ -3,10 +3,13 @@ package web
 import (
 	"bytes"
 	"context"
+	"html"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -49,6 +52,10 @@ func TestUploadTenantCheck(t *testing.T) {
 	if r := p.get("/wizard/organisation"); !strings.Contains(r.body, `action="/wizard/tenant-check/upload"`) || strings.Contains(r.body, "Check my tenant") {
 		t.Fatal("step 1 offers the upload always, and the server check only when configured")
 	}
+	// Before the upload, step 1 holds nothing the file says.
+	if got := checkedValues(p.get("/wizard/organisation").body, "tenant.managed_google_play"); !slices.Equal(got, []string{"unsure"}) {
+		t.Fatalf("before the upload, managed Google Play is %q, want [unsure]", got)
+	}
 	r := p.upload("contoso-check.json", uploadedCheck)
 	if r.status != http.StatusSeeOther {
 		t.Fatalf("upload: %d %.300s", r.status, r.body)
@@ -59,10 +66,17 @@ func TestUploadTenantCheck(t *testing.T) {
 			t.Errorf("step 1 after the upload lacks %q", want)
 		}
 	}
-	if !strings.Contains(r.body, `name="tenant.managed_google_play" value="no" checked`) && !strings.Contains(r.body, `value="no" checked name="tenant.managed_google_play"`) {
-		// radios render their attributes in one order; accept either
-		if !strings.Contains(r.body, "tenant.managed_google_play") {
-			t.Fatal("no managed Google Play question")
+	// Each answer the file establishes is the checked option of its
+	// question, and the only one; the questions it says nothing of stay
+	// "Not sure".
+	for field, want := range map[string]string{
+		"tenant.mdm_authority": "intune", "tenant.cloud": "global",
+		"tenant.licenses_assigned": "yes", "tenant.entra_premium": "yes", "tenant.apple_mdm_push_certificate": "yes",
+		"tenant.managed_google_play": "no",
+		"tenant.groups_ready":        "unsure", "tenant.configmgr": "unsure", "tenant.apple_business_manager": "unsure",
+	} {
+		if got := checkedValues(r.body, field); !slices.Equal(got, []string{want}) {
+			t.Errorf("after the upload, %s has %q checked, want [%s]", field, got, want)
 		}
 	}
 	for name, tc := range map[string]struct {
@@ -167,6 +181,29 @@ func TestCheckMyTenant(t *testing.T) {
 	if r = p.get("/wizard/organisation"); !strings.Contains(r.body, "Read from the tenant on 4 Jan 2027") {
 		t.Fatal("the check did not fill step 1")
 	}
+}
+
+// inputTag and attrPattern read the <input> elements of a page: enough
+// HTML to tell which option of a question is checked, whatever order the
+// attributes are written in.
+var (
+	inputTag    = regexp.MustCompile(`(?s)<input\b([^>]*)>`)
+	attrPattern = regexp.MustCompile(`([a-zA-Z_:][-a-zA-Z0-9_:.]*)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>=]+)))?`)
+)
+
+// checkedValues lists the values of the checked inputs named name.
+func checkedValues(page, name string) []string {
+	var out []string
+	for _, m := range inputTag.FindAllStringSubmatch(page, -1) {
+		attrs := map[string]string{}
+		for _, a := range attrPattern.FindAllStringSubmatch(m[1], -1) {
+			attrs[strings.ToLower(a[1])] = html.UnescapeString(a[2] + a[3] + a[4])
+		}
+		if _, checked := attrs["checked"]; checked && attrs["name"] == name {
+			out = append(out, attrs["value"])
+		}
+	}
+	return out
 }
 
 // draftsContain reports whether any draft the test server saved holds s.
