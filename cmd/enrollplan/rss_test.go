@@ -83,10 +83,17 @@ func worstBodies() map[string][]byte {
 	}
 }
 
+// peakRSSLimit is the bound README.md states. Nine runs on 2 CPUs (Go 1.26)
+// peaked at 104, 107, 108, 109, 112, 114, 116, 126 and 128 MiB: the spread
+// is when the garbage collector runs relative to the 16 parses. The bound is
+// the worst run plus about 10%, so a real regression (the parser before its
+// work budget peaked at 685 MiB) fails while GC timing does not.
+const peakRSSLimit = 140 << 20
+
 // TestPeakRSSWorstCaseBodies starts `enrollplan serve`, fires 16 worst-case
 // 1 MiB bodies at once at POST /api/v1/plan (unknown keys, duplicate keys,
 // a huge number, deep and long lists), three times over, and reports the
-// server's peak resident set (VmHWM); it must stay under 150 MiB.
+// server's peak resident set (VmHWM); it must stay under peakRSSLimit.
 //
 // ENROLLPLAN_RSS_BINARY measures another build the same way instead (for
 // comparing with an older commit; see .ci/rss.sh), reporting without a limit.
@@ -181,8 +188,8 @@ func TestPeakRSSWorstCaseBodies(t *testing.T) {
 	}
 	t.Logf("peak RSS (VmHWM) of %s: %d MiB after %d rounds of %d concurrent worst-case bodies (%d MiB idle; %v in all)",
 		who, peak>>20, rounds, concurrent, idle>>20, time.Since(start).Round(time.Millisecond))
-	if bin == "" && peak > 150<<20 {
-		t.Errorf("peak RSS %d MiB, want under 150 MiB", peak>>20)
+	if bin == "" && peak > peakRSSLimit {
+		t.Errorf("peak RSS %d MiB, want under %d MiB (README.md)", peak>>20, peakRSSLimit>>20)
 	}
 }
 
