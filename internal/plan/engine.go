@@ -12,22 +12,43 @@ package plan
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Build computes the plan for a set of answers. It is pure and
 // deterministic: the same answers and catalog give the same plan. Invalid
-// answers return a *ValidationError.
-func (c *Catalog) Build(a Answers) (*Plan, error) {
+// answers return a *ValidationError. It is BuildWith with no options.
+func (c *Catalog) Build(a Answers) (*Plan, error) { return c.BuildWith(a, BuildOptions{}) }
+
+// BuildOptions carry what the answers do not say and the engine may not
+// find out for itself.
+type BuildOptions struct {
+	// Today is the date the plan is built on, YYYY-MM-DD; "" when unknown.
+	// The engine never reads a clock: callers pass it in.
+	Today string
+}
+
+// BuildWith is Build with options. A malformed Today is an error.
+func (c *Catalog) BuildWith(a Answers, o BuildOptions) (*Plan, error) {
+	if o.Today != "" {
+		if _, err := time.Parse(time.DateOnly, o.Today); err != nil {
+			return nil, fmt.Errorf("plan: build: today %q is not a date (YYYY-MM-DD)", o.Today)
+		}
+	}
 	if err := c.Validate(&a); err != nil {
 		return nil, err
 	}
-	b := builder{c: c, a: &a, cloud: a.Tenant.EffectiveCloud(), blockers: map[string]blockerInfo{}}
-	return b.build(), nil
+	return newBuilder(c, &a, o).build(), nil
+}
+
+func newBuilder(c *Catalog, a *Answers, o BuildOptions) *builder {
+	return &builder{c: c, a: a, today: o.Today, cloud: a.Tenant.EffectiveCloud(), blockers: map[string]blockerInfo{}}
 }
 
 type builder struct {
 	c        *Catalog
 	a        *Answers
+	today    string // YYYY-MM-DD, or "" when unknown
 	cloud    string
 	pops     []*popState
 	blockers map[string]blockerInfo // warning id → how the summary names it

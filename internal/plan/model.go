@@ -168,6 +168,9 @@ type RolloutPlan struct {
 
 // WavePlan is one wave after the pilot.
 type WavePlan struct {
+	// ID is the wave's stable id inside the plan (see waveIDs); task ids
+	// will be derived from it (CONTRACT §8.2). Not in the JSON yet.
+	ID          string   `json:"-"`
 	Name        string   `json:"name"`
 	Group       string   `json:"group"`
 	Start       string   `json:"start"`

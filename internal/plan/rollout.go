@@ -7,6 +7,11 @@ import (
 	"strings"
 )
 
+// PilotWaveID is the pilot's id among the waves; no wave after it takes it.
+const PilotWaveID = "pilot"
+
+// rollout lays out the pilot and the waves: the pilot's steps, then one step
+// per wave with the devices it covers, and the populations no wave covers.
 func (b *builder) rollout(p *Plan) RolloutPlan {
 	r := RolloutPlan{PilotGroup: strings.TrimSpace(b.a.Rollout.PilotGroup), PilotStart: b.a.Rollout.PilotStart, Waves: []WavePlan{}, Unassigned: []string{}, Warnings: []Warning{}}
 	named := r.PilotGroup != ""
@@ -35,8 +40,9 @@ func (b *builder) rollout(p *Plan) RolloutPlan {
 	}
 	covered := map[string]bool{}
 	ws := b.c.Rollout.WaveStep
+	ids := waveIDs(b.a.Rollout.Waves)
 	for i, w := range b.a.Rollout.Waves {
-		wp := WavePlan{Name: strings.TrimSpace(w.Name), Group: strings.TrimSpace(w.Group), Start: w.Start, Populations: w.Populations}
+		wp := WavePlan{ID: ids[i], Name: strings.TrimSpace(w.Name), Group: strings.TrimSpace(w.Group), Start: w.Start, Populations: w.Populations}
 		if wp.Populations == nil {
 			wp.Populations = all
 		}
@@ -70,4 +76,52 @@ func (b *builder) rollout(p *Plan) RolloutPlan {
 		}
 	}
 	return r
+}
+
+// waveIDs gives each wave an id that stays the same while its name does: a
+// slug of the name ("Wave 2" → wave-2, "Nursing PCs" → nursing-pcs), with
+// -2, -3 … when an earlier wave (or the pilot) has it already. A name
+// without a letter or digit of its own takes wave-N, N its position.
+func waveIDs(waves []Wave) []string {
+	taken := map[string]bool{PilotWaveID: true}
+	ids := make([]string, len(waves))
+	for i, w := range waves {
+		base := Slug(w.Name)
+		if base == "" {
+			base = fmt.Sprintf("wave-%d", i+1)
+		}
+		id := base
+		for n := 2; taken[id]; n++ {
+			id = fmt.Sprintf("%s-%d", base, n)
+		}
+		taken[id] = true
+		ids[i] = id
+	}
+	return ids
+}
+
+// slugMax bounds a slug, so that an id built of several stays short.
+const slugMax = 40
+
+// Slug keeps the lower-case ASCII letters and digits of s, with one hyphen
+// between words, at most 40 characters: "Nursing PCs (2nd floor)" →
+// "nursing-pcs-2nd-floor". It is "" when s has no ASCII letter or digit.
+func Slug(s string) string {
+	var b strings.Builder
+	gap := false
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			if gap && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			gap = false
+			b.WriteRune(r)
+			if b.Len() >= slugMax {
+				break
+			}
+			continue
+		}
+		gap = true
+	}
+	return strings.TrimRight(b.String()[:min(b.Len(), slugMax)], "-")
 }

@@ -2,15 +2,19 @@
 
 package plan
 
-import (
-	"slices"
-)
+import "slices"
 
 // tasks flattens the plan into the project checklist. The phase of a task
 // follows from its kind: preparation holds only what touches no device;
 // the pilot and each wave do the device steps in kind order, so that no
 // device is told to enroll before it has left its MDM and been wiped. A task
 // that several populations share appears once and names them all.
+//
+// A task's id is, for now, the id of what it comes from: "prereq." and the
+// prerequisite, the population step, or the rollout step (wave-step-N by
+// position). Progress is keyed on task ids, so CONTRACT §8.2 derives them
+// from rule, population and wave instead (w/wave-2/sales-iphones/…): the
+// waves carry their stable ids for that (WavePlan.ID, PilotWaveID).
 func (b *builder) tasks(p *Plan) []Task {
 	var all []string
 	for _, pop := range p.Populations {
