@@ -68,7 +68,7 @@ func timeline(pilot, pilotStart string, waves []timelineWave) pages.Timeline {
 			xs = byDate
 		}
 	}
-	pilotMark := pages.TimelineMark{X: xs[0], Label: "Pilot", Short: "Pilot", Group: pilot, Date: longDate(pilotStart), LabelY: tlLabelHi}
+	pilotMark := pages.TimelineMark{X: xs[0], Label: "Pilot", Short: "Pilot", Group: pilot, Date: plan.LongDate(pilotStart), LabelY: tlLabelHi}
 	t.Marks = append(t.Marks, pilotMark)
 	for i, w := range waves {
 		name := w.Name
@@ -80,7 +80,7 @@ func timeline(pilot, pilotStart string, waves []timelineWave) pages.Timeline {
 			y = tlLabelHi
 		}
 		t.Marks = append(t.Marks, pages.TimelineMark{X: xs[i+1], Label: name, Short: shorten(name, tlShort), Group: w.Group,
-			Date: longDate(w.Start), Devices: devicesText(w.Devices), Covers: strings.Join(w.Covers, ", "), LabelY: y})
+			Date: plan.LongDate(w.Start), Devices: devicesText(w.Devices), Covers: strings.Join(w.Covers, ", "), LabelY: y})
 	}
 	var parts []string
 	for _, m := range t.Marks {
@@ -106,13 +106,6 @@ func starts(waves []timelineWave) []string {
 		out[i] = w.Start
 	}
 	return out
-}
-
-func longDate(iso string) string {
-	if iso == "" {
-		return ""
-	}
-	return plan.LongDate(iso)
 }
 
 func devicesText(n int) string {

@@ -282,7 +282,7 @@ func (s *Server) parseRollout(rf rowForm, d *draft, today string) rolloutStep {
 				for _, i := range at {
 					in = append(in, where[i])
 				}
-				fail(&st.warns, fmt.Sprintf("rollout.waves[%d].populations", at[1]), "", "", "%s is in %s: its devices count in each", p.Name, andList(in))
+				fail(&st.warns, fmt.Sprintf("rollout.waves[%d].populations", at[1]), "", "", "%s is in %s: its devices count in each", p.Name, plan.JoinAnd(in))
 			}
 		}
 		if len(none) > 0 {
@@ -291,7 +291,7 @@ func (s *Server) parseRollout(rf rowForm, d *draft, today string) rolloutStep {
 				verb = "are"
 			}
 			fail(&st.warns, fmt.Sprintf("rollout.waves[%d].populations", kept[0]), "", "", "%s %s in no wave: tick %s on a wave, or %s will not be enrolled after the pilot",
-				andList(none), verb, map[bool]string{true: "them", false: "it"}[len(none) > 1], map[bool]string{true: "they", false: "it"}[len(none) > 1])
+				plan.JoinAnd(none), verb, map[bool]string{true: "them", false: "it"}[len(none) > 1], map[bool]string{true: "they", false: "it"}[len(none) > 1])
 		}
 	}
 
@@ -336,16 +336,6 @@ func (s *Server) parseRollout(rf rowForm, d *draft, today string) rolloutStep {
 	}
 	v.Timeline = timeline(pilot, pilotISO, tw)
 	return st
-}
-
-func andList(items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 // warningsKey fingerprints the warnings a page shows, so that Continue goes

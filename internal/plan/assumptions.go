@@ -66,10 +66,10 @@ func describeDiff(x, y *popState) string {
 	if x.out.Method.ID == y.out.Method.ID {
 		added, dropped := stepDiff(x.out.Steps, y.out.Steps)
 		if len(added) > 0 {
-			parts = append(parts, "the plan would add: "+quoteTitles(added))
+			parts = append(parts, "the plan would add: "+quoteSome(added, "more step", "more steps"))
 		}
 		if len(dropped) > 0 {
-			parts = append(parts, "the plan would leave out: "+quoteTitles(dropped))
+			parts = append(parts, "the plan would leave out: "+quoteSome(dropped, "more step", "more steps"))
 		}
 	}
 	if len(parts) == 0 {
@@ -93,21 +93,4 @@ func stepDiff(x, y []Step) (added, dropped []string) {
 		}
 	}
 	return added, dropped
-}
-
-// quoteTitles lists up to three step titles, then how many more.
-func quoteTitles(titles []string) string {
-	const show = 3
-	q := make([]string, 0, show)
-	for i, t := range titles {
-		if i == show {
-			break
-		}
-		q = append(q, "\u201c"+t+"\u201d")
-	}
-	s := strings.Join(q, ", ")
-	if n := len(titles) - show; n > 0 {
-		s += fmt.Sprintf(" and %s", plural(n, "more step", "more steps"))
-	}
-	return s
 }

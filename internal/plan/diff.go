@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 )
 
 // DiffPlans says in words what changed from one revision of a plan to the
@@ -51,7 +50,7 @@ func (d *differ) say(format string, args ...any) {
 
 func (d *differ) organisation() {
 	if o, n := strings.TrimSpace(d.op.Organization), strings.TrimSpace(d.np.Organization); o != n {
-		d.say("Organisation name changed from %s to %s.", diffQuote(o), diffQuote(n))
+		d.say("Organisation name changed from %s to %s.", inQuotes(o), inQuotes(n))
 	}
 }
 
@@ -162,13 +161,13 @@ func (d *differ) populations() {
 	for j, o := range old {
 		if !kept[j] {
 			d.gone = append(d.gone, o.out.Name)
-			d.say("Device group %s removed (%s).", diffQuote(o.out.Name), diffCount(o.out.Devices, "device", "devices"))
+			d.say("Device group %s removed (%s).", inQuotes(o.out.Name), Count(o.out.Devices, "device", "devices"))
 		}
 	}
 	for i, n := range cur {
 		if match[i] < 0 {
-			d.say("Device group %s added: %s %s %s, %s; %s.", diffQuote(n.out.Name), diffThousands(n.out.Devices), n.out.PlatformName,
-				diffPlural(n.out.Devices, "device", "devices"), diffLowerName(diffOr(n.out.Method.Name, "no method yet")), resetPhrase(n.out, false))
+			d.say("Device group %s added: %s %s %s, %s; %s.", inQuotes(n.out.Name), Thousands(n.out.Devices), n.out.PlatformName,
+				Plural(n.out.Devices, "device", "devices"), diffLowerName(diffOr(n.out.Method.Name, "no method yet")), resetPhrase(n.out, false))
 			continue
 		}
 		if parts := groupChanges(old[match[i]], n); len(parts) > 0 {
@@ -182,7 +181,7 @@ var managedWords = map[string]string{ManagedNone: "no MDM", ManagedConfigMgr: "C
 func groupChanges(o, n diffGroup) []string {
 	var parts []string
 	if o.out.Name != n.out.Name {
-		parts = append(parts, "renamed from "+diffQuote(o.out.Name))
+		parts = append(parts, "renamed from "+inQuotes(o.out.Name))
 	}
 	if o.out.PlatformName != n.out.PlatformName {
 		parts = append(parts, fmt.Sprintf("platform changed from %s to %s", o.out.PlatformName, n.out.PlatformName))
@@ -198,7 +197,7 @@ func groupChanges(o, n diffGroup) []string {
 		parts = append(parts, fmt.Sprintf("now %s instead of %s", UsageLabel(nu), UsageLabel(ou)))
 	}
 	if o.out.Devices != n.out.Devices {
-		parts = append(parts, fmt.Sprintf("devices %s → %s", diffThousands(o.out.Devices), diffThousands(n.out.Devices)))
+		parts = append(parts, fmt.Sprintf("devices %s → %s", Thousands(o.out.Devices), Thousands(n.out.Devices)))
 	}
 	if o.in.Enrolls() != n.in.Enrolls() {
 		if n.in.Enrolls() {
@@ -224,10 +223,10 @@ func groupChanges(o, n diffGroup) []string {
 	}
 	added, dropped := stepTitlesDiff(o.out.Steps, n.out.Steps)
 	if len(added) > 0 {
-		parts = append(parts, fmt.Sprintf("%s added: %s", diffCount(len(added), "step", "steps"), diffTitles(added)))
+		parts = append(parts, fmt.Sprintf("%s added: %s", Count(len(added), "step", "steps"), quoteSome(added, "more", "more")))
 	}
 	if len(dropped) > 0 {
-		parts = append(parts, fmt.Sprintf("%s removed: %s", diffCount(len(dropped), "step", "steps"), diffTitles(dropped)))
+		parts = append(parts, fmt.Sprintf("%s removed: %s", Count(len(dropped), "step", "steps"), quoteSome(dropped, "more", "more")))
 	}
 	return parts
 }
@@ -335,13 +334,13 @@ func (d *differ) prerequisites() {
 		}
 		if len(parts) > 0 {
 			d.prereqSaid[pr.ID] = true
-			d.say("Prerequisite %s %s.", diffQuote(pr.Title), strings.Join(parts, "; "))
+			d.say("Prerequisite %s %s.", inQuotes(pr.Title), strings.Join(parts, "; "))
 		}
 	}
 	for _, pr := range d.op.Prerequisites {
 		if !seen[pr.ID] {
 			d.prereqSaid[pr.ID] = true
-			d.say("Prerequisite %s no longer applies.", diffQuote(pr.Title))
+			d.say("Prerequisite %s no longer applies.", inQuotes(pr.Title))
 		}
 	}
 }
@@ -384,15 +383,15 @@ func (d *differ) blockers() {
 	for _, k := range norder {
 		n, o := nm[k], om[k]
 		if o == nil {
-			d.say("New blocker: %s stops %s.", diffQuote(n.title), diffJoin(diffNames(n.blocks, d.newNames)))
+			d.say("New blocker: %s stops %s.", inQuotes(n.title), diffJoin(diffNames(n.blocks, d.newNames)))
 		} else if parts := d.blockChange(o.blocks, n.blocks, "stops"); len(parts) > 0 {
-			d.say("Blocker %s %s.", diffQuote(n.title), strings.Join(parts, "; "))
+			d.say("Blocker %s %s.", inQuotes(n.title), strings.Join(parts, "; "))
 		}
 	}
 	for _, k := range oorder {
 		if nm[k] == nil {
 			if names := diffMinus(diffNames(om[k].blocks, d.oldNames), d.gone); len(names) > 0 {
-				d.say("No longer blocked: %s stopped %s.", diffQuote(om[k].title), diffJoin(names))
+				d.say("No longer blocked: %s stopped %s.", inQuotes(om[k].title), diffJoin(names))
 			}
 		}
 	}
@@ -408,10 +407,10 @@ func (d *differ) baseline() {
 	}
 	o, n := titles(d.op), titles(d.np)
 	if added := diffMinus(n, o); len(added) > 0 {
-		d.say("Baseline %s added: %s.", diffPlural(len(added), "policy", "policies"), diffJoin(added))
+		d.say("Baseline %s added: %s.", Plural(len(added), "policy", "policies"), diffJoin(added))
 	}
 	if removed := diffMinus(o, n); len(removed) > 0 {
-		d.say("Baseline %s removed: %s.", diffPlural(len(removed), "policy", "policies"), diffJoin(removed))
+		d.say("Baseline %s removed: %s.", Plural(len(removed), "policy", "policies"), diffJoin(removed))
 	}
 }
 
@@ -421,11 +420,11 @@ func (d *differ) rollout() {
 	switch {
 	case op == np:
 	case op == "":
-		d.say("Pilot group named: %s.", diffQuote(np))
+		d.say("Pilot group named: %s.", inQuotes(np))
 	case np == "":
-		d.say("The pilot group is no longer named (it was %s).", diffQuote(op))
+		d.say("The pilot group is no longer named (it was %s).", inQuotes(op))
 	default:
-		d.say("Pilot group changed from %s to %s.", diffQuote(op), diffQuote(np))
+		d.say("Pilot group changed from %s to %s.", inQuotes(op), inQuotes(np))
 	}
 	if s := dateChange(oa.PilotStart, na.PilotStart); s != "" {
 		d.say("Pilot %s.", s)
@@ -469,10 +468,10 @@ func (d *differ) waves() {
 		if match[i] < 0 {
 			var what []string
 			if n.Group != "" {
-				what = append(what, "group "+diffQuote(n.Group))
+				what = append(what, "group "+inQuotes(n.Group))
 			}
 			if n.Start != "" {
-				what = append(what, "from "+diffDay(n.Start))
+				what = append(what, "from "+LongDate(n.Start))
 			}
 			what = append(what, "covering "+waveCoverage(n.Populations, d.newNames, newAll))
 			d.say("%s added: %s.", waveName(n.Name, i), strings.Join(what, ", "))
@@ -482,7 +481,7 @@ func (d *differ) waves() {
 		kept = append(kept, match[i])
 		var parts []string
 		if o.Name != n.Name {
-			parts = append(parts, "renamed from "+diffQuote(o.Name))
+			parts = append(parts, "renamed from "+inQuotes(o.Name))
 		}
 		if s := dateChange(o.Start, n.Start); s != "" {
 			parts = append(parts, s)
@@ -490,11 +489,11 @@ func (d *differ) waves() {
 		switch {
 		case o.Group == n.Group:
 		case o.Group == "":
-			parts = append(parts, "now uses the group "+diffQuote(n.Group))
+			parts = append(parts, "now uses the group "+inQuotes(n.Group))
 		case n.Group == "":
-			parts = append(parts, "no longer names a group (it was "+diffQuote(o.Group)+")")
+			parts = append(parts, "no longer names a group (it was "+inQuotes(o.Group)+")")
 		default:
-			parts = append(parts, fmt.Sprintf("now uses the group %s instead of %s", diffQuote(n.Group), diffQuote(o.Group)))
+			parts = append(parts, fmt.Sprintf("now uses the group %s instead of %s", inQuotes(n.Group), inQuotes(o.Group)))
 		}
 		parts = append(parts, d.coverageChange(o.Populations, n.Populations, oldAll, newAll)...)
 		if len(parts) > 0 {
@@ -521,7 +520,7 @@ func waveName(name string, i int) string {
 	case len(name) >= 4 && strings.EqualFold(name[:4], "wave"):
 		return name
 	}
-	return "Wave " + diffQuote(name)
+	return "Wave " + inQuotes(name)
 }
 
 // coverage names the groups a wave covers.
@@ -554,31 +553,11 @@ func dateChange(o, n string) string {
 	case o == n:
 		return ""
 	case o == "":
-		return "now starts on " + diffDay(n)
+		return "now starts on " + LongDate(n)
 	case n == "":
-		return "no longer has a start date (it was " + diffDay(o) + ")"
+		return "no longer has a start date (it was " + LongDate(o) + ")"
 	}
-	return "moved from " + diffDayRange(o, n)
-}
-
-// longDay writes YYYY-MM-DD as "8 Feb 2027".
-func diffDay(s string) string {
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return s
-	}
-	return t.Format("2 Jan 2006")
-}
-
-// dayRange writes "8 Feb to 15 Feb 2027", keeping the year once when both
-// dates share it.
-func diffDayRange(o, n string) string {
-	to, e1 := time.Parse(time.DateOnly, o)
-	tn, e2 := time.Parse(time.DateOnly, n)
-	if e1 == nil && e2 == nil && to.Year() == tn.Year() {
-		return to.Format("2 Jan") + " to " + tn.Format("2 Jan 2006")
-	}
-	return diffDay(o) + " to " + diffDay(n)
+	return "moved from " + LongDateRange(o, n)
 }
 
 func diffGroupNames(p *Plan) map[string]string {
@@ -629,32 +608,12 @@ func diffIntersect(a, b []string) []string {
 	return out
 }
 
-// titleList quotes up to three titles, then says how many more.
-func diffTitles(titles []string) string {
-	const show = 3
-	q := make([]string, 0, show)
-	for i, t := range titles {
-		if i == show {
-			break
-		}
-		q = append(q, diffQuote(t))
-	}
-	s := strings.Join(q, ", ")
-	if n := len(titles) - show; n > 0 {
-		s += fmt.Sprintf(" and %d more", n)
-	}
-	return s
-}
-
-// joinWords lists names as "a, b and c".
+// diffJoin lists names as "a, b and c", or says "nothing".
 func diffJoin(words []string) string {
-	switch len(words) {
-	case 0:
+	if len(words) == 0 {
 		return "nothing"
-	case 1:
-		return words[0]
 	}
-	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+	return JoinAnd(words)
 }
 
 func diffTri(v *bool) string {
@@ -677,28 +636,6 @@ func diffWord(words map[string]string, v string) string {
 func diffOr(s, empty string) string {
 	if s == "" {
 		return empty
-	}
-	return s
-}
-
-func diffQuote(s string) string { return "\u201c" + s + "\u201d" }
-
-func diffCount(n int, one, many string) string {
-	return diffThousands(n) + " " + diffPlural(n, one, many)
-}
-
-func diffPlural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
-// thousandsOf writes 1490 as "1,490".
-func diffThousands(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
 	}
 	return s
 }

@@ -3,7 +3,6 @@ package plan
 import (
 	"fmt"
 	"strings"
-	"time"
 )
 
 // Document is a plan arranged as the hand-over document a customer reads:
@@ -337,7 +336,7 @@ func (d *Document) nameList(ids []string) string {
 	if len(ids) > 1 && len(ids) == len(d.Plan.Populations) {
 		return "every population"
 	}
-	return joinAnd(mapNamesRaw(ids, d.names))
+	return JoinAnd(mapNamesRaw(ids, d.names))
 }
 
 // resetWord says whether a population's devices are wiped.
@@ -374,15 +373,6 @@ func PhaseHeading(ph string) string {
 		return "Pilot"
 	}
 	return "Rollout waves"
-}
-
-// LongDate writes YYYY-MM-DD as "11 Jan 2027"; other text is returned as is.
-func LongDate(s string) string {
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return s
-	}
-	return t.Format("2 Jan 2006")
 }
 
 func orWord(s, empty string) string {

@@ -31,7 +31,7 @@ func (b *builder) summarize(p *Plan) Summary {
 		for i, id := range ids {
 			out[i] = names[id]
 		}
-		return joinAnd(out)
+		return JoinAnd(out)
 	}
 	for _, pr := range p.Prerequisites {
 		if len(pr.Blocks) > 0 && pr.Status == StatusTodo { // unknown ones are to check, below

@@ -1,7 +1,6 @@
 package plandoc
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/enrollplan/enrollplan/internal/plan"
@@ -21,21 +20,11 @@ func yesNo(b bool) string {
 	return "No"
 }
 
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return fmt.Sprintf("%d %s", n, one)
-	}
-	return fmt.Sprintf("%s %s", thousands(n), many)
-}
+// plural and thousands are the templates' short names for the words every
+// renderer shares (plan.Count, plan.Thousands).
+func plural(n int, one, many string) string { return plan.Count(n, one, many) }
 
-// thousands writes 1490 as "1,490".
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
+func thousands(n int) string { return plan.Thousands(n) }
 
 func statusClass(pr plan.DocPrereq) string {
 	switch {
@@ -69,5 +58,5 @@ func deviceCount(n int) string {
 	if n == 0 {
 		return ""
 	}
-	return ", " + plural(n, "device", "devices")
+	return ", " + plan.Count(n, "device", "devices")
 }
