@@ -25,7 +25,7 @@ func (s *Server) decodeAnswers(r *http.Request) (plan.Answers, error) {
 	}
 	data, err := io.ReadAll(r.Body)
 	if err != nil {
-		return plan.Answers{}, bodyError(r, err)
+		return plan.Answers{}, readBodyError(err)
 	}
 	return s.cat.DecodeAnswers(data)
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -35,12 +34,19 @@ var (
 	errMethod   = statusError(http.StatusMethodNotAllowed, "This address does not accept that method.")
 )
 
-// errBadRequest marks input that could not be read at all (a malformed
-// form encoding, a broken body); it answers 400, never 500.
-var errBadRequest = errors.New("unreadable request")
+// bodyError is a failure to read the request body: a body cut off, badly
+// chunked or encoded, too slow or too large. It is the client's doing and
+// answers 4xx, unlogged. Only code that reads the body makes one (readForm,
+// decodeAnswers, the check upload), so that a timeout or an unexpected EOF
+// from anywhere else, a store's deadline or a dropped database connection,
+// is never blamed on the client.
+type bodyError struct{ err error }
 
-// errClientGone marks a request whose client disconnected mid-body.
-var errClientGone = errors.New("client went away")
+func (e *bodyError) Error() string { return "reading the request body: " + e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
+
+// readBodyError tags an error from reading the request body as the client's.
+func readBodyError(err error) error { return &bodyError{err: err} }
 
 func isTimeout(err error) bool {
 	var ne net.Error
@@ -51,23 +57,33 @@ func isTimeout(err error) bool {
 // client's, and answers 400 (413 for too large, 408 for too slow).
 func readForm(r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
-		return bodyError(r, err)
+		return readBodyError(err)
 	}
 	return nil
 }
 
-// bodyError classifies a failed body read: too large (413), too slow (408),
-// the client gone, or a body that was cut off or badly chunked (400).
-func bodyError(r *http.Request, err error) error {
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe), isTimeout(err):
-		return err
-	case r.Context().Err() != nil:
-		return fmt.Errorf("%w: %v", errClientGone, err)
-	}
-	return fmt.Errorf("%w: body: %v", errBadRequest, err)
+// storedDataError is data the server stored that no longer reads: a saved
+// revision whose answers today's rules refuse. The server's problem, not
+// the visitor's: logged, answered 500, with a page that says what mends it
+// and never the rules' field paths.
+type storedDataError struct {
+	id  string
+	rev int
+	err error
 }
+
+func (e *storedDataError) Error() string {
+	return fmt.Sprintf("stored answers of %s r%d no longer read: %v", e.id, e.rev, e.err)
+}
+
+// panicError is a handler's panic: its value and the stack where it
+// happened, for the log only.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
 
 type fieldError struct {
 	Field   string `json:"field"`
@@ -85,19 +101,33 @@ func (s *Server) handle(h func(http.ResponseWriter, *http.Request) error) http.H
 }
 
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	reqID := middleware.GetReqID(r.Context())
 	status, msg := http.StatusInternalServerError, ""
 	var fields []fieldError
-	var he *httpError
-	var ve *plan.ValidationError
-	var mbe *http.MaxBytesError
+	var (
+		he  *httpError
+		ve  *plan.ValidationError
+		be  *bodyError
+		sde *storedDataError
+		mbe *http.MaxBytesError
+	)
 	switch {
+	case errors.As(err, &be): // only reading the body is the client's doing
+		switch {
+		case errors.As(be.err, &mbe):
+			status, msg = http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body is larger than %d bytes.", MaxBody)
+		case isTimeout(be.err):
+			status, msg = http.StatusRequestTimeout, "The request body arrived too slowly; send it again."
+		default: // answered even when the client has hung up: it may only have stopped sending
+			status, msg = http.StatusBadRequest, "The request could not be read: it was cut off or not encoded the way its Content-Type says. Send it again."
+		}
+	case errors.As(err, &sde):
+		msg = fmt.Sprintf("This plan was saved with answers that today's edition of the Intune guidance no longer accepts, so it cannot be shown. Whoever holds its edit link needs to open it and save it again. If you report this, quote request id %s.", reqID)
 	case errors.As(err, &ve):
 		status = http.StatusUnprocessableEntity
 		for _, fe := range ve.Errors {
 			fields = append(fields, fieldError{Field: fe.Field, Message: fe.Message})
 		}
-	case errors.As(err, &mbe):
-		status, msg = http.StatusRequestEntityTooLarge, fmt.Sprintf("The request body is larger than %d bytes.", MaxBody)
 	case errors.As(err, &he):
 		status, msg = he.status, he.msg
 		for k, v := range he.header {
@@ -113,20 +143,27 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status, msg = http.StatusRequestEntityTooLarge, "This plan is larger than the server keeps; shorten its names and free-text items."
 	case errors.Is(err, store.ErrTooManyRevisions):
 		status, msg = http.StatusConflict, "This plan has as many revisions as the server keeps; save your version as a new plan instead."
-	case errors.Is(err, context.Canceled), errors.Is(err, errClientGone):
-		// The client hung up: nobody is left to answer, and it is not a fault here.
-		s.log.Info("client went away", "request_id", middleware.GetReqID(r.Context()), "method", r.Method, "path", r.URL.Path)
+	case r.Context().Err() != nil && errors.Is(err, r.Context().Err()):
+		// The request's own context ended: the client hung up (or the
+		// server is shutting down). Nobody is left to answer, and it is
+		// not a fault here.
+		s.log.Info("client went away", "request_id", reqID, "method", r.Method, "path", r.URL.Path)
 		return
-	case isTimeout(err):
-		status, msg = http.StatusRequestTimeout, "The request body arrived too slowly; send it again."
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, errBadRequest):
-		status, msg = http.StatusBadRequest, "The request could not be read: it was cut off or not encoded the way its Content-Type says. Send it again."
 	}
-	reqID := middleware.GetReqID(r.Context())
 	if status >= 500 {
-		// Internal details go to the log only; the user gets a request id to quote.
-		s.log.Error("request failed", "request_id", reqID, "method", r.Method, "path", r.URL.Path, "err", err)
-		msg = fmt.Sprintf("Something went wrong on our side. Please try again; if it keeps happening, quote request id %s.", reqID)
+		// Internal details go to the log only; the user gets a request id
+		// to quote, and a safe message: the generic one, or what a
+		// storedDataError says mends it.
+		attrs := []any{"request_id", reqID, "method", r.Method, "path", r.URL.Path, "err", err}
+		var pe *panicError
+		if errors.As(err, &pe) {
+			attrs = append(attrs, "stack", string(pe.stack))
+		}
+		s.log.Error("request failed", attrs...)
+		if sde == nil {
+			msg = fmt.Sprintf("Something went wrong on our side. Please try again; if it keeps happening, quote request id %s.", reqID)
+		}
+		fields = nil
 	}
 	if fields == nil {
 		fields = []fieldError{{Field: "", Message: msg}}
@@ -143,6 +180,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		b.WriteString(f.Message + " ")
 	}
 	page := pages.ErrorPage(pages.ErrorView{Head: s.head(http.StatusText(status), true), Status: status, Title: http.StatusText(status), Message: strings.TrimSpace(b.String()), RequestID: reqID})
+	// Rendered even when the request's context has ended: a client that cut
+	// its body off may still be waiting for the answer.
+	r = r.WithContext(context.WithoutCancel(r.Context()))
 	if rerr := s.render(w, r, status, page); rerr != nil {
 		s.log.Error("render error page", "request_id", reqID, "err", rerr)
 	}

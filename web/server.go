@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/netip"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -40,7 +41,8 @@ type Options struct {
 
 // Server holds the dependencies of every handler; its only mutable state of
 // its own is the cache of rendered revisions, the turns of concurrent
-// saves and the create budget, each of which guards itself.
+// saves, the create budget and the tenant checks in flight, each of which
+// guards itself.
 type Server struct {
 	log       *slog.Logger
 	store     store.Store
@@ -56,6 +58,7 @@ type Server struct {
 	cache     *renderCache          // rendered revisions by (id, revision, ruleset)
 	saves     *draftTurns           // Save & share submits of one draft take turns
 	creates   *httprate.RateLimiter // --create-limit per client; nil when off
+	checks    sync.WaitGroup        // tenant checks running in the background
 }
 
 // New builds a Server.

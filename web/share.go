@@ -41,16 +41,30 @@ func (s *Server) storedPlan(sp store.Plan) (*plan.Plan, error) {
 	return p, err
 }
 
+// storedAnswers decodes a saved revision's answers. Answers today's rules
+// refuse are a storedDataError: the server's problem, never the visitor's.
+func (s *Server) storedAnswers(sp store.Plan) (plan.Answers, error) {
+	a, err := s.cat.DecodeAnswers(sp.Answers)
+	if err != nil {
+		return plan.Answers{}, &storedDataError{id: sp.ID, rev: sp.Revision, err: err}
+	}
+	return a, nil
+}
+
 // storedRevision decodes a saved revision's answers and rebuilds its plan
 // with the current ruleset.
 func (s *Server) storedRevision(sp store.Plan) (plan.Answers, *plan.Plan, error) {
-	a, err := s.cat.DecodeAnswers(sp.Answers)
+	a, err := s.storedAnswers(sp)
 	if err != nil {
-		return plan.Answers{}, nil, fmt.Errorf("stored answers of %s r%d no longer decode: %w", sp.ID, sp.Revision, err)
+		return plan.Answers{}, nil, err
 	}
 	p, err := s.cat.Build(a)
+	var ve *plan.ValidationError
+	if errors.As(err, &ve) {
+		return plan.Answers{}, nil, &storedDataError{id: sp.ID, rev: sp.Revision, err: err}
+	}
 	if err != nil {
-		return plan.Answers{}, nil, fmt.Errorf("stored answers of %s r%d no longer build: %w", sp.ID, sp.Revision, err)
+		return plan.Answers{}, nil, fmt.Errorf("rebuild %s r%d: %w", sp.ID, sp.Revision, err)
 	}
 	return a, p, nil
 }

@@ -72,11 +72,15 @@ func (f *faultStore) failWith(method string, err error) {
 	f.fails[method] = err
 }
 
-// fault is the error method is to return.
+// fault is the error method is to return; a storePanic panics instead.
 func (f *faultStore) fault(method string) error {
 	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.fails[method]
+	err := f.fails[method]
+	f.mu.Unlock()
+	if p, ok := err.(storePanic); ok {
+		panic(string(p))
+	}
+	return err
 }
 
 func (f *faultStore) GetPlan(ctx context.Context, id string) (store.Plan, error) {

@@ -166,7 +166,7 @@ func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.cat.DecodeAnswers(latest.Answers)
+	a, err := s.storedAnswers(latest)
 	if err != nil {
 		return err
 	}
@@ -235,7 +235,7 @@ func (s *Server) handleEditOpen(w http.ResponseWriter, r *http.Request) error {
 	if !store.KeyMatches(sp.EditKeyHash, key) {
 		return s.renderEditPage(w, r, sp, "", "This key does not open this plan. Copy the whole edit link, or the part after #key=; the read-only link cannot be used to edit.", http.StatusForbidden)
 	}
-	a, err := s.cat.DecodeAnswers(sp.Answers)
+	a, err := s.storedAnswers(sp)
 	if err != nil {
 		return err
 	}

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"mime/multipart"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/enrollplan/enrollplan/internal/plan"
@@ -72,9 +75,14 @@ func (s *Server) handleCheckUpload(w http.ResponseWriter, r *http.Request) error
 	}
 	if err := r.ParseMultipartForm(maxCheckUpload); err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		var pe *fs.PathError
+		switch {
+		case errors.As(err, &mbe), errors.Is(err, multipart.ErrMessageTooLarge):
 			return statusError(http.StatusRequestEntityTooLarge, fmt.Sprintf("That file is larger than %d KB; a tenant check is a few kilobytes.", maxCheckUpload>>10))
+		case errors.As(err, &pe): // a temporary file for the upload: ours
+			return fmt.Errorf("keep the uploaded check: %w", err)
 		}
+		// Not a multipart form, or one cut off or malformed: the client's.
 		return uploadErr("Choose the JSON file that enrollplan check-tenant printed, then upload it.")
 	}
 	defer r.MultipartForm.RemoveAll()
@@ -84,8 +92,8 @@ func (s *Server) handleCheckUpload(w http.ResponseWriter, r *http.Request) error
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxCheckUpload+1))
-	if err != nil {
-		return bodyError(r, err)
+	if err != nil { // the parsed form is in memory or a temporary file: a failure is ours
+		return fmt.Errorf("read the uploaded check: %w", err)
 	}
 	if len(data) > maxCheckUpload {
 		return statusError(http.StatusRequestEntityTooLarge, fmt.Sprintf("That file is larger than %d KB; a tenant check is a few kilobytes.", maxCheckUpload>>10))
@@ -134,20 +142,41 @@ func (s *Server) handleCheckStart(w http.ResponseWriter, r *http.Request) error 
 	if err := s.saveDraft(w, r, d); err != nil {
 		return err
 	}
-	go s.runCheck(d.ID)
+	s.checks.Go(func() { s.runCheck(d.ID, reqIDOf(r)) })
 	http.Redirect(w, r, "/wizard/tenant-check", http.StatusSeeOther)
 	return nil
 }
 
-// runCheck reads the tenant for a draft, saving each finding as it arrives.
-func (s *Server) runCheck(draftID string) {
+// checkFailedText is what the planner reads when their check failed: what
+// to do, never the sign-in or network error itself, which goes to the log
+// under the request id of the post that started the check.
+const checkFailedText = "The tenant could not be read. Try again in a few minutes. If it fails again, ask whoever runs this server to look at its log, or run enrollplan check-tenant yourself and upload the file it prints."
+
+// runCheck reads the tenant for a draft, saving each finding as it
+// arrives. reqID is the id of the request that started it, for the log.
+func (s *Server) runCheck(draftID, reqID string) {
 	ctx, cancel := context.WithTimeout(context.Background(), checkTimeout)
 	defer cancel()
+	log := s.log.With("request_id", reqID)
 	update := func(f func(d *draft)) {
 		if err := s.updateDraft(ctx, draftID, f); err != nil {
-			s.log.Warn("tenant check: saving progress failed", "err", err)
+			log.Warn("tenant check: saving progress failed", "err", err)
 		}
 	}
+	fail := func(d *draft) {
+		if d.Check == nil {
+			d.Check = &checkRun{}
+		}
+		d.Check.State, d.Check.Error = "failed", checkFailedText
+	}
+	defer func() {
+		// Outside any request, nothing else would catch a panic: it would
+		// end the server.
+		if v := recover(); v != nil {
+			log.Error("tenant check panicked", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			update(fail)
+		}
+	}()
 	tc, err := s.checker.Check(ctx, func(f plan.Finding) {
 		update(func(d *draft) {
 			if d.Check != nil {
@@ -156,23 +185,18 @@ func (s *Server) runCheck(draftID string) {
 		})
 	})
 	update(func(d *draft) {
-		if d.Check == nil {
-			d.Check = &checkRun{}
-		}
-		switch {
-		case tc != nil && len(tc.Findings) > 0:
+		if tc != nil && len(tc.Findings) > 0 {
+			if d.Check == nil {
+				d.Check = &checkRun{}
+			}
 			d.Check.State, d.Check.Findings = "done", tc.Findings
 			applyCheck(d, tc)
-		default:
-			d.Check.State = "failed"
-			d.Check.Error = "The tenant could not be read."
-			if err != nil {
-				d.Check.Error += " " + err.Error()
-			}
+			return
 		}
+		fail(d)
 	})
-	if err != nil && tc == nil {
-		s.log.Warn("tenant check failed", "err", err)
+	if tc == nil || len(tc.Findings) == 0 {
+		log.Warn("tenant check failed", "err", err)
 	}
 }
 

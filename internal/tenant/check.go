@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -195,9 +196,13 @@ func (c *Checker) run(ctx context.Context, sem chan struct{}, s *session, r read
 	defer cancel()
 	start := time.Now()
 	defer func() {
+		// A reading that panics (an answer the SDK or the mapping could not
+		// handle) costs only itself: its findings become unknown, and what
+		// panicked, with where, goes to the log for whoever mends it.
 		if p := recover(); p != nil {
 			f := failure{kind: failOther, msg: "the answer could not be understood"}
-			log.Error("tenant reading failed", "outcome", "panic", "duration", time.Since(start))
+			log.Error("tenant reading failed", "outcome", "panic", "duration", time.Since(start),
+				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			res = result{fail: f, findings: unknownFindings(r, "", f.detail(c.cfg.ReadingTimeout))}
 		}
 	}()

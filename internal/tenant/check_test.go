@@ -819,3 +819,44 @@ func TestRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestPanickingReadingIsALoggedFailure: a reading that panics (an answer
+// the mapping cannot handle) becomes that reading's failure, its findings
+// unknown, and the log says what panicked and where (issue 14).
+func TestPanickingReadingIsALoggedFailure(t *testing.T) {
+	srv := fakegraph.New(t)
+	var logBuf bytes.Buffer
+	var mu sync.Mutex
+	c, err := New(Config{
+		GraphURL:   srv.Root(),
+		Credential: &fakeToken{token: fakegraph.Token},
+		SignIn:     SignInDelegated,
+		Now:        func() time.Time { return fixedNow },
+		Log:        slog.New(slog.NewTextHandler(&lockedWriter{w: &logBuf, mu: &mu}, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	boom := reading{Reading{ID: "organization", Endpoint: "GET /v1.0/organization", What: "MDM authority", Delegated: "User.Read",
+		Application: "Organization.Read.All", Findings: []string{idMDMAuthority}},
+		func(context.Context, *session) (outcome, error) {
+			var rows []string
+			_ = rows[3] // index out of range, as a mapping bug would
+			return outcome{}, nil
+		}}
+	res := c.run(context.Background(), make(chan struct{}, 1), &session{now: fixedNow}, boom)
+	if res.read || res.fail.kind != failOther {
+		t.Fatalf("a panicking reading: read=%v failure %+v, want a failure", res.read, res.fail)
+	}
+	if len(res.findings) != 1 || res.findings[0].Status != plan.FindingUnknown || res.findings[0].ID != idMDMAuthority {
+		t.Fatalf("findings %+v, want the reading's finding unknown", res.findings)
+	}
+	mu.Lock()
+	log := logBuf.String()
+	mu.Unlock()
+	for _, want := range []string{"outcome=panic", "reading=organization", "index out of range", "check_test.go"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the log lacks %q (the panic and its stack):\n%s", want, log)
+		}
+	}
+}
