@@ -186,13 +186,12 @@ func (s *Server) handleGetPlan(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx := context.WithoutCancel(r.Context()) // others may wait for this render
-	rep, err := s.cachedRepresentation(cacheKey{id: id, rev: info.Revision, ruleset: s.cat.Ruleset, kind: "api"}, nil, func() (*representation, error) {
+	rep, err := s.cachedRepresentation(r.Context(), cacheKey{id: id, rev: info.Revision, ruleset: s.cat.Ruleset, kind: "api"}, nil, func(ctx context.Context) (*representation, error) {
 		sp, err := s.store.GetRevision(ctx, id, info.Revision)
 		if err != nil {
 			return nil, err
 		}
-		p, compact, _, err := s.revisionPlan(sp)
+		p, compact, _, err := s.revisionPlan(ctx, sp)
 		if err != nil {
 			return nil, err
 		}

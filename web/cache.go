@@ -2,12 +2,14 @@ package web
 
 import (
 	"container/list"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // DefaultRenderCacheBytes bounds the cache of rendered share pages and
@@ -16,8 +18,10 @@ import (
 const DefaultRenderCacheBytes = 32 << 20
 
 // cacheKey names one cached value: a representation of one revision
-// (kind "html", "md", "csv", "json", "print", "api") or what today's
-// ruleset would change in it ("changes"), as rendered with one ruleset.
+// (kind "html", "md", "csv", "json", "print", "api"), what today's
+// ruleset would change in it ("changes") or what changed since revision
+// N ("diff-from-N", the /changes page's words), as rendered with one
+// ruleset.
 type cacheKey struct {
 	id      string
 	rev     int
@@ -27,11 +31,13 @@ type cacheKey struct {
 
 // renderCache keeps rendered bytes in memory, least recently used first
 // out once their total size passes max. It is safe for concurrent use.
-// Concurrent misses of one key compute it once; the others wait for it.
-// It never answers whether a plan may be shown: callers ask the store on
-// every request (revocation) before they ask the cache.
+// Concurrent misses of one key compute it once; the others wait for it,
+// each no longer than its own request. It never answers whether a plan may
+// be shown: callers ask the store on every request (revocation) before
+// they ask the cache.
 type renderCache struct {
-	max int64 // 0: nothing is kept (every request renders)
+	max         int64         // 0: nothing is kept (every request renders)
+	fillTimeout time.Duration // how long one computation of a key may take
 
 	mu     sync.Mutex
 	size   int64
@@ -40,6 +46,11 @@ type renderCache struct {
 	perID  map[string]int // entries per plan id, so that dropping a plan's finds them cheaply
 	flight map[cacheKey]*flight
 }
+
+// defaultFillTimeout bounds one computation of a cached value (reads, a
+// build waiting for its turn, the render): it outlives the client that
+// started it, for the others waiting, but not forever.
+const defaultFillTimeout = 30 * time.Second
 
 type cacheEntry struct {
 	key   cacheKey
@@ -55,7 +66,7 @@ type flight struct {
 }
 
 func newRenderCache(max int64) *renderCache {
-	return &renderCache{max: max, items: map[cacheKey]*list.Element{}, perID: map[string]int{}, flight: map[cacheKey]*flight{}}
+	return &renderCache{max: max, fillTimeout: defaultFillTimeout, items: map[cacheKey]*list.Element{}, perID: map[string]int{}, flight: map[cacheKey]*flight{}}
 }
 
 // get returns the value of k if it is cached and still valid, marking it used.
@@ -77,9 +88,19 @@ func (c *renderCache) get(k cacheKey, valid func(any) bool) (any, bool) {
 // do returns the cached value of k when valid is nil or approves it, else
 // computes it with fn (once for all concurrent callers of k), caches it at
 // the size fn reports, and returns it. Errors are not cached.
-func (c *renderCache) do(k cacheKey, valid func(any) bool, fn func() (any, int64, error)) (any, error) {
+//
+// fn runs with a context of its own: the caller's values, not its
+// cancellation (others may be waiting for the value), and a deadline of
+// fillTimeout. A caller waiting for another's computation stops waiting,
+// with its ctx's error, when ctx ends.
+func (c *renderCache) do(ctx context.Context, k cacheKey, valid func(any) bool, fn func(ctx context.Context) (any, int64, error)) (any, error) {
+	fill := func() (any, int64, error) {
+		fillCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.fillTimeout)
+		defer cancel()
+		return fn(fillCtx)
+	}
 	if c.max <= 0 { // off: every request renders its own (what a cold cache costs)
-		v, _, err := fn()
+		v, _, err := fill()
 		return v, err
 	}
 	if v, ok := c.get(k, valid); ok {
@@ -88,11 +109,15 @@ func (c *renderCache) do(k cacheKey, valid func(any) bool, fn func() (any, int64
 	c.mu.Lock()
 	if f, ok := c.flight[k]; ok {
 		c.mu.Unlock()
-		<-f.done
+		select {
+		case <-f.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 		if f.err == nil && (valid == nil || valid(f.value)) {
 			return f.value, nil
 		}
-		return c.do(k, valid, fn) // that computation failed or made a value this caller cannot use
+		return c.do(ctx, k, valid, fn) // that computation failed or made a value this caller cannot use
 	}
 	f := &flight{done: make(chan struct{})}
 	c.flight[k] = f
@@ -107,7 +132,7 @@ func (c *renderCache) do(k cacheKey, valid func(any) bool, fn func() (any, int64
 				panic(v)
 			}
 		}()
-		f.value, size, f.err = fn()
+		f.value, size, f.err = fill()
 	}()
 	c.finish(k, f, size)
 	return f.value, f.err
@@ -329,14 +354,14 @@ func (rep *representation) write(w http.ResponseWriter, r *http.Request, status 
 // cachedRepresentation returns the representation cached under k, or
 // renders it with fn and caches it; valid, when set, rejects a cached one
 // that no longer fits the request (a share page whose revision list is
-// out of date).
-func (s *Server) cachedRepresentation(k cacheKey, valid func(*representation) bool, fn func() (*representation, error)) (*representation, error) {
+// out of date). fn gets the context of the computation (see renderCache.do).
+func (s *Server) cachedRepresentation(ctx context.Context, k cacheKey, valid func(*representation) bool, fn func(ctx context.Context) (*representation, error)) (*representation, error) {
 	var check func(any) bool
 	if valid != nil {
 		check = func(v any) bool { return valid(v.(*representation)) }
 	}
-	v, err := s.cache.do(k, check, func() (any, int64, error) {
-		rep, err := fn()
+	v, err := s.cache.do(ctx, k, check, func(ctx context.Context) (any, int64, error) {
+		rep, err := fn(ctx)
 		if err != nil {
 			return nil, 0, err
 		}

@@ -491,7 +491,7 @@ func TestNegotiateEncoding(t *testing.T) {
 func TestRenderCacheBoundAndLRU(t *testing.T) {
 	c := newRenderCache(1000)
 	put := func(id string, size int64) {
-		if _, err := c.do(cacheKey{id: id}, nil, func() (any, int64, error) { return id, size, nil }); err != nil {
+		if _, err := c.do(context.Background(), cacheKey{id: id}, nil, func(context.Context) (any, int64, error) { return id, size, nil }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -529,7 +529,7 @@ func TestRenderCacheBoundAndLRU(t *testing.T) {
 	for range 50 {
 		calls.Go(func() {
 			<-start
-			v, err := c.do(cacheKey{id: "shared"}, nil, func() (any, int64, error) {
+			v, err := c.do(context.Background(), cacheKey{id: "shared"}, nil, func(context.Context) (any, int64, error) {
 				mu.Lock()
 				computed++
 				mu.Unlock()

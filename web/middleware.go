@@ -95,9 +95,13 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ok\n"))
 }
 
+// handleReadyz is GET /readyz: 200 while the database answers a ping
+// within readyTimeout, else 503 (a database that hangs is not ready).
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
-	if err := s.store.Ping(r.Context()); err != nil {
-		s.log.Warn("readiness: database unreachable", "err", err)
+	ctx, cancel := context.WithTimeout(r.Context(), s.readyTimeout)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Warn("readiness: database unreachable", "request_id", reqIDOf(r), "err", err)
 		http.Error(w, "database unreachable", http.StatusServiceUnavailable)
 		return
 	}

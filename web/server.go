@@ -59,6 +59,15 @@ type Server struct {
 	saves     *draftTurns           // Save & share submits of one draft take turns
 	creates   *httprate.RateLimiter // --create-limit per client; nil when off
 	checks    sync.WaitGroup        // tenant checks running in the background
+
+	// buildPlan computes a plan (the catalog's Build); only build calls
+	// it, inside the bound. Tests wrap it to watch the bound hold.
+	buildPlan func(plan.Answers) (*plan.Plan, error)
+	// onBuildWait, when set, is called as a build starts waiting for a
+	// slot (tests).
+	onBuildWait func()
+	// readyTimeout bounds the database ping of /readyz.
+	readyTimeout time.Duration
 }
 
 // New builds a Server.
@@ -76,22 +85,41 @@ func New(o Options) *Server {
 	s := &Server{log: o.Log, store: o.Store, cat: o.Catalog, publicURL: o.PublicURL, limit: o.CreateLimit,
 		proxies: o.TrustedProxies, now: o.Now, assets: newAssets(), cookies: newCookieStore(o.SessionKeys),
 		builds: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))), checker: o.TenantChecker,
-		cache: newRenderCache(max(cacheBytes, 0)), saves: &draftTurns{m: map[string]*draftTurn{}}}
+		cache: newRenderCache(max(cacheBytes, 0)), saves: &draftTurns{m: map[string]*draftTurn{}},
+		readyTimeout: defaultReadyTimeout}
+	if o.Catalog != nil {
+		s.buildPlan = o.Catalog.Build
+	}
 	s.creates = s.newCreateLimiter()
 	return s
 }
 
+// defaultReadyTimeout bounds /readyz's database ping: a probe that hangs
+// tells an orchestrator nothing.
+const defaultReadyTimeout = 2 * time.Second
+
 // build computes a plan, waiting for a free slot when as many builds as the
 // machine has cores are already running; a client that gives up while
-// waiting costs nothing more.
+// waiting costs nothing more. Every plan the server computes is built
+// here, so that "one plan built per CPU at a time" holds.
 func (s *Server) build(ctx context.Context, a plan.Answers) (*plan.Plan, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	select {
 	case s.builds <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	default:
+		if s.onBuildWait != nil {
+			s.onBuildWait()
+		}
+		select {
+		case s.builds <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
 	defer func() { <-s.builds }()
-	return s.cat.Build(a)
+	return s.buildPlan(a)
 }
 
 // MaxBody is the largest request body accepted (413 beyond).

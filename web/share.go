@@ -36,8 +36,8 @@ func splitRef(ref string) (id, format string, ok bool) {
 }
 
 // storedPlan rebuilds a saved revision's plan with the current ruleset.
-func (s *Server) storedPlan(sp store.Plan) (*plan.Plan, error) {
-	_, p, err := s.storedRevision(sp)
+func (s *Server) storedPlan(ctx context.Context, sp store.Plan) (*plan.Plan, error) {
+	_, p, err := s.storedRevision(ctx, sp)
 	return p, err
 }
 
@@ -53,12 +53,12 @@ func (s *Server) storedAnswers(sp store.Plan) (plan.Answers, error) {
 
 // storedRevision decodes a saved revision's answers and rebuilds its plan
 // with the current ruleset.
-func (s *Server) storedRevision(sp store.Plan) (plan.Answers, *plan.Plan, error) {
+func (s *Server) storedRevision(ctx context.Context, sp store.Plan) (plan.Answers, *plan.Plan, error) {
 	a, err := s.storedAnswers(sp)
 	if err != nil {
 		return plan.Answers{}, nil, err
 	}
-	p, err := s.cat.Build(a)
+	p, err := s.build(ctx, a)
 	var ve *plan.ValidationError
 	if errors.As(err, &ve) {
 		return plan.Answers{}, nil, &storedDataError{id: sp.ID, rev: sp.Revision, err: err}
@@ -120,7 +120,7 @@ func snapshotJSON(snapshot []byte) ([]byte, error) {
 // one (snapshot true), else rebuilt from its answers with today's ruleset.
 // compact is the snapshot's JSON, nil when rebuilt. A snapshot that does
 // not read is logged and the plan rebuilt, so the link keeps working.
-func (s *Server) revisionPlan(sp store.Plan) (p *plan.Plan, compact []byte, snapshot bool, err error) {
+func (s *Server) revisionPlan(ctx context.Context, sp store.Plan) (p *plan.Plan, compact []byte, snapshot bool, err error) {
 	if sp.Plan != nil {
 		compact, err = snapshotJSON(sp.Plan)
 		if err == nil {
@@ -131,7 +131,7 @@ func (s *Server) revisionPlan(sp store.Plan) (p *plan.Plan, compact []byte, snap
 		}
 		s.log.Error("stored snapshot does not read; rebuilding the plan from its answers", "plan", sp.ID, "revision", sp.Revision, "err", err)
 	}
-	p, err = s.storedPlan(sp)
+	p, err = s.storedPlan(ctx, sp)
 	return p, nil, false, err
 }
 
@@ -216,17 +216,16 @@ func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, info store
 	if kind == "" {
 		kind = "html"
 	}
-	ctx := context.WithoutCancel(r.Context()) // others may wait for this render
 	var valid func(*representation) bool
 	if kind == "html" {
 		valid = func(rep *representation) bool { return rep.latest == info.Revision }
 	}
-	rep, err := s.cachedRepresentation(cacheKey{id: info.ID, rev: rev, ruleset: s.cat.Ruleset, kind: kind}, valid, func() (*representation, error) {
+	rep, err := s.cachedRepresentation(r.Context(), cacheKey{id: info.ID, rev: rev, ruleset: s.cat.Ruleset, kind: kind}, valid, func(ctx context.Context) (*representation, error) {
 		sp, err := s.store.GetRevision(ctx, info.ID, rev)
 		if err != nil {
 			return nil, err
 		}
-		p, _, snapshot, err := s.revisionPlan(sp)
+		p, _, snapshot, err := s.revisionPlan(ctx, sp)
 		if err != nil {
 			return nil, err
 		}
@@ -309,7 +308,7 @@ type knowledgeDiff struct {
 // says what that changes against the stored plan, once per (id, revision,
 // ruleset): the page itself is rendered again whenever a revision is added.
 func (s *Server) knowledgeChanges(ctx context.Context, sp store.Plan, stored *plan.Plan) (knowledgeDiff, error) {
-	v, err := s.cache.do(cacheKey{id: sp.ID, rev: sp.Revision, ruleset: s.cat.Ruleset, kind: "changes"}, nil, func() (any, int64, error) {
+	v, err := s.cache.do(ctx, cacheKey{id: sp.ID, rev: sp.Revision, ruleset: s.cat.Ruleset, kind: "changes"}, nil, func(ctx context.Context) (any, int64, error) {
 		a, err := s.cat.DecodeAnswers(sp.Answers)
 		if err != nil {
 			return knowledgeDiff{unreadable: true}, 64, nil
@@ -382,37 +381,25 @@ func (s *Server) handleShareChanges(w http.ResponseWriter, r *http.Request) erro
 	}
 	base := "/p/" + id
 	v := pages.ChangesView{ShareURL: base, Revisions: revisionLinks(id, revs, to), ChangesURL: base + "/changes"}
-	if from == 0 { // one revision: nothing to compare
+	if from == 0 { // one revision: nothing to compare, and only its name to show
 		sp, err := s.store.GetRevision(r.Context(), id, latest)
 		if err != nil {
 			return err
 		}
-		p, err := s.storedPlan(sp)
+		a, err := s.storedAnswers(sp)
 		if err != nil {
 			return err
 		}
-		v.Organization = p.Organization
-		v.Head = s.head("What changed · plan for "+p.Organization, true)
+		v.Organization = strings.TrimSpace(a.Organization)
+		v.Head = s.head("What changed · plan for "+v.Organization, true)
 		return s.render(w, r, http.StatusOK, pages.ChangesPage(v))
 	}
-	older, err := s.store.GetRevision(r.Context(), id, from)
+	diff, err := s.diffRevisions(r.Context(), id, from, to)
 	if err != nil {
 		return err
 	}
-	newer, err := s.store.GetRevision(r.Context(), id, to)
-	if err != nil {
-		return err
-	}
-	oa, op, err := s.storedRevision(older)
-	if err != nil {
-		return err
-	}
-	na, np, err := s.storedRevision(newer)
-	if err != nil {
-		return err
-	}
-	v.Organization = np.Organization
-	v.Head = s.head(fmt.Sprintf("What changed from revision %d to %d · plan for %s", from, to, np.Organization), true)
+	v.Organization = diff.organization
+	v.Head = s.head(fmt.Sprintf("What changed from revision %d to %d · plan for %s", from, to, diff.organization), true)
 	for _, l := range v.Revisions {
 		switch l.Number {
 		case from:
@@ -421,9 +408,52 @@ func (s *Server) handleShareChanges(w http.ResponseWriter, r *http.Request) erro
 			v.To = l
 		}
 	}
-	v.Changes = plan.DiffPlans(oa, na, op, np)
-	v.Note = changesNote(older, newer, s.cat.Ruleset)
+	v.Changes, v.Note = diff.changes, diff.note
 	return s.render(w, r, http.StatusOK, pages.ChangesPage(v))
+}
+
+// revisionDiff is what changed from one saved revision to another, in
+// words, as today's ruleset reads both.
+type revisionDiff struct {
+	organization string // the newer revision's
+	changes      []string
+	note         string
+}
+
+// diffRevisions builds two revisions with today's ruleset and compares
+// them, once per (id, from, to, ruleset) while the cache keeps it: saved
+// revisions never change, and the page around it (the revision list,
+// which grows) is rendered on every request.
+func (s *Server) diffRevisions(ctx context.Context, id string, from, to int) (revisionDiff, error) {
+	k := cacheKey{id: id, rev: to, ruleset: s.cat.Ruleset, kind: "diff-from-" + strconv.Itoa(from)}
+	v, err := s.cache.do(ctx, k, nil, func(ctx context.Context) (any, int64, error) {
+		older, err := s.store.GetRevision(ctx, id, from)
+		if err != nil {
+			return nil, 0, err
+		}
+		newer, err := s.store.GetRevision(ctx, id, to)
+		if err != nil {
+			return nil, 0, err
+		}
+		oa, op, err := s.storedRevision(ctx, older)
+		if err != nil {
+			return nil, 0, err
+		}
+		na, np, err := s.storedRevision(ctx, newer)
+		if err != nil {
+			return nil, 0, err
+		}
+		d := revisionDiff{organization: np.Organization, changes: plan.DiffPlans(oa, na, op, np), note: changesNote(older, newer, s.cat.Ruleset)}
+		size := int64(128 + len(d.organization) + len(d.note))
+		for _, c := range d.changes {
+			size += int64(len(c)) + 16
+		}
+		return d, size, nil
+	})
+	if err != nil {
+		return revisionDiff{}, err
+	}
+	return v.(revisionDiff), nil
 }
 
 // changesRange reads ?from= and ?to= against a plan's revisions 1..latest.

@@ -395,6 +395,17 @@ func (s *Server) sendBack(w http.ResponseWriter, r *http.Request, step int) erro
 	return nil
 }
 
+// notBuilt answers a step whose plan could not be built: answers that no
+// longer hold send the planner back to step; anything else (the client
+// gave up while its build waited for a turn) is an error.
+func (s *Server) notBuilt(w http.ResponseWriter, r *http.Request, err error, step int) error {
+	var ve *plan.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	return s.sendBack(w, r, step)
+}
+
 // draftPlan loads the draft of a step-7 handler and builds its plan; ok is
 // false when the planner was redirected (skipped steps, answers no longer valid).
 func (s *Server) draftPlan(w http.ResponseWriter, r *http.Request) (*draft, *plan.Plan, bool, error) {
@@ -402,9 +413,9 @@ func (s *Server) draftPlan(w http.ResponseWriter, r *http.Request) (*draft, *pla
 	if !ok || err != nil {
 		return nil, nil, false, err
 	}
-	p, err := s.cat.Build(d.Answers)
+	p, err := s.build(r.Context(), d.Answers)
 	if err != nil {
-		return nil, nil, false, s.sendBack(w, r, stepOf(err))
+		return nil, nil, false, s.notBuilt(w, r, err, stepOf(err))
 	}
 	return d, p, true, nil
 }

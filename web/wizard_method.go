@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,7 +12,7 @@ import (
 
 // recommendations builds the plan with every method left to the engine, so
 // the page can show the recommendation next to the planner's choice.
-func (s *Server) recommendations(a plan.Answers) (*plan.Plan, error) {
+func (s *Server) recommendations(ctx context.Context, a plan.Answers) (*plan.Plan, error) {
 	free := a
 	free.Populations = slices.Clone(a.Populations)
 	for i := range free.Populations {
@@ -19,7 +20,7 @@ func (s *Server) recommendations(a plan.Answers) (*plan.Plan, error) {
 			free.Populations[i].Method = ""
 		}
 	}
-	return s.cat.Build(free)
+	return s.build(ctx, free)
 }
 
 func (s *Server) methodView(r *http.Request, d *draft, rec *plan.Plan, errs pages.FormErrors) pages.MethodView {
@@ -50,9 +51,9 @@ func (s *Server) handleMethodGet(w http.ResponseWriter, r *http.Request) error {
 	if !ok || err != nil {
 		return err
 	}
-	rec, err := s.recommendations(d.Answers)
+	rec, err := s.recommendations(r.Context(), d.Answers)
 	if err != nil {
-		return s.sendBack(w, r, stepDevices)
+		return s.notBuilt(w, r, err, stepDevices)
 	}
 	return s.renderStep(w, r, nil, pages.MethodPage(s.methodView(r, d, rec, nil)))
 }
@@ -66,9 +67,9 @@ func (s *Server) handleMethodPost(w http.ResponseWriter, r *http.Request) error 
 	if err := readForm(r); err != nil {
 		return err
 	}
-	rec, err := s.recommendations(d.Answers)
+	rec, err := s.recommendations(r.Context(), d.Answers)
 	if err != nil {
-		return s.sendBack(w, r, stepDevices)
+		return s.notBuilt(w, r, err, stepDevices)
 	}
 	var errs pages.FormErrors
 	for i, pp := range rec.Populations {

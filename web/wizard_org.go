@@ -63,7 +63,7 @@ func (s *Server) orgView(r *http.Request, d *draft, errs pages.FormErrors, raw m
 	}
 	if tc := d.Answers.TenantCheck; tc != nil {
 		v.Check = &pages.CheckResult{When: readTime(tc.ReadAt), Findings: tc.Findings}
-		if p, err := s.cat.Build(d.Answers); err == nil && p.TenantCheck != nil {
+		if p, err := s.build(r.Context(), d.Answers); err == nil && p.TenantCheck != nil {
 			for _, o := range p.TenantCheck.Overruled {
 				v.Check.Overruled = append(v.Check.Overruled, o.Text)
 			}

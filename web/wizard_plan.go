@@ -84,9 +84,9 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) error {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
-	p, err := s.cat.Build(d.Answers)
+	p, err := s.build(r.Context(), d.Answers)
 	if err != nil {
-		return s.sendBack(w, r, stepDevices)
+		return s.notBuilt(w, r, err, stepDevices)
 	}
 	if c := turn.created; c != nil && (d.PlanID == "" || c.ID == d.PlanID && c.Revision == d.Revision) {
 		// Submitted together with the one that created the plan: the same
@@ -258,13 +258,12 @@ func (s *Server) handleSharePrint(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	ctx := context.WithoutCancel(r.Context()) // others may wait for this render
-	rep, err := s.cachedRepresentation(cacheKey{id: id, rev: info.Revision, ruleset: s.cat.Ruleset, kind: "print"}, nil, func() (*representation, error) {
+	rep, err := s.cachedRepresentation(r.Context(), cacheKey{id: id, rev: info.Revision, ruleset: s.cat.Ruleset, kind: "print"}, nil, func(ctx context.Context) (*representation, error) {
 		sp, err := s.store.GetRevision(ctx, id, info.Revision)
 		if err != nil {
 			return nil, err
 		}
-		p, _, _, err := s.revisionPlan(sp)
+		p, _, _, err := s.revisionPlan(ctx, sp)
 		if err != nil {
 			return nil, err
 		}

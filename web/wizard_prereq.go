@@ -52,9 +52,9 @@ func (s *Server) handlePrereqGet(w http.ResponseWriter, r *http.Request) error {
 	if !ok || err != nil {
 		return err
 	}
-	p, err := s.cat.Build(d.Answers)
+	p, err := s.build(r.Context(), d.Answers)
 	if err != nil {
-		return s.sendBack(w, r, stepDevices)
+		return s.notBuilt(w, r, err, stepDevices)
 	}
 	bulk := ""
 	if d.Reached > stepPrereq {
@@ -99,9 +99,9 @@ func (s *Server) handlePrereqPost(w http.ResponseWriter, r *http.Request) error 
 		errs = append(errs, e)
 	}
 	if len(errs) > 0 {
-		p, err := s.cat.Build(plan.Answers{Schema: d.Answers.Schema, Organization: d.Answers.Organization, Tenant: d.Answers.Tenant, Populations: d.Answers.Populations})
+		p, err := s.build(r.Context(), plan.Answers{Schema: d.Answers.Schema, Organization: d.Answers.Organization, Tenant: d.Answers.Tenant, Populations: d.Answers.Populations})
 		if err != nil {
-			return s.sendBack(w, r, stepDevices)
+			return s.notBuilt(w, r, err, stepDevices)
 		}
 		return s.renderStep(w, r, errs, pages.PrereqPage(s.prereqView(r, d, p, errs, bulk, custom, checked)))
 	}

@@ -13,9 +13,9 @@ func (s *Server) handleResetGet(w http.ResponseWriter, r *http.Request) error {
 	if !ok || err != nil {
 		return err
 	}
-	p, err := s.cat.Build(d.Answers)
+	p, err := s.build(r.Context(), d.Answers)
 	if err != nil {
-		return s.sendBack(w, r, stepDevices)
+		return s.notBuilt(w, r, err, stepDevices)
 	}
 	v := pages.ResetView{Head: s.head(pages.WizardSteps[3].Title, false), Nav: s.nav(r, d, stepReset), Overview: p.ResetOverview, Pops: p.Populations,
 		Unenroll: map[string][]plan.Step{}}
