@@ -11,9 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/enrollplan/enrollplan/internal/plan"
 	"github.com/enrollplan/enrollplan/internal/store/sqlite"
@@ -114,15 +112,18 @@ func TestUploadedSecretsGoNowhere(t *testing.T) {
 	}
 }
 
-// stubChecker answers like internal/tenant's Checker, one finding at a time.
+// stubChecker answers like internal/tenant's Checker, one finding at a
+// time: the first (saved by the time reported is closed), then, once
+// release is closed, the second and the result.
 type stubChecker struct {
-	mu      sync.Mutex
-	release chan struct{}
+	reported chan struct{}
+	release  chan struct{}
 }
 
 func (c *stubChecker) Check(ctx context.Context, progress func(plan.Finding)) (*plan.TenantCheck, error) {
 	f1 := plan.Finding{ID: "mdm-authority", Status: plan.FindingOK, Title: "The MDM authority is Intune"}
 	progress(f1)
+	close(c.reported)
 	select {
 	case <-c.release:
 	case <-ctx.Done():
@@ -148,7 +149,7 @@ func TestCheckMyTenant(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	ck := &stubChecker{release: make(chan struct{})}
+	ck := &stubChecker{reported: make(chan struct{}), release: make(chan struct{})}
 	s := New(Options{Store: db, Catalog: cat, SessionKeys: []string{strings.Repeat("k", 40)}, TenantChecker: ck})
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
@@ -158,24 +159,15 @@ func TestCheckMyTenant(t *testing.T) {
 		t.Fatal("a configured server offers the check")
 	}
 	expectRedirect(t, p.post("/wizard/tenant-check", nil), "/wizard/tenant-check")
-	var r resp
-	for range 50 {
-		if r = p.get("/wizard/tenant-check"); strings.Contains(r.body, "The MDM authority is Intune") {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	<-ck.reported // the first finding is saved
+	r := p.get("/wizard/tenant-check")
 	if !strings.Contains(r.body, `http-equiv="refresh"`) || !strings.Contains(r.body, "The MDM authority is Intune") {
 		t.Fatalf("progress while running: %.600s", r.body)
 	}
 	close(ck.release)
-	for range 100 {
-		if r = p.get("/wizard/tenant-check"); !strings.Contains(r.body, `http-equiv="refresh"`) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if !strings.Contains(r.body, "Managed Google Play is not connected") || !strings.Contains(r.body, "Back to step 1") {
+	s.checks.Wait()
+	r = p.get("/wizard/tenant-check")
+	if strings.Contains(r.body, `http-equiv="refresh"`) || !strings.Contains(r.body, "Managed Google Play is not connected") || !strings.Contains(r.body, "Back to step 1") {
 		t.Fatalf("progress when done: %.600s", r.body)
 	}
 	if r = p.get("/wizard/organisation"); !strings.Contains(r.body, "Read from the tenant on 4 Jan 2027") {
