@@ -32,7 +32,7 @@ func capErrors(errs []FieldError) []FieldError {
 		return errs
 	}
 	more := len(errs) - maxErrors
-	return append(errs[:maxErrors:maxErrors], FieldError{Field: rootPath, Message: fmt.Sprintf("…and %s more; fix the ones above first", plural(more, "problem", "problems"))})
+	return append(errs[:maxErrors:maxErrors], FieldError{Field: rootPath, Message: fmt.Sprintf("…and %s more; fix the ones above first", Count(more, "problem", "problems"))})
 }
 
 // binder copies a parsed tree onto the Answers types, collecting type errors,

@@ -221,8 +221,8 @@ func NewDocument(p *Plan) *Document {
 				}
 			}
 		}
-		dt.Counts = fmt.Sprintf("%s: %d fine, %d to act on, %d not readable", plural(len(tc.Findings), "reading", "readings"),
-			counts[FindingOK], counts[FindingWarning]+counts[FindingMissing], counts[FindingUnknown])
+		dt.Counts = fmt.Sprintf("%s: %s fine, %s to act on, %s not readable", Count(len(tc.Findings), "reading", "readings"),
+			Thousands(counts[FindingOK]), Thousands(counts[FindingWarning]+counts[FindingMissing]), Thousands(counts[FindingUnknown]))
 		for _, o := range tc.Overruled {
 			dt.Overruled = append(dt.Overruled, o.Text)
 		}
@@ -361,7 +361,7 @@ func populationFacts(pop PopulationPlan) string {
 		state = "already in use"
 	}
 	managed := map[string]string{ManagedNone: "no MDM today", ManagedConfigMgr: "Configuration Manager today", ManagedOtherMDM: "another MDM today"}[pop.ManagedBy]
-	return strings.Join([]string{pop.PlatformName, own, UsageLabel(pop.Usage), plural(pop.Devices, "device", "devices"), state, managed}, " · ")
+	return strings.Join([]string{pop.PlatformName, own, UsageLabel(pop.Usage), Count(pop.Devices, "device", "devices"), state, managed}, " · ")
 }
 
 // PhaseHeading names a checklist phase.

@@ -180,10 +180,10 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 	pf := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
 
 	pf("# Intune enrollment plan: %s\n\n", mdEscape(p.Organization))
-	pf("%s · %s. %s\n\n", plural(len(d.Groups), "device group", "device groups"), plural(p.Summary.Devices, "device", "devices"), d.Knowledge)
+	pf("%s · %s. %s\n\n", Count(len(d.Groups), "device group", "device groups"), Count(p.Summary.Devices, "device", "devices"), d.Knowledge)
 	pf("## Summary\n\n| Group | Devices | Method | Factory reset | Wave |\n|---|---:|---|---|---|\n")
 	for _, g := range d.Groups {
-		pf("| %s (%s) | %d | %s | %s | %s |\n", mdEscape(g.Name), g.Platform, g.Devices, g.Method, g.Reset, mdEscape(g.Wave))
+		pf("| %s (%s) | %s | %s | %s | %s |\n", mdEscape(g.Name), g.Platform, Thousands(g.Devices), g.Method, g.Reset, mdEscape(g.Wave))
 	}
 	pf("\n### What blocks enrollment\n\n")
 	if len(d.Blockers) == 0 {
@@ -200,7 +200,7 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 	for _, t := range d.Timeline {
 		devices := ""
 		if t.Devices > 0 {
-			devices = ", " + plural(t.Devices, "device", "devices")
+			devices = ", " + Count(t.Devices, "device", "devices")
 		}
 		pf("- **%s**, %s: group “%s”, %s%s.\n", mdEscape(t.Name), t.When, mdEscape(t.Group), mdEscape(t.Populations), devices)
 	}

@@ -60,7 +60,7 @@ func (b *builder) rollout(p *Plan) RolloutPlan {
 		}
 		r.Steps = append(r.Steps, Step{
 			ID: fmt.Sprintf("%s-%d", ws.ID, i+1), Actor: ActorAdmin, Kind: ws.Kind,
-			Title:   fmt.Sprintf("%s%s: %s %q (%s)", wp.Name, when, strings.ToLower(ws.Title[:1])+ws.Title[1:], wp.Group, plural(wp.Devices, "device", "devices")),
+			Title:   fmt.Sprintf("%s%s: %s %q (%s)", wp.Name, when, strings.ToLower(ws.Title[:1])+ws.Title[1:], wp.Group, Count(wp.Devices, "device", "devices")),
 			Detail:  ws.Detail,
 			Sources: b.c.SourceURLs(ws.Sources),
 		})

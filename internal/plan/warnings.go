@@ -54,11 +54,11 @@ func (b *builder) demWarning(ps *popState) {
 		per = m.DEM.MaxDevices
 	}
 	need := max(1, (ps.f.Devices+per-1)/per)
-	text := fmt.Sprintf("%s For %s, one DEM account enrolls up to %d devices, so %d devices need %s.", dem.Text, m.Name, per, ps.f.Devices, plural(need, "DEM account", "DEM accounts"))
+	text := fmt.Sprintf("%s For %s, one DEM account enrolls up to %s devices, so %s devices need %s.", dem.Text, m.Name, Thousands(per), Thousands(ps.f.Devices), Count(need, "DEM account", "DEM accounts"))
 	sev := SevInfo
 	if need > dem.MaxAccounts {
 		sev = SevWarning
-		text += fmt.Sprintf(" That is more than the %d a tenant can have: let users enroll part of these devices themselves.", dem.MaxAccounts)
+		text += fmt.Sprintf(" That is more than the %s a tenant can have: let users enroll part of these devices themselves.", Thousands(dem.MaxAccounts))
 	}
 	b.warn(ps, Warning{ID: "dem.capacity", Severity: sev, Text: text, Sources: b.c.SourceURLs(dem.Sources, m.DEM.Sources)})
 }
