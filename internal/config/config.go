@@ -27,7 +27,7 @@ type Config struct {
 	Addr            string
 	DB              string   // file path (SQLite) or postgres:// URL
 	SessionKeys     []string // newest first; secret
-	CreateLimit     int      // plans created per minute per client; 0 = off
+	CreateLimit     int      // plans, drafts and tenant checks created per minute per client; 0 = off
 	PublicURL       string   // base of share links behind a proxy; "" = from the request
 	TrustedProxies  []netip.Prefix
 	ShutdownTimeout time.Duration
@@ -92,7 +92,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&c.Addr, "addr", env("ENROLLPLAN_ADDR", DefaultAddr), "listen address (env ENROLLPLAN_ADDR)")
 	fs.StringVar(&c.DB, "db", env("ENROLLPLAN_DB", DefaultDB), "SQLite file path or postgres:// URL (env ENROLLPLAN_DB)")
 	fs.StringVar(&keys, "session-keys", env("ENROLLPLAN_SESSION_KEYS", ""), "comma-separated session keys, newest first (env ENROLLPLAN_SESSION_KEYS or ENROLLPLAN_SESSION_KEYS_FILE)")
-	fs.StringVar(&limit, "create-limit", env("ENROLLPLAN_CREATE_LIMIT", strconv.Itoa(DefaultCreateLimit)), "plans created per minute per client address; 0 turns the limit off (env ENROLLPLAN_CREATE_LIMIT)")
+	fs.StringVar(&limit, "create-limit", env("ENROLLPLAN_CREATE_LIMIT", strconv.Itoa(DefaultCreateLimit)), "plans, drafts and tenant checks created per minute per client address; 0 turns the limit off (env ENROLLPLAN_CREATE_LIMIT)")
 	fs.StringVar(&c.PublicURL, "public-url", env("ENROLLPLAN_PUBLIC_URL", ""), "public base URL for share links, e.g. https://plans.example.com (env ENROLLPLAN_PUBLIC_URL)")
 	fs.StringVar(&proxies, "trusted-proxies", env("ENROLLPLAN_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted (env ENROLLPLAN_TRUSTED_PROXIES)")
 	fs.StringVar(&shutdown, "shutdown-timeout", env("ENROLLPLAN_SHUTDOWN_TIMEOUT", "20s"), "how long to let in-flight requests finish on SIGTERM")
