@@ -29,7 +29,29 @@ type Tenant struct {
 	AppleBusinessManager    *bool  `json:"apple_business_manager,omitempty"`
 	ManagedGooglePlay       *bool  `json:"managed_google_play,omitempty"`
 	Cloud                   string `json:"cloud,omitempty"` // "" means global
+	// Expiries is what the tenant holds that expires (CONTRACT §8.1): typed
+	// by the planner or filled from a tenant check.
+	Expiries []TenantExpiry `json:"expiries,omitempty"`
 }
+
+// TenantExpiry is one certificate or token of the tenant and the day it
+// expires.
+type TenantExpiry struct {
+	What    string `json:"what"` // an ExpiryWhats value
+	Name    string `json:"name,omitempty"`
+	Expires string `json:"expires"` // YYYY-MM-DD
+}
+
+// What a tenant expiry can be (CONTRACT §8.1).
+const (
+	WhatApplePush = "apple-mdm-push-certificate"
+	WhatADEToken  = "ade-token"
+	WhatVPPToken  = "vpp-token"
+	WhatBulkToken = "bulk-token"
+)
+
+// ExpiryWhats lists the values of TenantExpiry.What.
+var ExpiryWhats = []string{WhatApplePush, WhatADEToken, WhatVPPToken, WhatBulkToken}
 
 // EffectiveCloud is the cloud with its default ("global") applied.
 func (t Tenant) EffectiveCloud() string {
@@ -89,6 +111,12 @@ type Rollout struct {
 	PilotGroup string `json:"pilot_group,omitempty"`
 	PilotStart string `json:"pilot_start,omitempty"` // YYYY-MM-DD
 	Waves      []Wave `json:"waves,omitempty"`
+	// PilotDevices is how many devices of each population the pilot
+	// enrolls; nil lets the plan propose a number.
+	PilotDevices *int `json:"pilot_devices,omitempty"`
+	// LeadTimes overrides the catalog's lead time, in days, per
+	// prerequisite id.
+	LeadTimes map[string]int `json:"lead_times,omitempty"`
 }
 
 // Wave is one step of the rollout after the pilot.
@@ -97,6 +125,9 @@ type Wave struct {
 	Group       string   `json:"group"`
 	Start       string   `json:"start,omitempty"`       // YYYY-MM-DD
 	Populations []string `json:"populations,omitempty"` // population ids; absent means every population
+	// Devices says how many devices of a population this wave enrolls
+	// (population id → count); needed for a population in several waves.
+	Devices map[string]int `json:"devices,omitempty"`
 }
 
 // Allowed values (CONTRACT §2).
@@ -136,6 +167,8 @@ const (
 	MaxText        = 200
 	MaxFindings    = 60   // a tenant check makes about a dozen readings
 	MaxFindingText = 1000 // a finding's detail is Graph-derived prose
+	MaxExpiries    = 60   // certificates and tokens a tenant holds
+	MaxLeadDays    = 365  // a lead time longer than a year is a typo
 )
 
 // FieldError is one problem with the answers, addressed by its field path

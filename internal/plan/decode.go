@@ -119,7 +119,10 @@ func (b *binder) boolean(path string, n *node) bool {
 	return v != nil && *v
 }
 
-func (b *binder) integer(path string, n *node) int {
+func (b *binder) integer(path string, n *node) int { return b.whole(path, n, MaxDevices, "devices") }
+
+// whole reads a whole number from 0 to max; unit names what it counts.
+func (b *binder) whole(path string, n *node, max int, unit string) int {
 	if n == nil || n.kind == kindNull {
 		return 0
 	}
@@ -129,27 +132,30 @@ func (b *binder) integer(path string, n *node) int {
 	}
 	lit := describe(n) // the literal, or its length when it is absurdly long
 	if i, err := strconv.ParseInt(n.str, 10, 64); err == nil {
-		return b.inRange(path, float64(i), lit)
+		return b.inRange(path, float64(i), lit, max, unit)
 	}
 	f, err := strconv.ParseFloat(n.str, 64)
 	if err != nil || math.IsInf(f, 0) {
-		b.fail(path, "%s is too large; enter at most %d", lit, MaxDevices)
+		b.fail(path, "%s is too large; enter at most %s", lit, Thousands(max))
 		return 0
 	}
 	if f != math.Trunc(f) {
-		b.fail(path, "%s is not a whole number; enter a count such as 250", lit)
+		b.fail(path, "%s is not a whole number; enter a whole number of %s", lit, unit)
 		return 0
 	}
-	return b.inRange(path, f, lit)
+	return b.inRange(path, f, lit, max, unit)
 }
 
-func (b *binder) inRange(path string, f float64, lit string) int {
+func (b *binder) inRange(path string, f float64, lit string, max int, unit string) int {
 	switch {
 	case f < 0:
-		b.fail(path, "%s is negative; enter a whole number of devices, 0 or more", lit)
+		b.fail(path, "%s is negative; enter a whole number of %s, 0 or more", lit, unit)
 		return 0
-	case f > MaxDevices:
-		b.fail(path, "%s is more than %d, the largest population this planner accepts; split it or check for a typo", lit, MaxDevices)
+	case f > float64(max) && unit == "devices":
+		b.fail(path, "%s is more than %s, the largest population this planner accepts; split it or check for a typo", lit, Thousands(max))
+		return 0
+	case f > float64(max):
+		b.fail(path, "%s is more than %s %s; check for a typo", lit, Thousands(max), unit)
 		return 0
 	}
 	return int(f)
@@ -171,15 +177,16 @@ func (b *binder) list(path string, n *node, max int, what string) []*node {
 }
 
 var (
-	answersFields     = []string{"schema", "organization", "tenant", "populations", "bulk_enrollment_by_staff", "baseline", "rollout", "tenant_check"}
-	checkFields       = []string{"schema", "read_at", "tenant", "findings", "expiries", "restrictions"}
-	restrictionFields = []string{"blocked", "personal_blocked"}
-	findingFields     = []string{"id", "status", "title", "detail", "permission"}
-	expiryFields      = []string{"kind", "name", "date"}
-	tenantFields      = []string{"mdm_authority", "licenses_assigned", "admin_role", "groups_ready", "entra_premium", "configmgr", "apple_mdm_push_certificate", "apple_business_manager", "managed_google_play", "cloud"}
-	populationFields  = []string{"id", "name", "platform", "ownership", "usage", "devices", "personal_use", "in_use", "managed_by", "currently_managed_by_other_mdm", "enroll", "method"}
-	rolloutFields     = []string{"pilot_group", "pilot_start", "waves"}
-	waveFields        = []string{"name", "group", "start", "populations"}
+	answersFields      = []string{"schema", "organization", "tenant", "populations", "bulk_enrollment_by_staff", "baseline", "rollout", "tenant_check"}
+	checkFields        = []string{"schema", "read_at", "tenant", "findings", "expiries", "restrictions"}
+	restrictionFields  = []string{"blocked", "personal_blocked"}
+	findingFields      = []string{"id", "status", "title", "detail", "permission"}
+	expiryFields       = []string{"kind", "name", "date"}
+	tenantFields       = []string{"mdm_authority", "licenses_assigned", "admin_role", "groups_ready", "entra_premium", "configmgr", "apple_mdm_push_certificate", "apple_business_manager", "managed_google_play", "cloud", "expiries"}
+	tenantExpiryFields = []string{"what", "name", "expires"}
+	populationFields   = []string{"id", "name", "platform", "ownership", "usage", "devices", "personal_use", "in_use", "managed_by", "currently_managed_by_other_mdm", "enroll", "method"}
+	rolloutFields      = []string{"pilot_group", "pilot_start", "waves", "pilot_devices", "lead_times"}
+	waveFields         = []string{"name", "group", "start", "populations", "devices"}
 )
 
 func (b *binder) answers(root *node) Answers {
@@ -229,7 +236,43 @@ func (b *binder) tenant(path string, n *node) Tenant {
 	t.AppleBusinessManager = b.optBool(f("apple_business_manager"), m["apple_business_manager"])
 	t.ManagedGooglePlay = b.optBool(f("managed_google_play"), m["managed_google_play"])
 	t.Cloud = b.str(f("cloud"), m["cloud"])
+	for i, el := range b.list(f("expiries"), m["expiries"], MaxExpiries, "expiries") {
+		p := indexPath(f("expiries"), i)
+		em := b.object(p, el, tenantExpiryFields)
+		if em == nil {
+			t.Expiries = append(t.Expiries, TenantExpiry{})
+			continue
+		}
+		t.Expiries = append(t.Expiries, TenantExpiry{What: b.str(p+".what", em["what"]), Name: b.str(p+".name", em["name"]),
+			Expires: strings.TrimSpace(b.str(p+".expires", em["expires"]))})
+	}
 	return t
+}
+
+// counts reads an object of whole numbers keyed by id (a wave's devices
+// per population, lead times per prerequisite), refusing duplicate keys.
+func (b *binder) counts(path string, n *node, maxKeys, max int, unit string) map[string]int {
+	if n == nil || n.kind == kindNull {
+		return nil
+	}
+	if n.kind != kindObject {
+		b.wrongType(path, n, "an object")
+		return nil
+	}
+	if n.count > maxKeys || n.count > len(n.keys) {
+		b.fail(path, "has %d entries; at most %d are allowed", n.count, maxKeys)
+		return nil
+	}
+	out := make(map[string]int, len(n.keys))
+	for i, k := range n.keys {
+		p := fieldPath(path, k)
+		if _, dup := out[k]; dup {
+			b.fail(p, "appears twice; give each id once")
+			continue
+		}
+		out[k] = b.whole(p, n.vals[i], max, unit)
+	}
+	return out
 }
 
 // tenantCheck reads a tenant check (CONTRACT §7): on its own, as the
@@ -323,6 +366,11 @@ func (b *binder) rollout(n *node) Rollout {
 	}
 	r.PilotGroup = b.str("rollout.pilot_group", m["pilot_group"])
 	r.PilotStart = strings.TrimSpace(b.str("rollout.pilot_start", m["pilot_start"]))
+	if pd, ok := m["pilot_devices"]; ok && pd.kind != kindNull {
+		n := b.integer("rollout.pilot_devices", pd)
+		r.PilotDevices = &n
+	}
+	r.LeadTimes = b.counts("rollout.lead_times", m["lead_times"], 64, MaxLeadDays, "days")
 	for i, el := range b.list("rollout.waves", m["waves"], MaxWaves, "waves") {
 		p := indexPath("rollout.waves", i)
 		wm := b.object(p, el, waveFields)
@@ -341,6 +389,7 @@ func (b *binder) rollout(n *node) Rollout {
 				w.Populations = append(w.Populations, b.str(indexPath(p+".populations", j), el))
 			}
 		}
+		w.Devices = b.counts(p+".devices", wm["devices"], MaxWaveMembers, MaxDevices, "devices")
 		r.Waves = append(r.Waves, w)
 	}
 	return r

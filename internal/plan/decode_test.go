@@ -79,7 +79,7 @@ func TestDecodeRejects(t *testing.T) {
 		{"wrong type for list", mutate(t, func(m map[string]any) { m["populations"] = map[string]any{} }), "populations", []string{"must be a list"}},
 		{"negative devices", mutate(t, func(m map[string]any) { pop(m, 2)["devices"] = -5 }), "populations[2].devices", []string{"-5 is negative"}},
 		{"fractional devices", mutate(t, func(m map[string]any) { pop(m, 2)["devices"] = 2.5 }), "populations[2].devices", []string{"2.5 is not a whole number"}},
-		{"huge devices", []byte(strings.Replace(validAnswers, `"devices": 600`, `"devices": 1e300`, 1)), "populations[2].devices", []string{"more than 10000000"}},
+		{"huge devices", []byte(strings.Replace(validAnswers, `"devices": 600`, `"devices": 1e300`, 1)), "populations[2].devices", []string{"more than 10,000,000"}},
 		{"duplicate ids", mutate(t, func(m map[string]any) { pop(m, 2)["id"] = "sales-iphones" }), "populations[2].id", []string{`"sales-iphones" is already the id of population 1`}},
 		{"bad id shape", mutate(t, func(m map[string]any) { pop(m, 2)["id"] = "Office PCs" }), "populations[2].id", []string{"not a valid id", "lower-case"}},
 		{"method for another platform", mutate(t, func(m map[string]any) { pop(m, 1)["method"] = "ios-ade" }), "populations[1].method", []string{`"ios-ade" is a method for ios, not android`, "android-dedicated"}},

@@ -102,7 +102,53 @@ func (c *Catalog) validate(a *Answers, skip map[string]bool) []FieldError {
 		}
 		prev, prevIndex, prevPath = d, i, fmt.Sprintf("the wave before it (%s)", quote(strings.TrimSpace(w.Name)))
 	}
+	c.validateRolloutCounts(&v, a, ids)
+	v.expiries("tenant.expiries", a.Tenant.Expiries)
 	return v.errs
+}
+
+// validateRolloutCounts checks the pilot size, each wave's device counts and
+// the lead times, then that the counts fit each population (CONTRACT §8.1).
+func (c *Catalog) validateRolloutCounts(v *validator, a *Answers, ids []string) {
+	before := len(v.errs)
+	if pd := a.Rollout.PilotDevices; pd != nil && *pd < 1 {
+		v.fail("rollout.pilot_devices", "is %d; the pilot needs at least 1 device of each population (leave it out and the plan proposes a number)", *pd)
+	}
+	for i, w := range a.Rollout.Waves {
+		p := indexPath("rollout.waves", i) + ".devices"
+		for _, id := range sortedKeys(w.Devices) {
+			switch {
+			case !contains(ids, id):
+				v.fail(fieldPath(p, id), "%s is not the id of a population; use one of: %s", quote(id), oneOf(ids))
+			case w.Populations != nil && !contains(w.Populations, id):
+				v.fail(fieldPath(p, id), "%s is not in this wave; tick it in the wave's populations or remove its count", quote(id))
+			}
+		}
+	}
+	for _, id := range sortedKeys(a.Rollout.LeadTimes) {
+		if _, ok := c.prereqs[id]; !ok {
+			v.fail(fieldPath("rollout.lead_times", id), "%s is not a prerequisite id; use one of: %s", quote(id), oneOf(c.PrerequisiteIDs()))
+		}
+	}
+	if len(v.errs) > before {
+		return // the counts cannot be added up until their ids are right
+	}
+	al := Allocate(a, ids)
+	for _, e := range al.errs {
+		v.fail(e.Field, "%s", e.Message)
+	}
+}
+
+// expiries checks the tenant's expiry dates a planner typed.
+func (v *validator) expiries(path string, es []TenantExpiry) {
+	for i, e := range es {
+		p := indexPath(path, i)
+		v.enum(p+".what", e.What, ExpiryWhats, "something that expires", false)
+		if _, err := time.Parse(time.DateOnly, e.Expires); err != nil {
+			v.fail(p+".expires", "%s is not a date; write it as YYYY-MM-DD, for example 2027-03-31", quote(e.Expires))
+		}
+		v.text(p+".name", e.Name)
+	}
 }
 
 // waveMembers checks a wave's population ids against the plan's populations
