@@ -193,7 +193,10 @@ type Task struct {
 	Done        bool     `json:"done"`
 	Wave        string   `json:"wave"`  // "Pilot", a wave's name, or ""
 	Start       string   `json:"start"` // that wave's date, where set
-	Sources     []string `json:"sources"`
+	// Due is the date by which a set-up task must be done, from the
+	// critical path; "" when no date is known (CONTRACT §8.2).
+	Due     string   `json:"due,omitempty"`
+	Sources []string `json:"sources"`
 }
 
 // Phases of the checklist, in order.
