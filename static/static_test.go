@@ -12,7 +12,7 @@ import (
 // and served under a content hash with a year-long, immutable cache lifetime.
 func TestFilesAreEmbeddedAndHashed(t *testing.T) {
 	a := New()
-	for _, name := range []string{"css/app.css", "css/plan.css", "js/app.js"} {
+	for _, name := range []string{"css/app.css", "css/plan.css", "css/progress.css", "js/app.js", "js/progress.js"} {
 		if !slices.Contains(a.Names(), name) {
 			t.Fatalf("%s is not embedded", name)
 		}

@@ -18,7 +18,8 @@ import (
 const DefaultRenderCacheBytes = 32 << 20
 
 // cacheKey names one cached value: a representation of one revision
-// (kind "html", "md", "csv", "json", "print", "api"), what today's
+// (kind "html", "md", "csv", "json", "ics", "print", "api"), a revision's
+// plan arranged for progress ("tracker"), what today's
 // ruleset would change in it ("changes") or what changed since revision
 // N ("diff-from-N", the /changes page's words), as rendered with one
 // ruleset.
@@ -27,6 +28,11 @@ type cacheKey struct {
 	rev     int
 	ruleset string
 	kind    string
+	// progress is the progress version a representation shows (the
+	// latest revision's page and formats), day the date its tasks were
+	// judged past their date on (the page); 0 and "" for the rest.
+	progress int64
+	day      string
 }
 
 // renderCache keeps rendered bytes in memory, least recently used first

@@ -39,7 +39,7 @@ func (s *Server) Handler() http.Handler {
 	r.MethodNotAllowed(s.handle(func(w http.ResponseWriter, r *http.Request) error {
 		// A 405 says which methods the address does accept.
 		var allow []string
-		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
 			if router.Match(chi.NewRouteContext(), m, r.URL.Path) || (m == http.MethodHead && slices.Contains(allow, http.MethodGet)) {
 				allow = append(allow, m)
 			}
@@ -67,14 +67,20 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/plans/{id}", s.handle(s.handleGetPlan))
 		r.With(creates).Put("/plans/{id}", s.handle(s.handleUpdatePlan))
 		r.Delete("/plans/{id}", s.handle(s.handleDeletePlan))
+		r.Get("/plans/{id}/progress", s.handle(s.handleGetProgress))
+		r.Patch("/plans/{id}/progress", s.handle(s.handlePatchProgress))
+		r.Get("/plans/{id}/progress/history", s.handle(s.handleProgressHistory))
 	})
 
-	r.Get("/p/{ref}", s.handle(s.handleShare))                       // /p/{id} and /p/{id}.md|.csv|.json
+	r.Get("/p/{ref}", s.handle(s.handleShare))                       // /p/{id} and /p/{id}.md|.csv|.json|.ics
 	r.Get("/p/{id}/r/{rev}", s.handle(s.handleShareRevision))        // /p/{id}/r/{n} and /r/{n}.md|.csv|.json
 	r.Get("/p/{id}/edit", s.handle(s.handleEditLink))                // asks first; the key is in the link's #fragment
 	r.With(creates).Post("/p/{id}/edit", s.handle(s.handleEditOpen)) // opens it in the wizard
 	r.Get("/p/{id}/print", s.handle(s.handleSharePrint))
-	r.Get("/p/{id}/changes", s.handle(s.handleShareChanges)) // ?from=N&to=M: what changed, in words
+	r.Get("/p/{id}/changes", s.handle(s.handleShareChanges))     // ?from=N&to=M: what changed, in words
+	r.Get("/p/{id}/progress", s.handle(s.handleTracker))         // the tracker, or the question for the edit key
+	r.Post("/p/{id}/progress", s.handle(s.handleTrackerSave))    // one form of the tracker
+	r.Post("/p/{id}/progress/key", s.handle(s.handleTrackerKey)) // the edit key opens the tracker in this browser
 
 	r.Route("/wizard", func(r chi.Router) {
 		r.With(creates).Post("/new", s.handle(s.handleNew))

@@ -24,10 +24,11 @@ import (
 // shareFormats are the suffixes a share link accepts (CONTRACT §6).
 var shareFormats = map[string]string{"md": "text/markdown; charset=utf-8", "csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}
 
-// splitRef splits "ID.md" into the id and format ("" for the HTML page).
+// splitRef splits "ID.md" into the id and format ("" for the HTML page,
+// calendarFormat for the calendar).
 func splitRef(ref string) (id, format string, ok bool) {
 	id, format, _ = strings.Cut(ref, ".")
-	if format != "" {
+	if format != "" && format != calendarFormat {
 		if _, known := shareFormats[format]; !known {
 			return "", "", false
 		}
@@ -173,7 +174,8 @@ func (s *Server) planInfo(r *http.Request, id string) (store.PlanInfo, error) {
 	return info, err
 }
 
-// handleShare is GET /p/{id}[.md|.csv|.json]: the read-only latest revision.
+// handleShare is GET /p/{id}[.md|.csv|.json|.ics]: the read-only latest
+// revision, or its calendar.
 func (s *Server) handleShare(w http.ResponseWriter, r *http.Request) error {
 	id, format, ok := splitRef(chi.URLParam(r, "ref"))
 	if !ok {
@@ -182,6 +184,9 @@ func (s *Server) handleShare(w http.ResponseWriter, r *http.Request) error {
 	info, err := s.planInfo(r, id)
 	if err != nil {
 		return err
+	}
+	if format == calendarFormat {
+		return s.showCalendar(w, r, info)
 	}
 	return s.showRevision(w, r, info, info.Revision, format)
 }
@@ -211,6 +216,9 @@ func (s *Server) handleShareRevision(w http.ResponseWriter, r *http.Request) err
 // rendered bytes, rendering it on a miss; the caller has just asked the
 // store whether the plan may be shown. A page is cached with the latest
 // revision its list shows, and rendered again once a newer one is saved.
+// The latest revision's page and formats carry the progress recorded on
+// the plan (CONTRACT §8.3), so they are cached by its version too, and the
+// page, which lists the tasks past their date, by today's date.
 func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, info store.PlanInfo, rev int, format string) error {
 	kind := format
 	if kind == "" {
@@ -220,7 +228,20 @@ func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, info store
 	if kind == "html" {
 		valid = func(rep *representation) bool { return rep.latest == info.Revision }
 	}
-	rep, err := s.cachedRepresentation(r.Context(), cacheKey{id: info.ID, rev: rev, ruleset: s.cat.Ruleset, kind: kind}, valid, func(ctx context.Context) (*representation, error) {
+	key := cacheKey{id: info.ID, rev: rev, ruleset: s.cat.Ruleset, kind: kind}
+	var ps *progressState
+	today := s.now().UTC().Format(time.DateOnly)
+	if rev == info.Revision {
+		_, latest, err := s.latestProgress(r, info.ID)
+		if err != nil {
+			return err
+		}
+		ps, key.progress = &latest, latest.p.Version
+		if kind == "html" {
+			key.day = today
+		}
+	}
+	rep, err := s.cachedRepresentation(r.Context(), key, valid, func(ctx context.Context) (*representation, error) {
 		sp, err := s.store.GetRevision(ctx, info.ID, rev)
 		if err != nil {
 			return nil, err
@@ -230,7 +251,15 @@ func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, info store
 			return nil, err
 		}
 		if kind != "html" {
-			body, err := formatBytes(p, format)
+			var body []byte
+			switch {
+			case ps == nil:
+				body, err = formatBytes(p, format)
+			case format == "json":
+				body, err = planJSONWithProgress(p, *ps)
+			default:
+				body, err = formatBytes(withProgress(p, *ps, format), format)
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -249,9 +278,10 @@ func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, info store
 }
 
 // renderSharePage renders the HTML page of one revision: the plan, every
-// revision (the newest of that list tells whether this one is the latest)
-// and, for a snapshot saved with another edition of the guidance, what
-// today's edition would change.
+// revision (the newest of that list tells whether this one is the latest),
+// for a snapshot saved with another edition of the guidance, what today's
+// edition would change, and, for the latest, the progress recorded on it
+// (read here, so never older than the version its cache key names).
 func (s *Server) renderSharePage(ctx context.Context, sp store.Plan, p *plan.Plan, snapshot bool) (*representation, error) {
 	revs, err := s.store.ListRevisions(ctx, sp.ID)
 	if err != nil {
@@ -279,6 +309,7 @@ func (s *Server) renderSharePage(ctx context.Context, sp store.Plan, p *plan.Pla
 	}
 	if sp.Revision == latest {
 		v.PrintURL = base + "/print"
+		v.CalendarURL = base + "." + calendarFormat
 	}
 	if snapshot && sp.Ruleset != s.cat.Ruleset {
 		kd, err := s.knowledgeChanges(ctx, sp, p)
@@ -286,6 +317,20 @@ func (s *Server) renderSharePage(ctx context.Context, sp store.Plan, p *plan.Pla
 			return nil, err
 		}
 		v.KnowledgeChanges, v.KnowledgeUnreadable = kd.changes, kd.unreadable
+	}
+	if sp.Revision == latest {
+		t, err := s.revisionTracker(ctx, sp.ID, sp.Revision)
+		if err != nil {
+			return nil, err
+		}
+		prog, err := s.store.GetProgress(ctx, sp.ID)
+		if err != nil {
+			return nil, err
+		}
+		ps := progressState{t: t, p: prog}
+		v.Plan = withProgress(p, ps, "html") // after knowledgeChanges, which compares the plan as saved
+		v.Progress = progressSummary(sp.ID, ps, s.now().UTC().Format(time.DateOnly))
+		v.Head.CSS = append(v.Head.CSS, s.assets.URL("css/progress.css"))
 	}
 	var buf bytes.Buffer
 	if err := pages.SharePage(v).Render(ctx, &buf); err != nil {
