@@ -80,13 +80,19 @@ func calendarEvents(planID string, t *tracker) []calEvent {
 			}
 			groups = append(groups, g)
 		}
-		summary := w.Name + " starts"
-		if w.ID == plan.PilotWaveID && t.PilotGroup != "" {
-			summary = "Pilot starts: " + t.PilotGroup
+		summary, who := w.Name+" starts", w.Name
+		if w.Group != "" {
+			summary += ": " + w.Group
+		}
+		if w.ID == plan.PilotWaveID {
+			summary, who = "Pilot starts", "The pilot"
+			if t.PilotGroup != "" {
+				summary += ": " + t.PilotGroup
+			}
 		}
 		desc := org
 		if len(groups) > 0 {
-			desc += "\n" + w.Name + " enrolls " + plan.JoinAnd(groups) + "."
+			desc += "\n" + who + " enrolls " + plan.JoinAnd(groups) + "."
 		}
 		add("wave", w.ID, w.Start, summary, desc)
 	}

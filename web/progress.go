@@ -119,6 +119,7 @@ type tracker struct {
 type trackWave struct {
 	ID       string // "" for set-up, plan.PilotWaveID for the pilot
 	Name     string
+	Group    string // the wave's group in Entra ID, "" when none is named
 	Start    string
 	Sections []*trackSection // the tasks of the whole wave first, then each population's
 }
@@ -239,7 +240,7 @@ func newTracker(planJSON []byte) (*tracker, error) {
 		if id == "" {
 			id = ids[i]
 		}
-		tw := &trackWave{ID: id, Name: w.Name, Start: w.Start}
+		tw := &trackWave{ID: id, Name: w.Name, Group: w.Group, Start: w.Start}
 		waves = append(waves, tw)
 		if _, ok := byName[w.Name]; !ok {
 			byName[w.Name] = tw
@@ -395,7 +396,7 @@ func (t *tracker) size() int64 {
 		n += int64(160 + 2*len(tk.ID) + len(tk.Title) + len(tk.Wave) + len(tk.Population) + len(tk.Date) + len(tk.Owner))
 	}
 	for _, w := range t.Waves {
-		n += int64(96 + len(w.ID) + len(w.Name) + len(w.Start) + 64*len(w.Sections))
+		n += int64(96 + len(w.ID) + len(w.Name) + len(w.Group) + len(w.Start) + 64*len(w.Sections))
 	}
 	for _, p := range t.Populations {
 		n += int64(64 + len(p.ID) + len(p.Name))
