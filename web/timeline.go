@@ -23,22 +23,26 @@ const (
 	tlShort    = 18 // characters of a label drawn; the list below has them all
 )
 
-// timelineWave is one wave as the timeline draws it.
+// timelineWave is the pilot or one wave as the timeline draws it: what
+// was typed, and the devices the plan gives it.
 type timelineWave struct {
 	Name, Group string
 	Start       string // YYYY-MM-DD or ""
 	Devices     int
+	Proposed    bool     // the pilot's size is the plan's proposal: nobody typed it
 	Covers      []string // population names
 }
 
 // timeline places the pilot and the waves on a line: by date when all of
 // them have one (and no two marks come too close), else evenly, in order.
-func timeline(pilot, pilotStart string, waves []timelineWave) pages.Timeline {
+// Nothing on it is text nobody typed: a pilot without a group is "Pilot
+// (name not given yet)".
+func timeline(pilot timelineWave, waves []timelineWave) pages.Timeline {
 	n := len(waves) + 1
 	width := max(tlMinWidth, 2*tlMargin+(n-1)*tlGap)
 	t := pages.Timeline{Width: width, Height: tlHeight, Title: "Rollout timeline"}
 	dates := make([]time.Time, 0, n)
-	for _, s := range append([]string{pilotStart}, starts(waves)...) {
+	for _, s := range append([]string{pilot.Start}, starts(waves)...) {
 		d, err := time.Parse(time.DateOnly, s)
 		if err != nil {
 			dates = nil
@@ -68,7 +72,13 @@ func timeline(pilot, pilotStart string, waves []timelineWave) pages.Timeline {
 			xs = byDate
 		}
 	}
-	pilotMark := pages.TimelineMark{X: xs[0], Label: "Pilot", Short: "Pilot", Group: pilot, Date: plan.LongDate(pilotStart), LabelY: tlLabelHi}
+	pilotMark := pages.TimelineMark{X: xs[0], Label: "Pilot", Short: "Pilot", Group: pilot.Group, Date: plan.LongDate(pilot.Start), LabelY: tlLabelHi}
+	if pilot.Devices > 0 {
+		pilotMark.Devices = plan.Count(pilot.Devices, "device", "devices")
+		if pilot.Proposed {
+			pilotMark.Note = "proposed by the plan"
+		}
+	}
 	t.Marks = append(t.Marks, pilotMark)
 	for i, w := range waves {
 		name := w.Name
@@ -80,14 +90,11 @@ func timeline(pilot, pilotStart string, waves []timelineWave) pages.Timeline {
 			y = tlLabelHi
 		}
 		t.Marks = append(t.Marks, pages.TimelineMark{X: xs[i+1], Label: name, Short: shorten(name, tlShort), Group: w.Group,
-			Date: plan.LongDate(w.Start), Devices: devicesText(w.Devices), Covers: strings.Join(w.Covers, ", "), LabelY: y})
+			Date: plan.LongDate(w.Start), Devices: plan.Count(w.Devices, "device", "devices"), Covers: strings.Join(w.Covers, ", "), LabelY: y})
 	}
 	var parts []string
-	for _, m := range t.Marks {
-		p := m.Label
-		if m.Group != "" {
-			p += " (" + m.Group + ")"
-		}
+	for i, m := range t.Marks {
+		p := m.Label + " (" + pages.MarkGroup(i, m) + ")"
 		if m.Date != "" {
 			p += " from " + m.Date
 		}
@@ -106,17 +113,6 @@ func starts(waves []timelineWave) []string {
 		out[i] = w.Start
 	}
 	return out
-}
-
-func devicesText(n int) string {
-	if n == 1 {
-		return "1 device"
-	}
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s + " devices"
 }
 
 // shorten cuts a label to n characters, ending it with an ellipsis.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -156,19 +158,26 @@ func TestBrowserWizardRowsAndDates(t *testing.T) {
 		b.choose("bulk_enrollment_by_staff", "no")
 		b.submit(continueBtn, 200, "/wizard/rollout")
 
-		// Step 6: the count follows the ticks; an added wave takes the rest.
-		if got := evalIn[string](b, `document.querySelector("[data-wave-devices]").textContent`); got != "Devices in this wave: 820" {
+		// Step 6: wave 1 starts with nothing ticked; the count follows the
+		// ticks, less the devices the pilot takes (6 of 120, 10 of 700).
+		if n := evalIn[int](b, `document.querySelectorAll('input[name$=".populations"]:checked').length`); n != 0 {
+			t.Errorf("%d populations ticked on the first visit", n)
+		}
+		if got := evalIn[string](b, `document.querySelector("[data-wave-devices]").textContent`); got != "Devices in this wave: 0" {
 			t.Errorf("wave 1: %q", got)
 		}
-		b.do("untick", chromedp.Click(chromedp.CSS(`input[name="rollout.waves[0].populations"][value="sales-iphones"]`)))
-		if got := evalIn[string](b, `document.querySelector("[data-wave-devices]").textContent`); got != "Devices in this wave: 120" {
+		b.setChecked("rollout.waves[0].populations", "field-phones", true)
+		b.setChecked("rollout.waves[0].populations", "sales-iphones", true)
+		if got := evalIn[string](b, `document.querySelector("[data-wave-devices]").textContent`); got != "Devices in this wave: 804" {
+			t.Errorf("wave 1 with both ticked: %q", got)
+		}
+		b.setChecked("rollout.waves[0].populations", "sales-iphones", false)
+		if got := evalIn[string](b, `document.querySelector("[data-wave-devices]").textContent`); got != "Devices in this wave: 114" {
 			t.Errorf("wave 1 after unticking: %q", got)
 		}
 		b.do("add wave", chromedp.Click(chromedp.CSS(`button[data-add="rollout.waves"]`)), chromedp.WaitVisible(chromedp.CSS(field("rollout.waves[1].group"))))
-		if !evalIn[bool](b, `document.querySelector('input[name="rollout.waves[1].populations"][value="sales-iphones"]').checked`) ||
-			evalIn[bool](b, `document.querySelector('input[name="rollout.waves[1].populations"][value="field-phones"]').checked`) {
-			t.Error("the added wave does not take the populations in no wave")
-		}
+		b.setChecked("rollout.waves[1].populations", "sales-iphones", true)
+		b.setChecked("rollout.waves[1].populations", "field-phones", false)
 		if got := evalIn[string](b, `[...document.querySelectorAll(".row-actions button")].map(b => b.textContent).join("|")`); got != "Move wave 1 down|Remove wave 1|Move wave 2 up|Remove wave 2" {
 			t.Errorf("row buttons after add: %q", got)
 		}
@@ -227,4 +236,107 @@ func TestBrowserWizardRowsAndDates(t *testing.T) {
 		}
 		axeNoScript(t, b, "step 2 without JavaScript")
 	})
+}
+
+// TestBrowserRolloutSplitPopulation: step 6 in Chromium with a population
+// split over two waves: ticked in both, each wave asks for its count; a
+// count that tips the population over its devices is an error beside that
+// box; fixed, the plan follows. With JavaScript on and off, zero axe
+// violations, and screenshots of the error at 1280 and 375 px
+// (testresults/screenshots/step6-split-*.png).
+func TestBrowserRolloutSplitPopulation(t *testing.T) {
+	exe := e2eRequire(t, "axe")
+	browser := newBrowser(t, exe)
+	for _, js := range []bool{true, false} {
+		t.Run(map[bool]string{true: "JavaScript on", false: "JavaScript off"}[js], func(t *testing.T) {
+			// Steps 1 to 5 and a first rollout over HTTP: Sales iPhones (250)
+			// in wave 1, Office laptops (600) in wave 2.
+			p := newClockedPlanner(t)
+			walkTo(t, p, stepRollout)
+			f := rolloutForm()
+			f.Set("rollout.waves[1].start.day", "1 February 2027") // pasted: the boxes read 1 Feb 2027
+			f.Del("rollout.waves[1].start.month")
+			expectRedirect(t, p.post("/wizard/rollout", f), "/wizard/plan")
+			b := freshTab(t, browser, p.base)
+			if !js {
+				b.disableJavaScript()
+			}
+			handOver(t, p, b)
+			if st := b.open("/wizard/rollout"); st != 200 {
+				t.Fatalf("step 6: %d", st)
+			}
+			// Office laptops in wave 1 too: both waves ask how many.
+			b.setChecked("rollout.waves[0].populations", "office-laptops", true)
+			b.submit(continueBtn, 422, "/wizard/rollout")
+			for i := range 2 {
+				label := evalIn[string](b, fmt.Sprintf(`(document.querySelector('label[for="f-rollout-waves-%d-devices-office-laptops"]') || {}).textContent || ""`, i))
+				if label != "How many of the 600 Office laptops in this wave?" {
+					t.Errorf("wave %d count box: %q", i+1, label)
+				}
+			}
+			b.typeText("rollout.waves[0].devices.office-laptops", "300")
+			b.typeText("rollout.waves[1].devices.office-laptops", "310")
+			b.submit(continueBtn, 422, "/wizard/rollout")
+			const over = "Wave 1's 300 and Wave 2's 310 make 610 of the 600 Office laptops: lower a count so that they add up to 600 at most"
+			if got := evalIn[string](b, `(document.getElementById("f-rollout-waves-1-devices-office-laptops-error") || {}).textContent || ""`); !strings.Contains(got, over) {
+				t.Errorf("error beside wave 2's count: %q", got)
+			}
+			if b.shown("#f-rollout-waves-0-devices-office-laptops-error") {
+				t.Error("wave 1's count is marked too")
+			}
+			b.do("summary link", chromedp.Click(chromedp.CSS(`.error-summary a[href="#f-rollout-waves-1-devices-office-laptops"]`)))
+			if b.activeID() != "f-rollout-waves-1-devices-office-laptops" {
+				t.Errorf("the summary link focuses %q", b.activeID())
+			}
+			if strings.Contains(b.text(), "Not in any wave") {
+				t.Error("the page says something is in no wave")
+			}
+			if js {
+				axeHere(t, b, "step 6 with a split population and an error")
+				shootStep6(t, b, "step6-split")
+			} else {
+				axeNoScript(t, b, "step 6 with a split population and an error, without JavaScript")
+			}
+			evalIn[chromedp.Void](b, `document.querySelector('[name="rollout.waves[1].devices.office-laptops"]').value = ""`)
+			b.typeText("rollout.waves[1].devices.office-laptops", "290")
+			b.submit(continueBtn, 200, "/wizard/plan")
+			if txt := b.text(); !strings.Contains(txt, "Step 7 of 7") || strings.Contains(txt, "Not in any wave") {
+				t.Errorf("the plan after the split:\n%.1500s", txt)
+			}
+			// Back on step 6, the counts are there as typed.
+			if st := b.open("/wizard/rollout"); st != 200 {
+				t.Fatalf("step 6 again: %d", st)
+			}
+			for i, want := range []string{"300", "290"} {
+				if got := evalIn[string](b, fmt.Sprintf(`document.querySelector('[name="rollout.waves[%d].devices.office-laptops"]').value`, i)); got != want {
+					t.Errorf("wave %d count: %q, want %s", i+1, got, want)
+				}
+			}
+		})
+	}
+}
+
+// shootStep6 saves the page at 1280 and 375 px as name-1280.png and
+// name-375.png beside the other screenshots.
+func shootStep6(t *testing.T, b *tab, name string) {
+	t.Helper()
+	dir := filepath.Join(resultsDir, "screenshots")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []int64{1280, 375} {
+		b.viewport(w)
+		ctx, cancel := context.WithTimeout(b.ctx, actionBudget)
+		png, err := chromedp.Run(ctx, fullPagePNG)
+		cancel()
+		if err != nil {
+			t.Fatalf("screenshot %s at %d px: %v", name, w, err)
+		}
+		file := filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, w))
+		if err := os.WriteFile(file, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot %s", file)
+	}
+	b.viewport(1280)
 }

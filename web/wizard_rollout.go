@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -15,29 +16,23 @@ import (
 	"github.com/enrollplan/enrollplan/templates/pages"
 )
 
-// rolloutSpec is step 6's row list: one row per wave. A wave added by
-// "Add another" covers the populations no other wave covers yet.
+// rolloutSpec is step 6's row list: one row per wave, with a count box for
+// each population (the page shows those of the populations split over
+// several waves). ids are the draft's population ids.
 func rolloutSpec(ids []string) rowSpec {
+	fields := []string{"name", "group", "start.day", "start.month", "start.year", "populations"}
+	for _, id := range ids {
+		fields = append(fields, countKey(id))
+	}
 	return rowSpec{
 		key: "rollout", step: stepRollout, prefix: "rollout.waves", re: waveField,
-		fields: []string{"name", "group", "start.day", "start.month", "start.year", "populations"},
-		rest:   []string{"rollout.pilot_group", "rollout.pilot_start.day", "rollout.pilot_start.month", "rollout.pilot_start.year"},
+		fields: fields,
+		rest:   []string{"rollout.pilot_group", "rollout.pilot_start.day", "rollout.pilot_start.month", "rollout.pilot_start.year", "rollout.pilot_devices"},
 		first:  "name", noun: "Wave", max: plan.MaxWaves,
-		blank: func(rows []url.Values) url.Values {
-			covered := map[string]bool{}
-			for _, row := range rows {
-				for _, id := range row["populations"] {
-					covered[id] = true
-				}
-			}
-			w := url.Values{"name": {fmt.Sprintf("Wave %d", len(rows)+1)}}
-			for _, id := range ids {
-				if !covered[id] {
-					w.Add("populations", id)
-				}
-			}
-			return w
-		},
+		// A new wave enrolls nothing until the planner ticks what it
+		// enrolls: one that came with every population ticked put a whole
+		// fleet into a wave its planner named "Windows".
+		blank: func(rows []url.Values) url.Values { return url.Values{"name": {defaultWaveName(len(rows))}} },
 		label: func(row url.Values) string {
 			if n := strings.TrimSpace(row.Get("name")); n != "" && !isDefaultWaveName(n) {
 				return n
@@ -52,6 +47,13 @@ func rolloutSpec(ids []string) rowSpec {
 	}
 }
 
+// countKey is a wave's field for how many devices of a population it
+// enrolls (rollout.waves[i].devices.<population id>).
+func countKey(id string) string { return "devices." + id }
+
+// wavePath is the answers path of a wave's field.
+func wavePath(i int, f string) string { return fmt.Sprintf("rollout.waves[%d].%s", i, f) }
+
 func defaultWaveName(i int) string { return fmt.Sprintf("Wave %d", i+1) }
 
 func isDefaultWaveName(s string) bool {
@@ -65,7 +67,7 @@ func rolloutBase(d *draft) string { return fingerprint(d.Answers.Rollout) }
 
 // rolloutValues is step 6's form as it stands: what was last typed, while
 // it stands for the saved rollout, else the saved rollout itself (a first
-// visit offers one wave with every population).
+// visit offers one wave with nothing ticked).
 func rolloutValues(d *draft) (vals url.Values, checked bool) {
 	if f := d.form("rollout", rolloutBase(d)); f != nil {
 		return f.Values, f.Checked
@@ -75,12 +77,18 @@ func rolloutValues(d *draft) (vals url.Values, checked bool) {
 	ro := d.Answers.Rollout
 	rf := rowForm{rest: url.Values{"rollout.pilot_group": {ro.PilotGroup}}}
 	setDate(rf.rest, "rollout.pilot_start.", ro.PilotStart)
+	if ro.PilotDevices != nil {
+		rf.rest.Set("rollout.pilot_devices", strconv.Itoa(*ro.PilotDevices))
+	}
 	for _, w := range ro.Waves {
 		row := url.Values{"name": {w.Name}, "group": {w.Group}}
 		setDate(row, "start.", w.Start)
 		row["populations"] = slices.Clone(w.Populations)
 		if w.Populations == nil {
 			row["populations"] = slices.Clone(ids) // absent: every population
+		}
+		for id, n := range w.Devices {
+			row.Set(countKey(id), strconv.Itoa(n))
 		}
 		rf.rows = append(rf.rows, row)
 	}
@@ -90,78 +98,21 @@ func rolloutValues(d *draft) (vals url.Values, checked bool) {
 	return sp.values(rf), false
 }
 
-// setDate writes a YYYY-MM-DD date into the three boxes, as a person would
-// type it (4 1 2027).
-func setDate(v url.Values, prefix, iso string) {
-	t, err := time.Parse(time.DateOnly, iso)
-	if err != nil {
-		return
+// readCount reads a whole number from 1 to max as people type it ("1,200");
+// given is false when the box is empty.
+func readCount(typed string, max int) (n int, given bool, msg string) {
+	s := strings.TrimSpace(typed)
+	if s == "" {
+		return 0, false, ""
 	}
-	v.Set(prefix+"day", strconv.Itoa(t.Day()))
-	v.Set(prefix+"month", strconv.Itoa(int(t.Month())))
-	v.Set(prefix+"year", strconv.Itoa(t.Year()))
-}
-
-func dateParts(v url.Values, prefix string) pages.DateParts {
-	return pages.DateParts{Day: v.Get(prefix + "day"), Month: v.Get(prefix + "month"), Year: v.Get(prefix + "year")}
-}
-
-// monthNames are the month names (and their first three letters) a
-// planner may type in the month box instead of its number.
-var monthNames = func() map[string]time.Month {
-	names := map[string]time.Month{"sept": time.September}
-	for m := time.January; m <= time.December; m++ {
-		name := strings.ToLower(m.String())
-		names[name], names[name[:3]] = m, m
+	n, err := strconv.Atoi(strings.NewReplacer(",", "", " ", "", "\u00a0", "", "\u202f", "", "_", "").Replace(s))
+	switch {
+	case err != nil:
+		return 0, true, fmt.Sprintf("Enter a whole number in digits, like 10, not “%s”", s)
+	case n < 1 || n > max:
+		return 0, true, fmt.Sprintf("Enter a number from 1 to %s, not “%s”", plan.Thousands(max), s)
 	}
-	return names
-}()
-
-// parseDate reads a date typed in three boxes. A date left empty is no
-// date; a date typed in part is an error naming the missing box, never
-// dropped. part is the box the message concerns.
-func parseDate(dp pages.DateParts) (iso string, part components.DatePart, msg string) {
-	day, month, year := strings.TrimSpace(dp.Day), strings.TrimSpace(dp.Month), strings.TrimSpace(dp.Year)
-	if day == "" && month == "" && year == "" {
-		return "", "", ""
-	}
-	var missing []string
-	for _, p := range []struct {
-		v    string
-		part components.DatePart
-	}{{day, components.PartDay}, {month, components.PartMonth}, {year, components.PartYear}} {
-		if p.v == "" {
-			if part == "" {
-				part = p.part
-			}
-			missing = append(missing, "a "+string(p.part))
-		}
-	}
-	if len(missing) > 0 {
-		return "", part, "The start date must include " + strings.Join(missing, " and ")
-	}
-	d, err := strconv.Atoi(day)
-	if err != nil || d < 1 || d > 31 {
-		return "", components.PartDay, fmt.Sprintf("The day of the start date must be a number from 1 to 31, not “%s”", day)
-	}
-	m, ok := monthNames[strings.TrimSuffix(strings.ToLower(month), ".")]
-	if !ok {
-		n, err := strconv.Atoi(month)
-		if err != nil || n < 1 || n > 12 {
-			return "", components.PartMonth, fmt.Sprintf("The month of the start date must be a number from 1 to 12, or its name, not “%s”", month)
-		}
-		m = time.Month(n)
-	}
-	y, err := strconv.Atoi(year)
-	if err != nil || len(year) != 4 || y < 2000 {
-		return "", components.PartYear, fmt.Sprintf("The year of the start date must have 4 digits, like 2027, not “%s”", year)
-	}
-	t := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	if t.Day() != d {
-		days := time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
-		return "", components.PartDay, fmt.Sprintf("The start date must be a real date: %s %d has %d days", m, y, days)
-	}
-	return t.Format(time.DateOnly), "", ""
+	return n, true, ""
 }
 
 // rolloutStep is step 6 read from its form: the page as typed, the
@@ -174,14 +125,15 @@ type rolloutStep struct {
 }
 
 // parseRollout reads step 6's form against the draft's populations; today
-// is the server's date, for the warnings about dates in the past.
+// is the server's date, for the warnings about dates in the past. A whole
+// date pasted into a day box is written back into rf as its three boxes.
 func (s *Server) parseRollout(rf rowForm, d *draft, today string) rolloutStep {
 	var st rolloutStep
 	v := &st.view
 	ids := plan.PopulationIDs(d.Answers.Populations)
-	devices, names := map[string]int{}, map[string]string{}
+	pops := map[string]plan.Population{}
 	for i, p := range d.Answers.Populations {
-		devices[ids[i]], names[ids[i]] = p.Devices, p.Name
+		pops[ids[i]] = p
 		v.Populations = append(v.Populations, pages.WavePopulation{ID: ids[i], Name: p.Name, Devices: p.Devices})
 	}
 	fail := func(list *pages.FormErrors, field, where string, part components.DatePart, format string, args ...any) {
@@ -192,13 +144,14 @@ func (s *Server) parseRollout(rf rowForm, d *draft, today string) rolloutStep {
 		*list = append(*list, e)
 	}
 
+	// The pilot.
 	v.PilotGroup = rf.rest.Get("rollout.pilot_group")
-	v.PilotStart = dateParts(rf.rest, "rollout.pilot_start.")
 	st.rollout.PilotGroup = strings.TrimSpace(v.PilotGroup)
 	if c := utf8.RuneCountInString(st.rollout.PilotGroup); c > plan.MaxText {
 		fail(&st.errs, "rollout.pilot_group", "Pilot", "", "Keep the group's name to %d characters or fewer; it has %d", plan.MaxText, c)
 	}
-	pilotISO, part, msg := parseDate(v.PilotStart)
+	pilotISO, part, msg := readDate(rf.rest, "rollout.pilot_start.", "start date")
+	v.PilotStart = dateParts(rf.rest, "rollout.pilot_start.")
 	if msg != "" {
 		fail(&st.errs, "rollout.pilot_start", "Pilot", part, "%s", msg)
 	}
@@ -206,7 +159,15 @@ func (s *Server) parseRollout(rf rowForm, d *draft, today string) rolloutStep {
 	if pilotISO != "" && pilotISO < today {
 		fail(&st.warns, "rollout.pilot_start", "Pilot", "", "The start date, %s, is in the past (today is %s)", plan.LongDate(pilotISO), plan.LongDate(today))
 	}
+	v.PilotDevices = rf.rest.Get("rollout.pilot_devices")
+	if n, given, msg := readCount(v.PilotDevices, maxDevices); msg != "" {
+		fail(&st.errs, "rollout.pilot_devices", "Pilot", "", "%s", msg)
+	} else if given {
+		st.rollout.PilotDevices = &n
+	}
+	st.rollout.LeadTimes = d.Answers.Rollout.LeadTimes // not asked here; kept as they are
 
+	// The waves as typed, and which of them tick each population.
 	var waveNames []string
 	for _, row := range rf.rows {
 		waveNames = append(waveNames, strings.TrimSpace(row.Get("name")))
@@ -217,25 +178,35 @@ func (s *Server) parseRollout(rf rowForm, d *draft, today string) rolloutStep {
 			where[i] = fmt.Sprintf("Wave %d (%s)", i+1, waveNames[i])
 		}
 	}
-	prevISO, prevName := pilotISO, "the pilot"
-	var kept []int // view rows that go into the answers
-	inWaves := map[string][]int{}
+	type dateRead struct {
+		part components.DatePart
+		msg  string
+	}
+	dates := make([]dateRead, len(rf.rows))
+	tickedIn := map[string][]int{} // population id → the rows that tick it
 	for i, row := range rf.rows {
-		path := func(f string) string { return fmt.Sprintf("rollout.waves[%d].%s", i, f) }
-		w := pages.WaveRow{Index: i, Name: row.Get("name"), Group: row.Get("group"), Start: dateParts(row, "start.")}
+		w := pages.WaveRow{Index: i, Name: row.Get("name"), Group: row.Get("group")}
+		w.StartISO, dates[i].part, dates[i].msg = readDate(row, "start.", "start date")
+		w.Start = dateParts(row, "start.")
 		for _, id := range row["populations"] {
-			if _, ok := devices[id]; ok && !slices.Contains(w.Populations, id) {
+			if _, ok := pops[id]; ok && !slices.Contains(w.Populations, id) {
 				w.Populations = append(w.Populations, id)
-				w.Devices += devices[id]
+				tickedIn[id] = append(tickedIn[id], i)
 			}
 		}
-		iso, part, msg := parseDate(w.Start)
-		w.StartISO = iso
 		v.Waves = append(v.Waves, w)
+	}
+
+	prevISO, prevName := pilotISO, "the pilot"
+	var kept []int                // view rows that go into the answers
+	counted := map[string][]int{} // population id → the rows with a count of it
+	for i := range v.Waves {
+		w, row := &v.Waves[i], rf.rows[i]
+		path := func(f string) string { return wavePath(i, f) }
 		name, group := strings.TrimSpace(w.Name), strings.TrimSpace(w.Group)
-		// A wave with nothing typed but its default name is one the
-		// planner did not need.
-		if group == "" && w.Start.Empty() && (name == "" || name == defaultWaveName(i)) {
+		// A wave with nothing typed or ticked but its default name is one
+		// the planner did not need.
+		if group == "" && w.Start.Empty() && len(w.Populations) == 0 && (name == "" || name == defaultWaveName(i)) {
 			continue
 		}
 		kept = append(kept, i)
@@ -249,67 +220,139 @@ func (s *Server) parseRollout(rf rowForm, d *draft, today string) rolloutStep {
 		} else if c := utf8.RuneCountInString(group); c > plan.MaxText {
 			fail(&st.errs, path("group"), where[i], "", "Keep the group's name to %d characters or fewer; it has %d", plan.MaxText, c)
 		}
-		switch {
-		case msg != "":
-			fail(&st.errs, path("start"), where[i], part, "%s", msg)
+		switch iso := w.StartISO; {
+		case dates[i].msg != "":
+			fail(&st.errs, path("start"), where[i], dates[i].part, "%s", dates[i].msg)
 		case iso != "" && prevISO != "" && iso < prevISO:
 			fail(&st.errs, path("start"), where[i], "", "Starts on %s, before %s (%s): the pilot comes first and the waves follow in date order; change a date or move the wave",
 				plan.LongDate(iso), prevName, plan.LongDate(prevISO))
 		case iso != "" && iso < today:
 			fail(&st.warns, path("start"), where[i], "", "The start date, %s, is in the past (today is %s)", plan.LongDate(iso), plan.LongDate(today))
 		}
-		if iso != "" {
-			prevISO, prevName = iso, where[i]
+		if w.StartISO != "" {
+			prevISO, prevName = w.StartISO, where[i]
 		}
+		wave := plan.Wave{Name: name, Group: group, Start: w.StartISO, Populations: w.Populations}
 		if len(v.Populations) > 0 && len(w.Populations) == 0 {
 			fail(&st.errs, path("populations"), where[i], "", "Tick the populations this wave enrolls")
+			wave.Populations = []string{} // none, not every population
 		}
+		// A population ticked in several waves takes a count in each.
 		for _, id := range w.Populations {
-			inWaves[id] = append(inWaves[id], i)
+			if len(tickedIn[id]) < 2 {
+				continue
+			}
+			p := pops[id]
+			c := pages.WaveCount{ID: id, Name: p.Name, Devices: p.Devices, Value: row.Get(countKey(id))}
+			var others []string
+			for _, j := range tickedIn[id] {
+				if j != i {
+					others = append(others, where[j])
+				}
+			}
+			c.Also = plan.JoinAnd(others)
+			switch n, given, msg := readCount(c.Value, p.Devices); {
+			case msg != "":
+				fail(&st.errs, path(countKey(id)), where[i], "", "%s", msg)
+			case !given:
+				fail(&st.errs, path(countKey(id)), where[i], "", "Enter how many of the %s %s this wave enrolls; the others are in %s",
+					plan.Thousands(p.Devices), p.Name, c.Also)
+			default:
+				if wave.Devices == nil {
+					wave.Devices = map[string]int{}
+				}
+				wave.Devices[id] = n
+				counted[id] = append(counted[id], i)
+			}
+			w.Counts = append(w.Counts, c)
 		}
-		st.rollout.Waves = append(st.rollout.Waves, plan.Wave{Name: name, Group: group, Start: iso, Populations: w.Populations})
+		st.rollout.Waves = append(st.rollout.Waves, wave)
 	}
 
-	// Worth checking: populations in no wave, or in several.
-	if len(kept) > 0 {
-		var none []string
-		for _, p := range v.Populations {
-			switch at := inWaves[p.ID]; {
-			case len(at) == 0:
-				none = append(none, p.Name)
-			case len(at) > 1:
-				var in []string
-				for _, i := range at {
-					in = append(in, where[i])
-				}
-				fail(&st.warns, fmt.Sprintf("rollout.waves[%d].populations", at[1]), "", "", "%s is in %s: its devices count in each", p.Name, plan.JoinAnd(in))
-			}
+	// How many devices the pilot and each wave enroll, as the plan will
+	// divide them.
+	a := d.Answers
+	a.Rollout = st.rollout
+	al := plan.Allocate(&a, ids)
+	answersIndex := map[int]int{} // view row → its index in the answers
+	for k, i := range kept {
+		answersIndex[i] = k
+	}
+	for i := range v.Waves {
+		w := &v.Waves[i]
+		w.PopDevices = map[string]int{}
+		for _, p := range v.Populations { // what ticking it would add, in one wave
+			w.PopDevices[p.ID] = max(0, p.Devices-al.Pilot[p.ID])
 		}
-		if len(none) > 0 {
-			verb := "is"
-			if len(none) > 1 {
-				verb = "are"
-			}
-			fail(&st.warns, fmt.Sprintf("rollout.waves[%d].populations", kept[0]), "", "", "%s %s in no wave: tick %s on a wave, or %s will not be enrolled after the pilot",
-				plan.JoinAnd(none), verb, map[bool]string{true: "them", false: "it"}[len(none) > 1], map[bool]string{true: "they", false: "it"}[len(none) > 1])
+		k, ok := answersIndex[i]
+		if !ok {
+			continue
 		}
+		for _, id := range w.Populations {
+			w.PopDevices[id] = al.Waves[k][id]
+			w.Devices += al.Waves[k][id]
+		}
+		for j := range w.Counts {
+			w.Counts[j].Pilot = al.Pilot[w.Counts[j].ID]
+		}
+	}
+	// The counts of a population may not add up to more than it has.
+	for _, p := range v.Populations {
+		at := counted[p.ID]
+		if len(at) == 0 {
+			continue
+		}
+		pilot, total := al.Pilot[p.ID], al.Pilot[p.ID]
+		var parts []string
+		if pilot > 0 {
+			parts = append(parts, "the pilot's "+plan.Thousands(pilot))
+		}
+		for _, i := range at {
+			n := st.rollout.Waves[answersIndex[i]].Devices[p.ID]
+			total += n
+			parts = append(parts, where[i]+"'s "+plan.Thousands(n))
+		}
+		last := wavePath(at[len(at)-1], countKey(p.ID))
+		if total > p.Devices && st.errs.For(last) == "" {
+			msg := fmt.Sprintf("%s make %s of the %s %s: lower a count so that they add up to %s at most",
+				plan.JoinAnd(parts), plan.Thousands(total), plan.Thousands(p.Devices), p.Name, plan.Thousands(p.Devices))
+			fail(&st.errs, last, where[at[len(at)-1]], "", "%s", strings.ToUpper(msg[:1])+msg[1:])
+		}
+	}
+
+	// What no wave enrolls is named beside the waves, and worth checking
+	// once there are waves.
+	var none []string
+	for _, p := range v.Populations {
+		switch {
+		case len(tickedIn[p.ID]) == 0:
+			none = append(none, fmt.Sprintf("%s (%s)", p.Name, plan.Count(p.Devices, "device", "devices")))
+		case al.Left[p.ID] > 0:
+			none = append(none, fmt.Sprintf("%s of the %s %s", plan.Thousands(al.Left[p.ID]), plan.Thousands(p.Devices), p.Name))
+		}
+	}
+	v.Unassigned = plan.JoinAnd(none)
+	if len(kept) > 0 && len(none) > 0 {
+		fail(&st.warns, "rollout.waves", "", "", "Not in any wave: %s. After the pilot, no wave enrolls %s", v.Unassigned, plan.Plural(len(none), "it", "them"))
 	}
 
 	// Whatever the engine still finds is shown too, once per field, at the
-	// wave it concerns.
-	a := d.Answers
-	a.Rollout = st.rollout
+	// wave it concerns. Counts the page found wrong are left out of the
+	// answers, so the engine's words about them would only repeat its own.
+	countsWrong := slices.ContainsFunc(st.errs, func(e pages.FormError) bool {
+		return e.Field == "rollout.pilot_devices" || strings.Contains(e.Field, "].devices.")
+	})
 	for _, e := range stepErrors(s.cat.Validate(&a), func(f string) bool { return strings.HasPrefix(f, "rollout.") }) {
-		if m := waveField.FindStringSubmatch(e.Field); m != nil {
-			k, _ := strconv.Atoi(m[1])
-			if k >= len(kept) {
-				continue
-			}
-			i := kept[k]
-			e.Field = fmt.Sprintf("rollout.waves[%d].%s", i, strings.SplitN(e.Field[len(m[0]):], "[", 2)[0])
-			e.Where = where[i]
-		} else {
-			e.Where = "Pilot"
+		if countsWrong && (e.Field == "rollout.pilot_devices" || strings.Contains(e.Field, "].devices")) {
+			continue
+		}
+		field, row, ok := rolloutFieldOnPage(e.Field, kept)
+		if !ok {
+			continue
+		}
+		e.Field, e.Where = field, "Pilot"
+		if row >= 0 {
+			e.Where = where[row]
 		}
 		if slices.ContainsFunc(st.errs, func(x pages.FormError) bool { return x.Field == e.Field }) {
 			continue
@@ -317,25 +360,53 @@ func (s *Server) parseRollout(rf rowForm, d *draft, today string) rolloutStep {
 		e.Message = "Check this answer (" + e.Message + ")"
 		st.errs = append(st.errs, e)
 	}
-	order := append([]string{"rollout.pilot_group", "rollout.pilot_start"}, rowOrder("rollout.waves", len(rf.rows), []string{"name", "group", "start", "populations"})...)
+	order := append([]string{"rollout.pilot_group", "rollout.pilot_start", "rollout.pilot_devices"},
+		rowOrder("rollout.waves", len(rf.rows), []string{"name", "group", "start", "populations", "devices"})...)
 	st.errs = sortErrors(st.errs, order)
 	st.warns = sortErrors(st.warns, order)
 
-	// The timeline shows the waves on the page, as they stand.
-	pilot := st.rollout.PilotGroup
-	if pilot == "" {
-		pilot = s.cat.Rollout.DefaultPilotGroup
+	// The timeline draws the form as it stands, once something is typed:
+	// only what was typed, never a name nobody gave.
+	if st.rollout.PilotGroup == "" && v.PilotStart.Empty() && len(kept) == 0 {
+		return st
+	}
+	pilot := timelineWave{Group: st.rollout.PilotGroup, Start: pilotISO, Proposed: st.rollout.PilotDevices == nil}
+	for _, n := range al.Pilot {
+		pilot.Devices += n
 	}
 	var tw []timelineWave
-	for _, w := range v.Waves {
+	for _, i := range kept {
+		w := v.Waves[i]
 		var covers []string
 		for _, id := range w.Populations {
-			covers = append(covers, names[id])
+			covers = append(covers, pops[id].Name)
 		}
 		tw = append(tw, timelineWave{Name: strings.TrimSpace(w.Name), Group: strings.TrimSpace(w.Group), Start: w.StartISO, Devices: w.Devices, Covers: covers})
 	}
-	v.Timeline = timeline(pilot, pilotISO, tw)
+	v.Timeline = timeline(pilot, tw)
 	return st
+}
+
+// rolloutFieldOnPage is the form field of an answers path the engine
+// names: rollout.waves[k] is the k-th wave kept, which is row kept[k] on the
+// page (waves nobody touched are not in the answers). A count keeps its
+// population (rollout.waves[k].devices.<id>); the counts of a wave as a whole
+// go to its ticks. row is -1 for the pilot's fields; ok is false for a wave
+// the page does not have.
+func rolloutFieldOnPage(path string, kept []int) (field string, row int, ok bool) {
+	m := waveField.FindStringSubmatch(path)
+	if m == nil {
+		return path, -1, true
+	}
+	k, _ := strconv.Atoi(m[1])
+	if k >= len(kept) {
+		return "", 0, false
+	}
+	rest := strings.SplitN(path[len(m[0]):], "[", 2)[0]
+	if rest == "devices" {
+		rest = "populations"
+	}
+	return wavePath(kept[k], rest), kept[k], true
 }
 
 // warningsKey fingerprints the warnings a page shows, so that Continue goes
@@ -353,7 +424,7 @@ func (s *Server) rolloutPage(r *http.Request, d *draft, st rolloutStep, errs pag
 	v := st.view
 	v.Head, v.Nav, v.Errors, v.MaxWaves = s.head(pages.WizardSteps[5].Title, false), s.nav(r, d, stepRollout), errs, plan.MaxWaves
 	v.Warnings, v.WarnedKey, v.Confirm, v.Today = st.warns, warningsKey(st.warns), confirm, plan.LongDate(s.today())
-	v.List = rowList(r, d, rolloutSpec(nil), rolloutBase(d), n)
+	v.List = rowList(r, d, rolloutSpec(nil), rolloutBase(d), n) // the list needs no field names
 	return v
 }
 
@@ -364,7 +435,7 @@ func (s *Server) handleRolloutGet(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	vals, checked := rolloutValues(d)
-	rf := rolloutSpec(nil).split(vals)
+	rf := rolloutSpec(plan.PopulationIDs(d.Answers.Populations)).split(vals)
 	st := s.parseRollout(rf, d, s.today())
 	errs := st.errs
 	if !checked {
@@ -432,6 +503,10 @@ func (s *Server) populationsChanged(d *draft) {
 				continue
 			}
 		}
+		if w.Devices != nil {
+			w.Devices = maps.Clone(w.Devices)
+			maps.DeleteFunc(w.Devices, func(id string, _ int) bool { return !slices.Contains(ids, id) })
+		}
 		waves = append(waves, w)
 	}
 	if raw == nil && emptied {
@@ -442,8 +517,13 @@ func (s *Server) populationsChanged(d *draft) {
 		return
 	}
 	for k, vs := range vals {
-		if waveField.MatchString(k) && strings.HasSuffix(k, ".populations") {
+		if !waveField.MatchString(k) {
+			continue
+		}
+		if strings.HasSuffix(k, ".populations") {
 			vals[k] = slices.DeleteFunc(vs, func(id string) bool { return !slices.Contains(ids, id) })
+		} else if _, id, ok := strings.Cut(k, "]."+countKey("")); ok && !slices.Contains(ids, id) {
+			delete(vals, k)
 		}
 	}
 	checked := raw != nil && raw.Checked

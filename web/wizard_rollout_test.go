@@ -2,10 +2,13 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/enrollplan/enrollplan/internal/plan"
 )
 
 var (
@@ -67,8 +70,37 @@ func planJSON(t *testing.T, p *planner) map[string]any {
 	return out
 }
 
-// TestRolloutFirstVisit: one wave covering every population, its device
-// count, and dates as three labelled boxes in a fieldset with a legend.
+// savedAnswers saves the draft's plan and reads back the answers stored
+// with it.
+func savedAnswers(t *testing.T, p *planner) plan.Answers {
+	t.Helper()
+	a, _ := saveDraft(t, p)
+	return a
+}
+
+// saveDraft saves the draft's plan; it returns the answers stored with it
+// and a planner in another browser that opened the plan's edit link.
+func saveDraft(t *testing.T, p *planner) (plan.Answers, *planner) {
+	t.Helper()
+	r := p.post("/wizard/save", nil)
+	edit := regexp.MustCompile(`/p/([A-Za-z0-9_-]{22})/edit#key=([A-Za-z0-9_-]+)`).FindStringSubmatch(r.body)
+	if r.status != 200 || edit == nil {
+		t.Fatalf("save: %d %.300s", r.status, r.body)
+	}
+	g := p.get("/api/v1/plans/" + edit[1])
+	var saved struct {
+		Answers plan.Answers `json:"answers"`
+	}
+	if err := json.Unmarshal([]byte(g.body), &saved); g.status != 200 || err != nil {
+		t.Fatalf("saved plan: %d %v", g.status, err)
+	}
+	other := newPlanner(t, p.base)
+	expectRedirect(t, other.post("/p/"+edit[1]+"/edit", url.Values{"key": {edit[2]}}), "/wizard/plan")
+	return saved.Answers, other
+}
+
+// TestRolloutFirstVisit: one wave with nothing ticked, and dates as three
+// labelled boxes in a fieldset with a legend.
 func TestRolloutFirstVisit(t *testing.T) {
 	p := newClockedPlanner(t)
 	walkTo(t, p, stepRollout)
@@ -76,13 +108,8 @@ func TestRolloutFirstVisit(t *testing.T) {
 	if r.status != 200 {
 		t.Fatalf("step 6: %d", r.status)
 	}
-	for _, want := range []string{`value="sales-iphones" checked`, `value="office-laptops" checked`} {
-		if !strings.Contains(r.body, want) {
-			t.Errorf("first wave does not cover every population: lacks %s", want)
-		}
-	}
 	text := visibleText(r.body)
-	if !strings.Contains(text, "Devices in this wave: 850") || !strings.Contains(text, "Sales iPhones 250 devices") {
+	if !strings.Contains(text, "Devices in this wave: 0") || !strings.Contains(text, "Sales iPhones 250 devices") {
 		t.Errorf("no device counts: %s", text)
 	}
 	for _, box := range []string{"rollout.pilot_start.day", "rollout.pilot_start.month", "rollout.pilot_start.year", "rollout.waves[0].start.day", "rollout.waves[0].start.month", "rollout.waves[0].start.year"} {
@@ -104,7 +131,7 @@ func TestRolloutFirstVisit(t *testing.T) {
 }
 
 // TestRolloutSavesPilotDateAndWavePopulations: the pilot date and each
-// wave's populations reach the answers, and the plan counts each wave's devices.
+// wave's populations reach the answers.
 func TestRolloutSavesPilotDateAndWavePopulations(t *testing.T) {
 	p := newClockedPlanner(t)
 	walkTo(t, p, stepRollout)
@@ -119,10 +146,10 @@ func TestRolloutSavesPilotDateAndWavePopulations(t *testing.T) {
 		t.Fatalf("%d waves", len(waves))
 	}
 	w0, w1 := waves[0].(map[string]any), waves[1].(map[string]any)
-	if w0["start"] != "2027-01-11" || w0["devices"] != 250.0 || w0["populations"].([]any)[0] != "sales-iphones" {
+	if w0["start"] != "2027-01-11" || w0["populations"].([]any)[0] != "sales-iphones" {
 		t.Errorf("wave 1: %v", w0)
 	}
-	if w1["start"] != "2027-02-01" || w1["devices"] != 600.0 || w1["populations"].([]any)[0] != "office-laptops" {
+	if w1["start"] != "2027-02-01" || w1["populations"].([]any)[0] != "office-laptops" {
 		t.Errorf("wave 2 (month typed as a name): %v", w1)
 	}
 	if u := ro["unassigned"].([]any); len(u) != 0 {
@@ -132,6 +159,275 @@ func TestRolloutSavesPilotDateAndWavePopulations(t *testing.T) {
 	r := p.get("/wizard/rollout")
 	if !strings.Contains(r.body, `name="rollout.waves[1].start.month" value="February"`) || strings.Contains(r.body, "error-summary") {
 		t.Error("step 6 does not show what was typed")
+	}
+}
+
+// TestRolloutNothingTickedUntilTicked: the first wave and every wave added
+// start with no population ticked, so that naming wave 1 "Windows" and
+// going on never puts the whole fleet into it.
+func TestRolloutNothingTickedUntilTicked(t *testing.T) {
+	p := newClockedPlanner(t)
+	walkTo(t, p, stepRollout)
+	r := p.get("/wizard/rollout")
+	if regexp.MustCompile(`name="rollout\.waves\[\d+\]\.populations" value="[^"]*" checked`).MatchString(r.body) {
+		t.Fatal("the first wave comes with populations ticked")
+	}
+	f := rolloutValuesOnPage(r.body)
+	f.Set("rollout.waves[0].name", "Windows")
+	f.Set("rollout.waves[0].group", "Windows PCs")
+	r = p.post("/wizard/rollout", f)
+	if r.status != 422 || !strings.Contains(visibleText(r.body), "Windows: tick the populations this wave enrolls") {
+		t.Fatalf("a named wave with nothing ticked went on: %d", r.status)
+	}
+	// Add another, without JavaScript: the new wave has nothing ticked either.
+	f = rolloutValuesOnPage(r.body)
+	f.Add("rollout.waves[0].populations", "office-laptops")
+	f.Set("action", "add")
+	expectRedirect(t, p.post("/wizard/rollout", f), "/wizard/rollout?added=1#f-rollout-waves-1-name")
+	r = p.get("/wizard/rollout?added=1")
+	if !strings.Contains(r.body, `name="rollout.waves[1].name" value="Wave 2"`) {
+		t.Fatal("no wave added")
+	}
+	if strings.Contains(between(r.body, `id="f-rollout-waves-1"`, "</fieldset>"), "checked") || strings.Contains(between(r.body, `id="f-rollout-waves-1-populations"`, "</fieldset>"), "checked") {
+		t.Error("the added wave comes with populations ticked")
+	}
+	if !strings.Contains(r.body, `value="office-laptops" checked`) {
+		t.Error("wave 1 lost its tick")
+	}
+	// The untouched wave 2 is no wave: Continue goes on with wave 1 alone,
+	// the page having named what no wave enrolls.
+	if !strings.Contains(visibleText(r.body), "Not in any wave: Sales iPhones (250 devices)") {
+		t.Error("what no wave enrolls is not named")
+	}
+	expectRedirect(t, p.post("/wizard/rollout", rolloutValuesOnPage(r.body)), "/wizard/plan")
+	a := savedAnswers(t, p)
+	if w := a.Rollout.Waves; len(w) != 1 || strings.Join(w[0].Populations, ",") != "office-laptops" {
+		t.Errorf("waves saved: %+v", w)
+	}
+}
+
+// TestRolloutSplitPopulation: a population ticked in two waves takes a
+// count in each, the counts are checked against its devices and the
+// pilot's, the error sits beside the box that tips it over, and the counts
+// are stored as rollout.waves[].devices.
+func TestRolloutSplitPopulation(t *testing.T) {
+	p := newClockedPlanner(t)
+	walkTo(t, p, stepRollout)
+	f := rolloutForm()
+	f.Set("rollout.pilot_devices", "10")
+	f["rollout.waves[0].populations"] = []string{"sales-iphones", "office-laptops"}
+	r := p.post("/wizard/rollout", f)
+	if r.status != 422 {
+		t.Fatalf("split without counts: %d", r.status)
+	}
+	for i, other := range []string{"Wave 2", "Wave 1"} {
+		id := fmt.Sprintf("f-rollout-waves-%d-devices-office-laptops", i)
+		if !strings.Contains(r.body, `<label class="label" for="`+id+`">How many of the 600 Office laptops in this wave?</label>`) {
+			t.Errorf("wave %d has no count box for the split population", i+1)
+		}
+		if msg := visibleText(between(r.body, `id="`+id+`-error"`, "</p>")); !strings.Contains(msg, "Enter how many of the 600 Office laptops this wave enrolls; the others are in "+other) {
+			t.Errorf("wave %d: error %q", i+1, msg)
+		}
+	}
+	if strings.Contains(r.body, "devices.sales-iphones") {
+		t.Error("a count box for a population in one wave only")
+	}
+	// 10 in the pilot and 300 in each wave are 610 of 600.
+	f.Set("rollout.waves[0].devices.office-laptops", "300")
+	f.Set("rollout.waves[1].devices.office-laptops", "300")
+	r = p.post("/wizard/rollout", f)
+	if r.status != 422 {
+		t.Fatalf("over-count: %d", r.status)
+	}
+	want := "The pilot's 10, Wave 1's 300 and Wave 2's 300 make 610 of the 600 Office laptops: lower a count so that they add up to 600 at most"
+	if msg := visibleText(between(r.body, `id="f-rollout-waves-1-devices-office-laptops-error"`, "</p>")); !strings.Contains(msg, want) {
+		t.Errorf("error beside wave 2's count: %q", msg)
+	}
+	if tag := tagWithID(r.body, "f-rollout-waves-1-devices-office-laptops"); !strings.Contains(tag, `aria-invalid="true"`) || !strings.Contains(tag, `value="300"`) {
+		t.Errorf("wave 2's count box: %s", tag)
+	}
+	if strings.Contains(r.body, `id="f-rollout-waves-0-devices-office-laptops-error"`) {
+		t.Error("wave 1's count is marked too")
+	}
+	if !strings.Contains(r.body, `href="#f-rollout-waves-1-devices-office-laptops"`) {
+		t.Error("the summary does not link to the count")
+	}
+	if strings.Contains(visibleText(r.body), "Check this answer") {
+		t.Error("the engine's words repeat the page's")
+	}
+	// 300 and 290: saved as counts; the population in one wave needs none.
+	f.Set("rollout.waves[1].devices.office-laptops", "290")
+	f.Set("rollout.waves[0].devices.sales-iphones", "7") // no box for it: not stored
+	expectRedirect(t, p.post("/wizard/rollout", f), "/wizard/plan")
+	r = p.get("/wizard/rollout")
+	if !strings.Contains(visibleText(r.body), "Devices in this wave: 540") { // 240 Sales iPhones and 300 Office laptops
+		t.Errorf("wave 1's devices: %s", between(r.body, "data-wave-devices>", "<"))
+	}
+	a, other := saveDraft(t, p)
+	w := a.Rollout.Waves
+	if len(w) != 2 || fmt.Sprint(w[0].Devices) != "map[office-laptops:300]" || fmt.Sprint(w[1].Devices) != "map[office-laptops:290]" {
+		t.Errorf("counts saved: %+v", w)
+	}
+	if a.Rollout.PilotDevices == nil || *a.Rollout.PilotDevices != 10 {
+		t.Errorf("pilot devices saved: %v", a.Rollout.PilotDevices)
+	}
+	// Opened from the saved answers, the boxes show the counts.
+	r = other.get("/wizard/rollout")
+	for _, want := range []string{`name="rollout.waves[0].devices.office-laptops" value="300"`, `name="rollout.waves[1].devices.office-laptops" value="290"`, `name="rollout.pilot_devices" value="10"`} {
+		if !strings.Contains(r.body, want) {
+			t.Errorf("step 6 after saving lacks %s", want)
+		}
+	}
+}
+
+// TestRolloutPilotDevices: the pilot's size is optional, a whole number,
+// and the hint says what the plan proposes without one.
+func TestRolloutPilotDevices(t *testing.T) {
+	p := newClockedPlanner(t)
+	walkTo(t, p, stepRollout)
+	r := p.get("/wizard/rollout")
+	if !strings.Contains(visibleText(r.body), "Leave it empty and the plan proposes about 5% of each population, at most 10 devices.") {
+		t.Error("no hint for the pilot's size")
+	}
+	f := rolloutForm()
+	f.Set("rollout.pilot_devices", "ten")
+	r = p.post("/wizard/rollout", f)
+	if r.status != 422 || !strings.Contains(visibleText(r.body), "Pilot: enter a whole number in digits, like 10, not “ten”") || !strings.Contains(r.body, `href="#f-rollout-pilot-devices"`) {
+		t.Fatalf("a pilot size in words: %d", r.status)
+	}
+	f.Set("rollout.pilot_devices", "")
+	expectRedirect(t, p.post("/wizard/rollout", f), "/wizard/plan")
+	if a := savedAnswers(t, p); a.Rollout.PilotDevices != nil {
+		t.Errorf("an empty box saved %d", *a.Rollout.PilotDevices)
+	}
+}
+
+// TestRolloutUnassignedNamed: what no wave enrolls is named beside the
+// waves, with its devices (a whole population, or what a split leaves),
+// and on the plan's first page.
+func TestRolloutUnassignedNamed(t *testing.T) {
+	p := newClockedPlanner(t)
+	walkTo(t, p, stepRollout)
+	f := rolloutForm()
+	for k := range f {
+		if strings.HasPrefix(k, "rollout.waves[1].") {
+			f.Del(k)
+		}
+	}
+	r := p.post("/wizard/rollout", f)
+	if r.status != 200 {
+		t.Fatalf("status %d", r.status)
+	}
+	notice := visibleText(between(r.body, `id="f-rollout-waves"`, "</div>"))
+	if !strings.Contains(notice, "Not in any wave: Office laptops (600 devices).") {
+		t.Errorf("notice beside the waves: %q", notice)
+	}
+	if i, j := strings.Index(r.body, `id="f-rollout-waves"`), strings.Index(r.body, `id="f-rollout-waves-0"`); i < j {
+		t.Error("the notice comes before the waves")
+	}
+	if !strings.Contains(visibleText(between(r.body, `class="warning-summary"`, "</div>")), "Not in any wave: Office laptops (600 devices). After the pilot, no wave enrolls it") ||
+		!strings.Contains(r.body, `href="#f-rollout-waves"`) {
+		t.Error("not in the warnings shown before going on")
+	}
+	expectRedirect(t, p.post("/wizard/rollout", rolloutValuesOnPage(r.body)), "/wizard/plan")
+	if plan := visibleText(p.get("/wizard/plan").body); !strings.Contains(plan, "Not in any wave yet: Office laptops") {
+		t.Error("the plan's first page does not name it")
+	}
+	// A split whose counts leave devices over names what is left.
+	f = rolloutForm()
+	f["rollout.waves[0].populations"] = []string{"sales-iphones", "office-laptops"}
+	f.Set("rollout.pilot_devices", "10")
+	f.Set("rollout.waves[0].devices.office-laptops", "200")
+	f.Set("rollout.waves[1].devices.office-laptops", "290")
+	r = p.post("/wizard/rollout", f)
+	if notice := visibleText(between(r.body, `id="f-rollout-waves"`, "</div>")); !strings.Contains(notice, "Not in any wave: 100 of the 600 Office laptops.") {
+		t.Errorf("devices a split leaves over: %q", notice)
+	}
+}
+
+// TestRolloutPastedDates: the day box takes a whole date as people paste
+// it and fills the three boxes; day and month in numbers that could be
+// either way round are an error asking for the month's name; hints use a
+// month's name.
+func TestRolloutPastedDates(t *testing.T) {
+	p := newClockedPlanner(t)
+	walkTo(t, p, stepRollout)
+	if text := visibleText(p.get("/wizard/rollout").body); !strings.Contains(text, "For example 4 January 2027.") || !strings.Contains(text, "paste a whole date into Day") {
+		t.Error("the date hint does not use a month's name")
+	}
+	for _, tc := range []struct{ pasted, iso string }{
+		{"2027-01-04", "2027-01-04"}, {"4 January 2027", "2027-01-04"}, {"4 Jan 2027", "2027-01-04"},
+		{"Monday, 4 January 2027", "2027-01-04"}, {"January 4, 2027", "2027-01-04"}, {"25/12/2026", "2026-12-25"},
+	} {
+		f := rolloutForm()
+		f.Set("rollout.pilot_start.day", tc.pasted)
+		f.Del("rollout.pilot_start.month")
+		f.Del("rollout.pilot_start.year")
+		if tc.iso == "2026-12-25" {
+			f.Set("rollout.waves[0].start.day", "4 Jan 2027")
+		}
+		r := p.post("/wizard/rollout", f)
+		if r.status != 303 {
+			t.Errorf("%q: %d %s", tc.pasted, r.status, visibleText(between(r.body, `<h2 id="error-summary-title">`, "</div>")))
+			continue
+		}
+		if got := planJSON(t, p)["rollout"].(map[string]any)["pilot_start"]; got != tc.iso {
+			t.Errorf("%q read as %q, want %s", tc.pasted, got, tc.iso)
+		}
+	}
+	// The boxes show the date as read.
+	r := p.get("/wizard/rollout")
+	for part, want := range map[string]string{"day": "25", "month": "Dec", "year": "2026"} {
+		if !strings.Contains(r.body, `name="rollout.pilot_start.`+part+`" value="`+want+`"`) {
+			t.Errorf("the %s box does not show %s", part, want)
+		}
+	}
+	// 04/01/2027 is 4 January here and 1 April there: ask.
+	f := rolloutForm()
+	f.Set("rollout.waves[0].start.day", "04/01/2027")
+	r = p.post("/wizard/rollout", f)
+	want := "Wave 1: “04/01/2027” could be 4 January or 1 April: write the month as a word, for example 4 January 2027"
+	if r.status != 422 || !strings.Contains(visibleText(r.body), want) || !strings.Contains(r.body, `href="#f-rollout-waves-0-start"`) {
+		t.Errorf("ambiguous date: %d %s", r.status, visibleText(between(r.body, `<h2 id="error-summary-title">`, "</div>")))
+	}
+	if !strings.Contains(r.body, `name="rollout.waves[0].start.day" value="04/01/2027"`) {
+		t.Error("the ambiguous date is not kept as typed")
+	}
+}
+
+// TestRolloutTimelineNeverInventsText: without a pilot group the timeline
+// says so rather than naming one; it follows the form as posted, errors
+// and all; with nothing typed there is no timeline.
+func TestRolloutTimelineNeverInventsText(t *testing.T) {
+	p := newClockedPlanner(t)
+	walkTo(t, p, stepRollout)
+	cat, err := plan.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := p.get("/wizard/rollout"); strings.Contains(r.body, `class="timeline"`) {
+		t.Error("a timeline before anything was typed")
+	}
+	f := rolloutForm()
+	f.Del("rollout.pilot_group")
+	f.Set("rollout.waves[1].name", "Nursing PCs")
+	f.Set("rollout.waves[1].group", "")
+	r := p.post("/wizard/rollout", f) // wave 2 has no group: an error
+	if r.status != 422 {
+		t.Fatalf("status %d", r.status)
+	}
+	tl := between(r.body, `<section class="timeline"`, "</section>")
+	list := strings.ReplaceAll(visibleText(between(tl, `<ol class="milestones">`, "</ol>")), " (", "(")
+	for _, want := range []string{"Pilot(name not given yet), from 4 Jan 2027", "Nursing PCs(group not given yet), from 1 Feb 2027, 590 devices"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("timeline lacks %q: %s", want, list)
+		}
+	}
+	if strings.Contains(tl, cat.Rollout.DefaultPilotGroup) {
+		t.Errorf("the timeline names a pilot group nobody typed: %q", cat.Rollout.DefaultPilotGroup)
+	}
+	if !strings.Contains(between(tl, "<desc", "</desc>"), "Pilot (name not given yet) from 4 Jan 2027") {
+		t.Errorf("desc: %s", between(tl, "<desc", "</desc>"))
 	}
 }
 
@@ -263,14 +559,18 @@ func TestRolloutWarnsButDoesNotBlock(t *testing.T) {
 	f.Set("rollout.pilot_start.day", "1")
 	f.Set("rollout.pilot_start.month", "12")
 	f.Set("rollout.pilot_start.year", "2026")
-	f.Set("rollout.waves[1].populations", "sales-iphones")
+	for k := range f {
+		if strings.HasPrefix(k, "rollout.waves[1].") {
+			f.Del(k)
+		}
+	}
 	r := p.post("/wizard/rollout", f)
 	if r.status != 200 {
 		t.Fatalf("warnings: %d, want 200 with the warnings shown", r.status)
 	}
 	text := visibleText(r.body)
 	for _, want := range []string{"Check before you continue", "Pilot: the start date, 1 Dec 2026, is in the past (today is 2 Dec 2026)",
-		"Office laptops is in no wave", "Sales iPhones is in Wave 1 and Wave 2", "press Continue again"} {
+		"Not in any wave: Office laptops (600 devices)", "press Continue again"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("lacks %q:\n%s", want, text)
 		}
@@ -291,12 +591,15 @@ func TestRolloutWarnsButDoesNotBlock(t *testing.T) {
 		t.Errorf("rollout after warnings: %v", ro)
 	}
 	// A new warning (another past date) is shown again.
-	f.Set("rollout.waves[0].start.year", "2025")
+	f.Set("rollout.waves[0].start.year", "2026")
 	f.Set("rollout.waves[0].start.month", "12")
-	f.Set("rollout.waves[1].start.year", "2026")
-	f.Set("rollout.waves[1].start.month", "11")
+	f.Set("rollout.waves[0].start.day", "1")
 	f.Set("warnings_seen", again.Get("warnings_seen"))
-	if r := p.post("/wizard/rollout", f); r.status != 422 { // wave 1 is now before the pilot: an error
+	if r := p.post("/wizard/rollout", f); r.status != 200 || !strings.Contains(visibleText(r.body), "Wave 1: the start date, 1 Dec 2026, is in the past") {
+		t.Fatalf("a new warning: %d", r.status)
+	}
+	f.Set("rollout.waves[0].start.month", "11") // before the pilot: an error
+	if r := p.post("/wizard/rollout", f); r.status != 422 {
 		t.Fatalf("date order: %d", r.status)
 	}
 	f = rolloutForm()
@@ -308,63 +611,28 @@ func TestRolloutWarnsButDoesNotBlock(t *testing.T) {
 	}
 }
 
-// TestRolloutAddWaveCoversTheRest: a wave added without JavaScript covers
-// the populations no other wave covers yet, and the step lands on it; a
-// wave left untouched is not a wave.
-func TestRolloutAddWaveCoversTheRest(t *testing.T) {
-	p := newClockedPlanner(t)
-	walkTo(t, p, stepRollout)
-	f := rolloutForm()
-	for k := range f {
-		if strings.HasPrefix(k, "rollout.waves[1].") {
-			f.Del(k)
-		}
-	}
-	f.Set("action", "add")
-	expectRedirect(t, p.post("/wizard/rollout", f), "/wizard/rollout?added=1#f-rollout-waves-1-name")
-	r := p.get("/wizard/rollout?added=1")
-	if !strings.Contains(r.body, `name="rollout.waves[1].name" value="Wave 2"`) || !strings.Contains(r.body, `id="f-rollout-waves-1-populations-1" name="rollout.waves[1].populations" value="office-laptops" checked`) ||
-		strings.Contains(r.body, `id="f-rollout-waves-1-populations" name="rollout.waves[1].populations" value="sales-iphones" checked`) {
-		t.Fatalf("new wave: %s", between(r.body, `id="f-rollout-waves-1"`, "</fieldset>"))
-	}
-	if tag := tagWithID(r.body, "f-rollout-waves-1-name"); !strings.Contains(tag, "autofocus") {
-		t.Error("new wave not focused")
-	}
-	// Add a third, leave it untouched: Continue leaves it out.
-	f = rolloutValuesOnPage(r.body)
-	f.Set("action", "add")
-	expectRedirect(t, p.post("/wizard/rollout", f), "/wizard/rollout?added=2#f-rollout-waves-2-name")
-	r = p.get("/wizard/rollout?added=2")
-	f = rolloutValuesOnPage(r.body)
-	f.Set("rollout.waves[1].group", "Office")
-	r = p.post("/wizard/rollout", f)
-	expectRedirect(t, r, "/wizard/plan")
-	if waves := planJSON(t, p)["rollout"].(map[string]any)["waves"].([]any); len(waves) != 2 {
-		t.Errorf("%d waves, want 2", len(waves))
-	}
-}
-
 // TestRolloutTimelineShowsPilotAndWaves: the server-drawn timeline names the
-// pilot and each wave with its date and device count, in the drawing and
-// in the list beside it.
+// pilot and each wave with its date and device count (as the plan divides
+// them: the pilot proposes 10 of each here), in the drawing and in the list
+// beside it.
 func TestRolloutTimelineShowsPilotAndWaves(t *testing.T) {
 	p := newClockedPlanner(t)
 	walkTo(t, p, stepRollout)
 	expectRedirect(t, p.post("/wizard/rollout", rolloutForm()), "/wizard/plan")
 	r := p.get("/wizard/rollout")
 	svg := between(r.body, "<svg", "</svg>")
-	for _, want := range []string{">Pilot<", ">4 Jan 2027<", ">Wave 1<", ">11 Jan 2027<", ">250 devices<", ">Wave 2<", ">1 Feb 2027<", ">600 devices<"} {
+	for _, want := range []string{">Pilot<", ">4 Jan 2027<", ">20 devices<", ">Wave 1<", ">11 Jan 2027<", ">240 devices<", ">Wave 2<", ">1 Feb 2027<", ">590 devices<"} {
 		if !strings.Contains(svg, want) {
 			t.Errorf("timeline lacks %s", want)
 		}
 	}
 	list := strings.ReplaceAll(visibleText(between(r.body, `<ol class="milestones">`, "</ol>")), " :", ":")
-	for _, want := range []string{"Pilot: Intune Pilot, from 4 Jan 2027", "Wave 1: Sales, from 11 Jan 2027, 250 devices (Sales iPhones)", "Wave 2: Office, from 1 Feb 2027, 600 devices (Office laptops)"} {
+	for _, want := range []string{"Pilot: Intune Pilot, from 4 Jan 2027, 20 devices (proposed by the plan)", "Wave 1: Sales, from 11 Jan 2027, 240 devices (Sales iPhones)", "Wave 2: Office, from 1 Feb 2027, 590 devices (Office laptops)"} {
 		if !strings.Contains(list, want) {
 			t.Errorf("milestones lack %q: %s", want, list)
 		}
 	}
-	if desc := between(svg, "<desc", "</desc>"); !strings.Contains(desc, "Wave 1 (Sales) from 11 Jan 2027, 250 devices") {
+	if desc := between(svg, "<desc", "</desc>"); !strings.Contains(desc, "Wave 1 (Sales) from 11 Jan 2027, 240 devices") {
 		t.Errorf("desc: %s", desc)
 	}
 }
@@ -377,7 +645,7 @@ func TestRolloutTimelineLayout(t *testing.T) {
 		for i := range n {
 			waves = append(waves, timelineWave{Name: "A very long wave name number " + string(rune('A'+i)), Start: "2027-01-1" + string(rune('0'+i%10))})
 		}
-		tl := timeline("Pilot group", "2027-01-04", waves)
+		tl := timeline(timelineWave{Group: "Pilot group", Start: "2027-01-04"}, waves)
 		if len(tl.Marks) != n+1 {
 			t.Fatalf("%d waves: %d marks", n, len(tl.Marks))
 		}

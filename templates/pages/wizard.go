@@ -282,7 +282,22 @@ type WaveRow struct {
 	Start       DateParts
 	StartISO    string   // the start as YYYY-MM-DD when the boxes make a date, else ""
 	Populations []string // ids of the populations ticked
-	Devices     int      // devices of those populations
+	Devices     int      // devices this wave enrolls, as the plan divides them
+	// PopDevices is what each population adds to the wave when ticked,
+	// for app.js to follow the ticks (population id → devices).
+	PopDevices map[string]int
+	Counts     []WaveCount // a count box per ticked population that other waves tick too
+}
+
+// WaveCount is the box for how many of a population split over several
+// waves one wave enrolls.
+type WaveCount struct {
+	ID      string
+	Name    string
+	Devices int    // the population's devices
+	Value   string // as typed
+	Also    string // the other waves that tick it, in words
+	Pilot   int    // devices of it in the pilot
 }
 
 // WavePopulation is a population offered on every wave.
@@ -306,27 +321,30 @@ type TimelineMark struct {
 	Short   string // the label shortened to fit the drawing
 	Group   string
 	Date    string // "11 Jan 2027", or "" when not set
-	Devices string // "850 devices", or "" (the pilot)
+	Devices string // "850 devices", or ""
+	Note    string // said after the devices in the list, e.g. that the plan proposed them
 	Covers  string // names of the populations, for the list
 	LabelY  int    // staggered so labels don't overlap
 }
 
 // RolloutView is step 6.
 type RolloutView struct {
-	Head        layout.Head
-	Nav         Nav
-	Errors      FormErrors
-	Warnings    FormErrors // worth checking, never blocking
-	WarnedKey   string     // fingerprint of Warnings, posted back so they are shown once before continuing
-	Confirm     bool       // Continue was pressed with warnings not shown before: say so
-	Today       string     // the server's date, "2 Dec 2026"
-	PilotGroup  string
-	PilotStart  DateParts
-	Waves       []WaveRow
-	Populations []WavePopulation
-	MaxWaves    int
-	Timeline    Timeline
-	List        RowList
+	Head         layout.Head
+	Nav          Nav
+	Errors       FormErrors
+	Warnings     FormErrors // worth checking, never blocking
+	WarnedKey    string     // fingerprint of Warnings, posted back so they are shown once before continuing
+	Confirm      bool       // Continue was pressed with warnings not shown before: say so
+	Today        string     // the server's date, "2 Dec 2026"
+	PilotGroup   string
+	PilotStart   DateParts
+	PilotDevices string // as typed
+	Waves        []WaveRow
+	Unassigned   string // what no wave enrolls, in words ("Kiosks (40 devices)"); "" when all are
+	Populations  []WavePopulation
+	MaxWaves     int
+	Timeline     Timeline
+	List         RowList
 }
 
 // Saved is what the plan page shows after Save & share.
