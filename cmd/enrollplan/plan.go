@@ -21,8 +21,14 @@ func runPlan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fs := newFlags("plan", stderr)
 	answersPath := fs.String("answers", "", "answers file (enrollplan.answers/v1 JSON), or - for standard input")
 	format := fs.String("format", "md", "output format: md, json, csv or html")
+	today := fs.String("today", "", "the date the plan is made on, YYYY-MM-DD (default: today, or SOURCE_DATE_EPOCH); due dates and what is late follow from it")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if *today == "" {
+		*today = coverDate(getenv)
+	} else if _, err := time.Parse(time.DateOnly, *today); err != nil {
+		return usagef("plan: --today %q is not a date; write it as YYYY-MM-DD, for example 2027-01-04", *today)
 	}
 	if *answersPath == "" {
 		return usagef("plan: --answers is required (a file, or - for standard input)")
@@ -44,7 +50,7 @@ func runPlan(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return err
 	}
-	p, err := cat.Build(answers)
+	p, err := cat.BuildWith(answers, plan.BuildOptions{Today: *today})
 	if err != nil {
 		return err
 	}

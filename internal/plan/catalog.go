@@ -46,6 +46,7 @@ type Catalog struct {
 	Clouds        []CloudDef
 	Availability  []AvailabilityDef
 	BaselineTerms []BaselineTerm
+	Expiries      []ExpiryDef
 
 	methods   map[string]*MethodDef
 	prereqs   map[string]*PrereqDef
@@ -214,7 +215,8 @@ type PlatformDef struct {
 
 // RestrictedDef is what the plan says when a tenant check read that the
 // enrollment restrictions refuse a population's devices; %[1]s is the
-// platform, %[2]s the date of the check.
+// platform, %[2]s the check ("The tenant check on 4 Jan 2027", or "The
+// tenant check" when it has no time).
 type RestrictedDef struct {
 	Blocked  string   `json:"blocked"`  // every device of the platform refused
 	Personal string   `json:"personal"` // personally owned devices refused
@@ -270,6 +272,31 @@ type PrereqDef struct {
 	Owner      string      `json:"owner"`                 // who clears it, in words
 	Sources    []string    `json:"sources"`
 	Changed    string      `json:"changed,omitempty"` // what the current docs changed, for reviewers; never shown
+	// Needs are the prerequisites that must be done before this one (hard
+	// dependencies the docs state); the graph is acyclic.
+	Needs []string `json:"needs,omitempty"`
+	// LeadDays is how many days it takes; LeadSource and LeadQuote cite the
+	// page that states it (one of Sources), else the days are a planning
+	// estimate. LeadBasis says how the days follow from the quote, or why
+	// the estimate is what it is.
+	LeadDays   *int   `json:"lead_days"`
+	LeadSource string `json:"lead_source,omitempty"`
+	LeadQuote  string `json:"lead_quote,omitempty"`
+	LeadBasis  string `json:"lead_basis,omitempty"`
+}
+
+// ExpiryDef is what the catalog knows about one thing a tenant holds that
+// expires (CONTRACT §8.1 tenant.expiries): what it is, whose enrollment
+// stops with it, and how to renew it.
+type ExpiryDef struct {
+	What      string   `json:"what"`  // an ExpiryWhats value
+	Title     string   `json:"title"` // e.g. "the Apple MDM push certificate"
+	Renew     string   `json:"renew"` // the task, e.g. "Renew the Apple MDM push certificate with the same Apple ID"
+	Text      string   `json:"text"`  // validity and what happens, from the sources
+	Owner     string   `json:"owner"`
+	Platforms []string `json:"platforms,omitempty"` // enrolling populations of these platforms depend on it
+	Methods   []string `json:"methods,omitempty"`   // or populations of these methods
+	Sources   []string `json:"sources"`
 }
 
 // BaselineDef maps a baseline policy to the platforms it applies to.
@@ -333,6 +360,7 @@ type catalogFile struct {
 	Clouds        []CloudDef         `json:"clouds,omitempty"`
 	Availability  []AvailabilityDef  `json:"availability,omitempty"`
 	BaselineTerms []BaselineTerm     `json:"baseline_terms,omitempty"`
+	Expiries      []ExpiryDef        `json:"expiries,omitempty"`
 }
 
 // fileOrder fixes the order in which files merge, so that methods and
@@ -423,6 +451,7 @@ func (c *Catalog) merge(name string, f *catalogFile) error {
 	c.Clouds = append(c.Clouds, f.Clouds...)
 	c.Availability = append(c.Availability, f.Availability...)
 	c.BaselineTerms = append(c.BaselineTerms, f.BaselineTerms...)
+	c.Expiries = append(c.Expiries, f.Expiries...)
 	single := []struct {
 		set  bool
 		name string
@@ -480,6 +509,16 @@ func (c *Catalog) Method(id string) *MethodDef { return c.methods[id] }
 
 // Prerequisite returns a prerequisite definition, or nil.
 func (c *Catalog) Prerequisite(id string) *PrereqDef { return c.prereqs[id] }
+
+// Expiry returns what the catalog knows about an expiry, or nil.
+func (c *Catalog) Expiry(what string) *ExpiryDef {
+	for i := range c.Expiries {
+		if c.Expiries[i].What == what {
+			return &c.Expiries[i]
+		}
+	}
+	return nil
+}
 
 // Platform returns a platform definition, or nil.
 func (c *Catalog) Platform(id string) *PlatformDef { return c.platform[id] }

@@ -30,6 +30,8 @@ func (c *Catalog) check(complete bool) error {
 	v.clouds()
 	v.availability()
 	v.baselineTerms()
+	v.leadTimes()
+	v.expiries()
 	return errors.Join(v.errs...)
 }
 
@@ -485,5 +487,120 @@ func (v *checker) baselineTerms() {
 		}
 		v.scope(where, bt.Platforms, Platforms)
 		v.srcs(where, bt.Sources)
+	}
+}
+
+// leadTimes checks the critical path's data: each prerequisite's needs name
+// other known prerequisites and never form a cycle, and each has a lead
+// time, cited from one of its own sources (so the plan lists the page) or
+// explained as an estimate.
+func (v *checker) leadTimes() {
+	for _, p := range v.c.Prerequisites {
+		where := "prerequisite " + p.ID
+		seen := map[string]bool{}
+		for _, n := range p.Needs {
+			switch {
+			case n == p.ID:
+				v.bad("%s: needs itself", where)
+			case seen[n]:
+				v.bad("%s: needs %s twice", where, n)
+			case v.complete && v.c.prereqs[n] == nil, !contains(ContractPrerequisites, n):
+				v.bad("%s: needs unknown prerequisite %q", where, n)
+			}
+			seen[n] = true
+		}
+		switch {
+		case p.LeadDays == nil:
+			v.bad("%s: no lead_days", where)
+		case *p.LeadDays < 0 || *p.LeadDays > MaxLeadDays:
+			v.bad("%s: lead_days %d is not between 0 and %d", where, *p.LeadDays, MaxLeadDays)
+		}
+		switch {
+		case p.LeadSource != "" && p.LeadQuote == "":
+			v.bad("%s: lead_source %s without the lead_quote it states", where, p.LeadSource)
+		case p.LeadSource == "" && p.LeadQuote != "":
+			v.bad("%s: lead_quote without a lead_source", where)
+		case p.LeadSource != "" && !contains(p.Sources, p.LeadSource):
+			v.bad("%s: lead_source %s is not one of its sources", where, p.LeadSource)
+		case p.LeadSource == "" && p.LeadBasis == "":
+			v.bad("%s: an estimated lead time needs a lead_basis saying why", where)
+		}
+	}
+	if cycle := v.c.needsCycle(); cycle != nil {
+		v.bad("prerequisites: needs form a cycle: %s", strings.Join(cycle, " → "))
+	}
+}
+
+// needsCycle returns one cycle of the prerequisites' needs (its first id
+// repeated at the end), or nil when there is none.
+func (c *Catalog) needsCycle() []string {
+	const (
+		unseen = iota
+		open
+		closed
+	)
+	state := map[string]int{}
+	var stack []string
+	var visit func(id string) []string
+	visit = func(id string) []string {
+		switch state[id] {
+		case open:
+			i := slices.Index(stack, id)
+			return append(slices.Clone(stack[i:]), id)
+		case closed:
+			return nil
+		}
+		state[id] = open
+		stack = append(stack, id)
+		if p := c.prereqs[id]; p != nil {
+			for _, n := range p.Needs {
+				if cyc := visit(n); cyc != nil {
+					return cyc
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[id] = closed
+		return nil
+	}
+	for _, p := range c.Prerequisites {
+		if cyc := visit(p.ID); cyc != nil {
+			return cyc
+		}
+	}
+	return nil
+}
+
+// expiries checks what the catalog says about each kind of expiry, and
+// that every kind the answers may name has it.
+func (v *checker) expiries() {
+	seen := map[string]bool{}
+	for _, e := range v.c.Expiries {
+		where := "expiry " + e.What
+		if !contains(ExpiryWhats, e.What) {
+			v.bad("%s: not one of %s", where, oneOf(ExpiryWhats))
+		}
+		if seen[e.What] {
+			v.bad("%s: defined twice", where)
+		}
+		seen[e.What] = true
+		if e.Title == "" || e.Renew == "" || e.Text == "" || e.Owner == "" {
+			v.bad("%s: needs title, renew, text and owner", where)
+		}
+		if len(e.Platforms)+len(e.Methods) == 0 {
+			v.bad("%s: names no platform or method that depends on it", where)
+		}
+		v.known(where, "platform", e.Platforms, Platforms)
+		for _, m := range e.Methods {
+			if v.complete && v.c.methods[m] == nil {
+				v.bad("%s: unknown method %q", where, m)
+			}
+		}
+		v.srcs(where, e.Sources)
+	}
+	for _, w := range ExpiryWhats {
+		if v.complete && !seen[w] {
+			v.bad("expiry %s (CONTRACT §8.1) is missing", w)
+		}
 	}
 }

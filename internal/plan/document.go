@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -15,9 +16,11 @@ type Document struct {
 	Knowledge   string // "Based on Microsoft's documentation dated up to …"
 	Groups      []GroupLine
 	Blockers    []DocBlocker
-	First       []FirstAction
+	First       []DocFirst
+	Late        []string // what no longer fits before its date, in words (summary.late)
 	Timeline    []TimelineLine
-	Unassigned  string // populations in no wave, in words; "" when none
+	Dated       []TimelineLine // page one's timeline: Timeline with the marks (an expiry, say) in date order
+	Unassigned  string         // populations in no wave, in words; "" when none
 	Assumptions []DocNote
 	Tenant      *DocTenant // what a tenant check read, when one was run
 	RolloutWarn []DocNote  // e.g. a certificate expiring before the last wave
@@ -55,10 +58,19 @@ type DocBlocker struct {
 	Title, Owner, Task, Blocks string
 }
 
-// TimelineLine is the pilot or one wave.
+// TimelineLine is the pilot or one wave, or a dated mark between them
+// (then only When and Mark are set).
 type TimelineLine struct {
 	Name, When, Group, Populations string
 	Devices                        int
+	Mark                           string // e.g. "The Automated Device Enrollment token “Contoso” expires"
+	date                           string
+}
+
+// DocFirst is one first action with its due date and what it unblocks.
+type DocFirst struct {
+	FirstAction
+	When string // e.g. "Due 9 Jan 2027 (takes 1 day, a planning estimate); unblocks Sales iPhones."
 }
 
 // DocNote is a sentence with its numbered sources.
@@ -186,19 +198,20 @@ func NewDocument(p *Plan) *Document {
 	for _, bl := range p.Summary.Blockers {
 		d.Blockers = append(d.Blockers, DocBlocker{Title: bl.Title, Owner: bl.Owner, Task: bl.Task, Blocks: d.nameList(bl.Blocks)})
 	}
-	d.First = p.Summary.FirstActions
+	d.firstActions(p)
 	pilotWhen := "date not set"
 	if p.Rollout.PilotStart != "" {
 		pilotWhen = "from " + LongDate(p.Rollout.PilotStart)
 	}
-	d.Timeline = append(d.Timeline, TimelineLine{Name: "Pilot", When: pilotWhen, Group: p.Rollout.PilotGroup, Populations: "a few devices of every population"})
+	d.Timeline = append(d.Timeline, TimelineLine{Name: "Pilot", When: pilotWhen, Group: p.Rollout.PilotGroup, Populations: "a few devices of every population", date: p.Rollout.PilotStart})
 	for _, w := range p.Rollout.Waves {
 		when := "date not set"
 		if w.Start != "" {
 			when = "from " + LongDate(w.Start)
 		}
-		d.Timeline = append(d.Timeline, TimelineLine{Name: w.Name, When: when, Group: w.Group, Populations: d.nameList(w.Populations), Devices: w.Devices})
+		d.Timeline = append(d.Timeline, TimelineLine{Name: w.Name, When: when, Group: w.Group, Populations: d.nameList(w.Populations), Devices: w.Devices, date: w.Start})
 	}
+	d.Dated = datedTimeline(d.Timeline, p.Rollout.Marks)
 	d.Unassigned = d.nameList(p.Rollout.Unassigned)
 	for _, as := range p.Summary.Assumptions {
 		d.Assumptions = append(d.Assumptions, DocNote{Label: d.names[as.Population], Text: as.Text})
@@ -380,4 +393,59 @@ func orWord(s, empty string) string {
 		return empty
 	}
 	return s
+}
+
+// firstActions puts each first action's due date, its lead time when a
+// prerequisite sets it, and whom it unblocks in words, and the late ones.
+func (d *Document) firstActions(p *Plan) {
+	leads := map[string]Prerequisite{}
+	for _, pr := range p.Prerequisites {
+		leads["prereq."+pr.ID] = pr
+	}
+	for _, f := range p.Summary.FirstActions {
+		var parts []string
+		if f.Due != "" {
+			due := "Due " + LongDate(f.Due)
+			if pr, ok := leads[f.ID]; ok {
+				due += " (takes " + leadWords(pr.LeadDays, pr.LeadCited) + ")"
+			}
+			parts = append(parts, due)
+		}
+		if len(f.Unblocks) > 0 {
+			parts = append(parts, "unblocks "+d.nameList(f.Unblocks))
+		}
+		when := capitalize(strings.Join(parts, "; "))
+		if when != "" {
+			when += "."
+		}
+		d.First = append(d.First, DocFirst{FirstAction: f, When: when})
+	}
+	for _, l := range p.Summary.Late {
+		d.Late = append(d.Late, l.Text)
+	}
+}
+
+// datedTimeline puts each mark after the pilot and waves that start on or
+// before its date, so that page one reads in date order.
+func datedTimeline(lines []TimelineLine, marks []Mark) []TimelineLine {
+	out := slices.Clone(lines)
+	for _, m := range marks {
+		at := len(out)
+		lastDated := -1
+		for i, l := range out {
+			if l.date == "" {
+				continue
+			}
+			if l.date > m.Date {
+				at = i
+				break
+			}
+			lastDated = i
+		}
+		if at == len(out) && lastDated >= 0 {
+			at = lastDated + 1
+		}
+		out = slices.Insert(out, at, TimelineLine{When: LongDate(m.Date), Mark: m.Title, date: m.Date})
+	}
+	return out
 }

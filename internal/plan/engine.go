@@ -103,6 +103,7 @@ func (b *builder) build() *Plan {
 	p.Rollout = b.rollout(p)
 	p.TenantCheck = b.tenantReading(p)
 	p.Tasks = b.tasks(p)
+	b.datePlan(p) // the critical path dates prerequisites and set-up tasks; expiries reach the timeline
 	for _, r := range b.c.ResetOverview {
 		p.ResetOverview = append(p.ResetOverview, ResetRow{Mode: r.Mode, Required: r.Required, Note: r.Note, Sources: b.c.SourceURLs(r.Sources)})
 	}

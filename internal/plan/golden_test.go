@@ -10,6 +10,11 @@ import (
 
 var updateGolden = flag.Bool("update-golden", false, "rewrite testdata/golden/*.plan.json from the examples")
 
+// goldenToday is the date the golden plans are made on: the CLI's golden
+// test pins the same day (SOURCE_DATE_EPOCH in cmd/enrollplan), and prints
+// these plans byte for byte.
+const goldenToday = "2026-11-24"
+
 // TestGoldenPlans: the plan of every example, as JSON, so a change to the
 // rules or the knowledge shows up as a reviewable diff next to the engine
 // (go test ./internal/plan -run TestGoldenPlans -update-golden).
@@ -21,7 +26,7 @@ func TestGoldenPlans(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := c.Build(a)
+			p, err := c.BuildWith(a, BuildOptions{Today: goldenToday})
 			if err != nil {
 				t.Fatal(err)
 			}

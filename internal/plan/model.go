@@ -66,6 +66,15 @@ type Prerequisite struct {
 	Detail    string   `json:"detail"`
 	Minimums  []string `json:"minimums,omitempty"` // supported-os: each method's minimum, also appended to Detail
 	Sources   []string `json:"sources"`
+	// The critical path (critical.go): the prerequisites of this plan that
+	// must be done first, the days it takes (cited from a page, or a
+	// planning estimate), and the date it is due; no due when done or when
+	// no date needs it.
+	Needs     []string `json:"needs"`
+	LeadDays  int      `json:"lead_days"`
+	LeadCited bool     `json:"lead_cited"`
+	LeadNote  string   `json:"lead_note"`
+	Due       string   `json:"due,omitempty"`
 }
 
 // Prerequisite statuses.
@@ -164,6 +173,14 @@ type RolloutPlan struct {
 	Unassigned []string   `json:"unassigned"` // populations that no wave covers
 	Warnings   []Warning  `json:"warnings"`   // e.g. a certificate that expires before the last wave
 	LastStart  string     `json:"last_start"` // the latest date of the pilot and the waves, "" if none is set
+	Marks      []Mark     `json:"marks"`      // dated events beside the waves, e.g. a token that expires
+}
+
+// Mark is a dated event on the timeline that is not a wave.
+type Mark struct {
+	ID    string `json:"id"` // e.g. expiry.ade-token
+	Date  string `json:"date"`
+	Title string `json:"title"`
 }
 
 // WavePlan is one wave after the pilot.
@@ -232,6 +249,8 @@ type Summary struct {
 	Populations  int              `json:"populations"`
 	Blockers     []SummaryBlocker `json:"blockers"`
 	FirstActions []FirstAction    `json:"first_actions"`
+	AsOf         string           `json:"as_of"` // the date the plan was built on (BuildOptions.Today), "" when none
+	Late         []Late           `json:"late"`  // prerequisites whose lead time no longer fits
 	Assumptions  []Assumption     `json:"assumptions"`
 	Warnings     int              `json:"warnings"` // populations' warnings of severity warning
 	ResetNeeded  int              `json:"populations_needing_reset"`
@@ -247,12 +266,28 @@ type SummaryBlocker struct {
 	Blocks       []string `json:"blocks"`
 }
 
-// FirstAction is one of the first things to do, in order.
+// FirstAction is one of the first things to do, in order: never before
+// one it needs.
 type FirstAction struct {
-	Title string `json:"title"`
-	Actor string `json:"actor"`
-	Owner string `json:"owner"`
-	Why   string `json:"why"`
+	ID       string   `json:"id"` // the task, e.g. prereq.apple-id; renew.<what> for an expiry
+	Title    string   `json:"title"`
+	Actor    string   `json:"actor"`
+	Owner    string   `json:"owner"`
+	Why      string   `json:"why"`
+	Due      string   `json:"due,omitempty"` // the date it must be done by, when a date needs it
+	Unblocks []string `json:"unblocks"`      // population ids
+}
+
+// Late is a prerequisite whose lead time no longer fits before the date
+// that needs it (CONTRACT §8.2).
+type Late struct {
+	Prerequisite  string   `json:"prerequisite"`
+	Title         string   `json:"title"`
+	NeededDays    int      `json:"needed_days"`
+	AvailableDays int      `json:"available_days"`
+	Blocks        []string `json:"blocks"`
+	NeededBy      string   `json:"needed_by"` // the date it must be done by
+	Text          string   `json:"text"`      // in words, for page one
 }
 
 // Assumption records the reading the engine chose for an unknown answer

@@ -7,8 +7,9 @@ import (
 	"testing"
 )
 
-// TestBuildWithToday: "today" reaches the builder, changes nothing the plan
-// says yet, and a date that is not YYYY-MM-DD is the caller's bug, not the
+// TestBuildWithToday: "today" reaches the builder and the summary's as_of;
+// far enough before the pilot it changes nothing else (summary.late stays
+// empty); a date that is not YYYY-MM-DD is the caller's bug, not the
 // planner's (no ValidationError).
 func TestBuildWithToday(t *testing.T) {
 	c := testCatalog(t)
@@ -21,6 +22,13 @@ func TestBuildWithToday(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if plain.Summary.AsOf != "" || dated.Summary.AsOf != "2027-01-04" {
+		t.Errorf("as_of = %q without today, %q with 2027-01-04", plain.Summary.AsOf, dated.Summary.AsOf)
+	}
+	if len(dated.Summary.Late) != 0 {
+		t.Errorf("a week before the pilot nothing is late in the Northwind plan: %+v", dated.Summary.Late)
+	}
+	dated.Summary.AsOf = ""
 	var x, y bytes.Buffer
 	if err := WriteJSON(&x, plain); err != nil {
 		t.Fatal(err)
@@ -29,7 +37,7 @@ func TestBuildWithToday(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(x.Bytes(), y.Bytes()) {
-		t.Error("a plan built with today differs from one built without; nothing uses today yet")
+		t.Error("a plan built with today differs from one built without in more than as_of, though nothing is late")
 	}
 	if b := newBuilder(c, &a, BuildOptions{Today: "2027-01-04"}); b.today != "2027-01-04" {
 		t.Errorf("builder today = %q, want 2027-01-04", b.today)

@@ -192,12 +192,23 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 	for i, b := range d.Blockers {
 		pf("%d. **%s** is not in place: it blocks %s.\n", i+1, b.Title, mdEscape(b.Blocks))
 	}
+	for _, l := range d.Late {
+		pf("\n> **%s**\n", mdEscape(l))
+	}
 	pf("\n### Do these first\n\n")
 	for i, f := range d.First {
-		pf("%d. **%s.** %s. %s\n", i+1, mdEscape(f.Title), f.Owner, mdEscape(f.Why))
+		pf("%d. **%s.** %s. %s", i+1, mdEscape(f.Title), f.Owner, mdEscape(f.Why))
+		if f.When != "" {
+			pf(" %s", mdEscape(f.When))
+		}
+		pf("\n")
 	}
 	pf("\n### Timeline\n\n")
-	for _, t := range d.Timeline {
+	for _, t := range d.Dated {
+		if t.Mark != "" {
+			pf("- **%s**: %s.\n", t.When, mdEscape(t.Mark))
+			continue
+		}
 		devices := ""
 		if t.Devices > 0 {
 			devices = ", " + Count(t.Devices, "device", "devices")
@@ -211,7 +222,11 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 		pf("\n**%s:** %s%s\n", w.Label, w.Text, mdRefs(w.Refs, d))
 	}
 	if t := d.Tenant; t != nil {
-		pf("\n### Read from the tenant on %s\n\n%s.\n", t.When, t.Counts)
+		if t.When == "" {
+			pf("\n### Read from the tenant\n\n%s.\n", t.Counts)
+		} else {
+			pf("\n### Read from the tenant on %s\n\n%s.\n", t.When, t.Counts)
+		}
 		if len(t.Attention) > 0 {
 			pf("\n")
 			for _, f := range t.Attention {

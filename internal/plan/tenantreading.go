@@ -20,8 +20,8 @@ func tenantValue(t Tenant, field string) string {
 }
 
 // tenantReading carries a tenant check into the plan: its findings, the
-// answers that overrule a reading (the plan says so), the prerequisites
-// whose status was read, and expiries that fall before the last wave.
+// answers that overrule a reading (the plan says so) and the prerequisites
+// whose status was read. Its expiries join the answers' (expiries.go).
 func (b *builder) tenantReading(p *Plan) *TenantReading {
 	tc := b.a.TenantCheck
 	if tc == nil {
@@ -31,25 +31,30 @@ func (b *builder) tenantReading(p *Plan) *TenantReading {
 	if r.Findings == nil {
 		r.Findings = []Finding{}
 	}
-	when := LongDate(strings.SplitN(tc.ReadAt, "T", 2)[0])
+	// A check without a time says so in other words, never "on ." (an
+	// uploaded check may lack read_at).
+	read, checkOn := "Read from the tenant. ", "The tenant check"
+	if day := strings.SplitN(tc.ReadAt, "T", 2)[0]; day != "" {
+		read, checkOn = fmt.Sprintf("Read from the tenant on %s. ", LongDate(day)), "The tenant check on "+LongDate(day)
+	}
 	for i := range p.Prerequisites {
 		pr := &p.Prerequisites[i]
 		sf := b.c.prereqs[pr.ID].StatusFrom
 		if sf == nil {
 			continue
 		}
-		read := tenantValue(tc.Tenant, sf.Field)
-		if read == "" || read == "unknown" {
+		got := tenantValue(tc.Tenant, sf.Field)
+		if got == "" || got == "unknown" {
 			continue
 		}
 		answered := tenantValue(b.a.Tenant, sf.Field)
-		if answered == read {
+		if answered == got {
 			pr.ReadAt = tc.ReadAt
-			pr.Detail = fmt.Sprintf("Read from the tenant on %s. ", when) + pr.Detail
+			pr.Detail = read + pr.Detail
 			continue
 		}
-		text := fmt.Sprintf("The tenant check on %s read “%s” as %s; the answers say %s, and the plan follows the answers.", when, pr.Title, readWord(read), readWord(answered))
-		r.Overruled = append(r.Overruled, Overrule{Field: sf.Field, Read: read, Answered: answered, Text: text})
+		text := fmt.Sprintf("%s read “%s” as %s; the answers say %s, and the plan follows the answers.", checkOn, pr.Title, readWord(got), readWord(answered))
+		r.Overruled = append(r.Overruled, Overrule{Field: sf.Field, Read: got, Answered: answered, Text: text})
 		pr.Detail = text + " " + pr.Detail
 	}
 	if rs := tc.Restrictions; rs != nil {
@@ -62,33 +67,15 @@ func (b *builder) tenantReading(p *Plan) *TenantReading {
 			text := ""
 			switch {
 			case slices.Contains(rs.Blocked, pop.Platform):
-				text = fmt.Sprintf(def.Blocked, pop.PlatformName, when)
+				text = fmt.Sprintf(def.Blocked, pop.PlatformName, checkOn)
 			case pop.Ownership == OwnPersonal && slices.Contains(rs.PersonalBlocked, pop.Platform):
-				text = fmt.Sprintf(def.Personal, pop.PlatformName, when)
+				text = fmt.Sprintf(def.Personal, pop.PlatformName, checkOn)
 			}
 			if text != "" {
 				pop.Warnings = append(pop.Warnings, Warning{ID: "tenant.restricted", Severity: SevWarning, Text: text, Sources: b.c.SourceURLs(def.Sources)})
 				sortWarnings(pop.Warnings)
 			}
 		}
-	}
-	last := p.Rollout.LastStart
-	for _, e := range tc.Expiries {
-		if last == "" || e.Date >= last {
-			continue
-		}
-		prereq, what := "apple-mdm-push-certificate", "The Apple MDM push certificate"
-		if e.Kind == ExpiryADEToken {
-			prereq, what = "apple-business-manager", "The Automated Device Enrollment token"
-			if e.Name != "" {
-				what += " " + quote(e.Name)
-			}
-		}
-		def := b.c.prereqs[prereq]
-		p.Rollout.Warnings = append(p.Rollout.Warnings, Warning{ID: "expiry." + e.Kind, Severity: SevWarning,
-			Text: fmt.Sprintf("%s expires on %s, before the rollout's last start on %s. Renew it before then, with the same Apple account, or the devices that depend on it stop checking in.",
-				what, LongDate(e.Date), LongDate(last)),
-			Sources: b.c.SourceURLs(def.Sources)})
 	}
 	return r
 }
