@@ -37,6 +37,24 @@ var weekdays = func() map[string]bool {
 	return days
 }()
 
+// dayOnly is the part readDate names when its message concerns the day box
+// alone (a date pasted into it, a day that is no day); PartDay names the
+// day and the boxes after it, as when a date lacks its day and month.
+const dayOnly components.DatePart = "day-only"
+
+// dateFocus is what a date's error links to and marks (pages.FormError.Focus):
+// the box the message names, the day box alone for dayOnly, and for
+// PartDay the field, whose boxes are then all marked.
+func dateFocus(field string, part components.DatePart) string {
+	switch part {
+	case "", components.PartDay:
+		return ""
+	case dayOnly:
+		return pages.FieldID(field)
+	}
+	return pages.FieldID(field) + "-" + string(part)
+}
+
 func dateParts(v url.Values, prefix string) pages.DateParts {
 	return pages.DateParts{Day: v.Get(prefix + "day"), Month: v.Get(prefix + "month"), Year: v.Get(prefix + "year")}
 }
@@ -64,7 +82,7 @@ func shortMonth(m time.Month) string { return m.String()[:3] }
 func readDate(v url.Values, prefix, what string) (iso string, part components.DatePart, msg string) {
 	p, whole, msg := wholeDate(v.Get(prefix + "day"))
 	if msg != "" {
-		return "", components.PartDay, msg
+		return "", dayOnly, msg
 	}
 	if whole {
 		v.Set(prefix+"day", p.Day)
@@ -192,7 +210,8 @@ func allDigits(s string) bool {
 
 // parseDate reads a date typed in three boxes. A date left empty is no
 // date; a date typed in part is an error naming the missing box, never
-// dropped. part is the box the message concerns; what names the date.
+// dropped. part is the box the message concerns (see dayOnly); what names
+// the date.
 func parseDate(dp pages.DateParts, what string) (iso string, part components.DatePart, msg string) {
 	day, month, year := strings.TrimSpace(dp.Day), strings.TrimSpace(dp.Month), strings.TrimSpace(dp.Year)
 	if day == "" && month == "" && year == "" {
@@ -210,12 +229,15 @@ func parseDate(dp pages.DateParts, what string) (iso string, part components.Dat
 			missing = append(missing, "a "+string(p.part))
 		}
 	}
+	if len(missing) == 1 && part == components.PartDay {
+		part = dayOnly
+	}
 	if len(missing) > 0 {
 		return "", part, fmt.Sprintf("The %s must include %s", what, strings.Join(missing, " and "))
 	}
 	d, err := strconv.Atoi(day)
 	if err != nil || d < 1 || d > 31 {
-		return "", components.PartDay, fmt.Sprintf("The day of the %s must be a number from 1 to 31, not “%s”", what, day)
+		return "", dayOnly, fmt.Sprintf("The day of the %s must be a number from 1 to 31, not “%s”", what, day)
 	}
 	m, ok := monthNames[strings.TrimSuffix(strings.ToLower(month), ".")]
 	if !ok {
@@ -232,7 +254,7 @@ func parseDate(dp pages.DateParts, what string) (iso string, part components.Dat
 	t := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	if t.Day() != d {
 		days := time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
-		return "", components.PartDay, fmt.Sprintf("The %s must be a real date: %s %d has %d days", what, m, y, days)
+		return "", dayOnly, fmt.Sprintf("The %s must be a real date: %s %d has %d days", what, m, y, days)
 	}
 	return t.Format(time.DateOnly), "", ""
 }

@@ -138,9 +138,7 @@ func (s *Server) parseRollout(rf rowForm, d *draft, today string) rolloutStep {
 	}
 	fail := func(list *pages.FormErrors, field, where string, part components.DatePart, format string, args ...any) {
 		e := pages.FormError{Field: field, Message: fmt.Sprintf(format, args...), Where: where}
-		if part != "" && part != components.PartDay {
-			e.Focus = pages.FieldID(field) + "-" + string(part)
-		}
+		e.Focus = dateFocus(field, part)
 		*list = append(*list, e)
 	}
 

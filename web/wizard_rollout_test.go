@@ -393,6 +393,9 @@ func TestRolloutPastedDates(t *testing.T) {
 	if !strings.Contains(r.body, `name="rollout.waves[0].start.day" value="04/01/2027"`) {
 		t.Error("the ambiguous date is not kept as typed")
 	}
+	if !strings.Contains(tagWithID(r.body, "f-rollout-waves-0-start"), `aria-invalid="true"`) || strings.Contains(tagWithID(r.body, "f-rollout-waves-0-start-month"), "aria-invalid") {
+		t.Error("the error marks other boxes than the day box it concerns")
+	}
 }
 
 // TestRolloutTimelineNeverInventsText: without a pilot group the timeline
