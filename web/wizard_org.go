@@ -1,11 +1,18 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/enrollplan/enrollplan/internal/plan"
+	"github.com/enrollplan/enrollplan/templates/components"
 	"github.com/enrollplan/enrollplan/templates/pages"
 )
 
@@ -47,6 +54,79 @@ func triValue(b *bool) string {
 	return "no"
 }
 
+// Step 1's rows of what in the tenant expires (CONTRACT §8.1 tenant.expiries).
+var (
+	expiryField = regexp.MustCompile(`^tenant\.expiries\[(\d+)\]\.`)
+	expirySpec  = rowSpec{prefix: "tenant.expiries", re: expiryField, fields: []string{"what", "name", "expires.day", "expires.month", "expires.year"}, max: plan.MaxExpiries}
+	expiryKinds = []pages.Choice{
+		{Value: plan.WhatApplePush, Label: "Apple MDM push certificate"},
+		{Value: plan.WhatADEToken, Label: "Automated Device Enrollment (ADE) token"},
+		{Value: plan.WhatVPPToken, Label: "Apps and books (VPP) token"},
+		{Value: plan.WhatBulkToken, Label: "Bulk enrollment token"},
+	}
+)
+
+// maxExpiryName bounds an expiry's name: an Apple ID or a token's name.
+const maxExpiryName = 80
+
+// expiryRows are step 1's rows for the expiries the answers hold, and a
+// blank row to fill in while there is room.
+func expiryRows(es []plan.TenantExpiry) []pages.ExpiryRow {
+	var rows []pages.ExpiryRow
+	for i, e := range es {
+		v := url.Values{}
+		setDate(v, "", e.Expires)
+		if v.Get("day") == "" { // not a date (a tenant check's, say): shown as it is, for the planner to fix
+			v.Set("day", e.Expires)
+		}
+		rows = append(rows, pages.ExpiryRow{Index: i, What: e.What, Name: e.Name, Expires: dateParts(v, "")})
+	}
+	return withBlankExpiry(rows)
+}
+
+func withBlankExpiry(rows []pages.ExpiryRow) []pages.ExpiryRow {
+	if len(rows) < plan.MaxExpiries {
+		rows = append(rows, pages.ExpiryRow{Index: len(rows)})
+	}
+	return rows
+}
+
+// parseExpiries reads step 1's expiry rows as posted: a row left empty is
+// none; the others need what expires and the day it does. kept maps each
+// expiry of the answers to its row.
+func parseExpiries(f url.Values) (rows []pages.ExpiryRow, out []plan.TenantExpiry, kept []int, errs pages.FormErrors) {
+	for i, row := range expirySpec.split(f).rows {
+		where := fmt.Sprintf("Expiry %d", i+1)
+		fail := func(field string, part components.DatePart, format string, args ...any) {
+			e := pages.FormError{Field: fmt.Sprintf("tenant.expiries[%d].%s", i, field), Message: fmt.Sprintf(format, args...), Where: where}
+			e.Focus = dateFocus(e.Field, part)
+			errs = append(errs, e)
+		}
+		iso, part, msg := readDate(row, "expires.", "expiry date")
+		e := pages.ExpiryRow{Index: i, What: row.Get("what"), Name: row.Get("name"), Expires: dateParts(row, "expires.")}
+		rows = append(rows, e)
+		name := strings.TrimSpace(e.Name)
+		if e.What == "" && name == "" && e.Expires.Empty() {
+			continue
+		}
+		if !slices.Contains(plan.ExpiryWhats, e.What) {
+			fail("what", "", "Choose what expires")
+		}
+		if c := utf8.RuneCountInString(name); c > maxExpiryName {
+			fail("name", "", "Keep the name to %d characters or fewer; it has %d", maxExpiryName, c)
+		}
+		switch {
+		case msg != "":
+			fail("expires", part, "%s", msg)
+		case iso == "":
+			fail("expires", "", "Enter the day it expires, for example 31 March 2027")
+		}
+		out = append(out, plan.TenantExpiry{What: e.What, Name: name, Expires: iso})
+		kept = append(kept, i)
+	}
+	return rows, out, kept, errs
+}
+
 func (s *Server) orgView(r *http.Request, d *draft, errs pages.FormErrors, raw map[string]string) pages.OrgView {
 	v := pages.OrgView{
 		Head: s.head(pages.WizardSteps[0].Title, false), Nav: s.nav(r, d, stepOrg), Errors: errs,
@@ -57,6 +137,7 @@ func (s *Server) orgView(r *http.Request, d *draft, errs pages.FormErrors, raw m
 		Clouds: []pages.Choice{{Value: "global", Label: "Commercial (worldwide)"}, {Value: "gcc", Label: "GCC (US Government Community Cloud)"},
 			{Value: "gcc-high", Label: "GCC High"}, {Value: "dod", Label: "DoD"}, {Value: "china", Label: "Operated by 21Vianet in China"}},
 		CanCheck: s.checker != nil,
+		Expiries: expiryRows(d.Answers.Tenant.Expiries), ExpiryKinds: expiryKinds, MaxExpiries: plan.MaxExpiries,
 	}
 	if raw != nil && raw["tenant.cloud"] != "" {
 		v.Cloud = raw["tenant.cloud"]
@@ -122,12 +203,38 @@ func (s *Server) handleOrgPost(w http.ResponseWriter, r *http.Request) error {
 			errs = append(errs, pages.FormError{Field: q.field, Message: "Choose yes, no or not sure"})
 		}
 	}
-	errs = append(errs, stepErrors(s.cat.Validate(&d.Answers), func(f string) bool {
+	rows, expiries, kept, expiryErrs := parseExpiries(r.PostForm)
+	d.Answers.Tenant.Expiries = expiries
+	if r.PostForm.Get("action") == "add-expiry" { // the page again, with a row more; nothing is checked yet
+		v := s.orgView(r, d, nil, raw)
+		v.Expiries = withBlankExpiry(rows)
+		return s.renderStep(w, r, nil, pages.OrgPage(v))
+	}
+	errs = append(errs, expiryErrs...)
+	for _, e := range stepErrors(s.cat.Validate(&d.Answers), func(f string) bool {
 		return f == "organization" || strings.HasPrefix(f, "tenant.")
-	})...)
+	}) {
+		if m := expiryField.FindStringSubmatch(e.Field); m != nil { // the k-th expiry is the row kept[k]
+			k, _ := strconv.Atoi(m[1])
+			if k >= len(kept) || len(expiryErrs) > 0 {
+				continue
+			}
+			e.Field = fmt.Sprintf("tenant.expiries[%d].%s", kept[k], e.Field[len(m[0]):])
+			e.Where = fmt.Sprintf("Expiry %d", kept[k]+1)
+		}
+		errs = append(errs, e)
+	}
 	if len(errs) > 0 {
-		errs = sortErrors(errs, []string{"organization", "tenant.mdm_authority", "tenant.admin_role", "tenant."})
-		return s.renderStep(w, r, errs, pages.OrgPage(s.orgView(r, d, errs, raw)))
+		order := []string{"organization", "tenant.mdm_authority", "tenant.admin_role", "tenant.cloud"}
+		for _, q := range triFields {
+			order = append(order, q.field)
+		}
+		errs = sortErrors(errs, append(order, "tenant.expiries"))
+		v := s.orgView(r, d, errs, raw)
+		if len(rows) > 0 {
+			v.Expiries = rows
+		}
+		return s.renderStep(w, r, errs, pages.OrgPage(v))
 	}
 	if d.ID == "" { // the planner's first answer makes their draft
 		if err := s.takeCreate(w, r); err != nil {

@@ -143,6 +143,18 @@ type OrgView struct {
 	Clouds       []Choice
 	CanCheck     bool         // the server can read the tenant itself
 	Check        *CheckResult // what a check read, when one was run or uploaded
+	Expiries     []ExpiryRow  // what in the tenant expires, as typed, ending with a row to fill in
+	ExpiryKinds  []Choice
+	MaxExpiries  int
+}
+
+// ExpiryRow is one certificate or token of the tenant that expires, as
+// typed in step 1.
+type ExpiryRow struct {
+	Index   int
+	What    string // a plan.ExpiryWhats value, or ""
+	Name    string
+	Expires DateParts
 }
 
 // CheckResult is a tenant check as step 1 and step 5 show it.
