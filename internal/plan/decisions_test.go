@@ -165,8 +165,9 @@ func TestRolloutWaves(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := pl.Rollout.Waves; w[0].Devices != 250 || w[1].Devices != 700 {
-		t.Errorf("wave device counts %d, %d", w[0].Devices, w[1].Devices)
+	// A wave enrolls what the pilot leaves: the plan proposes 10 of each.
+	if w := pl.Rollout.Waves; w[0].Devices != 240 || w[1].Devices != 690 {
+		t.Errorf("wave device counts %d, %d, want 240 and 690", w[0].Devices, w[1].Devices)
 	}
 	if !slices.Equal(pl.Rollout.Unassigned, []string{"macs"}) {
 		t.Errorf("unassigned %v, want [macs]", pl.Rollout.Unassigned)

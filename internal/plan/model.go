@@ -13,6 +13,7 @@ type Plan struct {
 	Populations   []PopulationPlan `json:"populations"`
 	Rollout       RolloutPlan      `json:"rollout"`
 	Tasks         []Task           `json:"tasks"`
+	Schedule      []ScheduleEntry  `json:"schedule"` // each population's device work in each wave (schedule.go)
 	Baseline      []BaselineItem   `json:"baseline"`
 	ResetOverview []ResetRow       `json:"reset_overview"`
 	Summary       Summary          `json:"summary"`
@@ -166,8 +167,14 @@ type Warning struct {
 
 // RolloutPlan is the pilot-first rollout.
 type RolloutPlan struct {
-	PilotGroup string     `json:"pilot_group"`
-	PilotStart string     `json:"pilot_start"`
+	PilotGroup string `json:"pilot_group"`
+	PilotStart string `json:"pilot_start"`
+	// PilotDevices is how many devices of each population the pilot
+	// enrolls (population id → count); PilotProposed says the plan proposed
+	// them because the answers gave no pilot size.
+	PilotDevices  map[string]int `json:"pilot_devices"`
+	PilotProposed bool           `json:"pilot_proposed"`
+	// Waves are in the answers' order; Plan.Schedule orders them by date.
 	Waves      []WavePlan `json:"waves"`
 	Steps      []Step     `json:"steps"`
 	Unassigned []string   `json:"unassigned"` // populations that no wave covers
@@ -186,18 +193,25 @@ type Mark struct {
 // WavePlan is one wave after the pilot.
 type WavePlan struct {
 	// ID is the wave's stable id inside the plan (see waveIDs); task ids
-	// will be derived from it (CONTRACT §8.2). Not in the JSON yet.
-	ID          string   `json:"-"`
+	// are derived from it (CONTRACT §8.2).
+	ID          string   `json:"id"`
 	Name        string   `json:"name"`
 	Group       string   `json:"group"`
 	Start       string   `json:"start"`
 	Populations []string `json:"populations"` // ids the wave covers
-	Devices     int      `json:"devices"`     // devices of those populations
+	Devices     int      `json:"devices"`     // devices the wave enrolls
+	// DevicesByPopulation is how many devices of each population the wave
+	// enrolls (population id → count), as Allocate divides them.
+	DevicesByPopulation map[string]int `json:"devices_by_population"`
 }
 
 // Task is one line of the project checklist. A task shared by several
 // populations appears once and lists them all in Populations; Population is
 // the id when it serves exactly one, and "" otherwise.
+//
+// Set-up tasks (phase prepare) have no wave; device work is one task per
+// step, population and wave (CONTRACT §8.2), with that wave's date and
+// device count. tasks.go says how ids are made.
 type Task struct {
 	ID          string   `json:"id"`
 	Title       string   `json:"title"`
@@ -208,12 +222,16 @@ type Task struct {
 	Kind        string   `json:"kind"`
 	Status      string   `json:"status"` // done | todo | unknown
 	Done        bool     `json:"done"`
-	Wave        string   `json:"wave"`  // "Pilot", a wave's name, or ""
-	Start       string   `json:"start"` // that wave's date, where set
+	Wave        string   `json:"wave,omitempty"`    // "Pilot" or a wave's name; absent for set-up
+	WaveID      string   `json:"wave_id,omitempty"` // PilotWaveID or the wave's WavePlan.ID
+	Start       string   `json:"start,omitempty"`   // that wave's date, where set
 	// Due is the date by which a set-up task must be done, from the
 	// critical path; "" when no date is known (CONTRACT §8.2).
-	Due     string   `json:"due,omitempty"`
-	Sources []string `json:"sources"`
+	Due       string   `json:"due,omitempty"`
+	Devices   int      `json:"devices,omitempty"` // the devices it concerns: its wave's count of its populations
+	DependsOn []string `json:"depends_on"`        // task ids that must be done first
+	Owner     string   `json:"owner"`             // the role that does it, in words
+	Sources   []string `json:"sources"`
 }
 
 // Phases of the checklist, in order.

@@ -101,8 +101,9 @@ func TestPlanWaveIDs(t *testing.T) {
 	if err := WriteJSON(&buf, p); err != nil {
 		t.Fatal(err)
 	}
-	if bytes.Contains(buf.Bytes(), []byte(`"wave-1-2"`)) {
-		t.Error("the JSON carries wave ids; CONTRACT §8.2 has not added them yet")
+	// Task ids hang on them (CONTRACT §8.2), so the JSON carries them.
+	if !bytes.Contains(buf.Bytes(), []byte(`"id": "wave-1-2"`)) || !bytes.Contains(buf.Bytes(), []byte(`"w/wave-1-2/rollout.wave"`)) {
+		t.Error("the JSON lacks the wave id wave-1-2, or the task ids made of it")
 	}
 }
 

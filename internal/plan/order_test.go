@@ -104,22 +104,27 @@ func checkStepOrder(t *testing.T, pl *Plan, p PopulationPlan) {
 		t.Errorf("new devices are told to factory reset:\n%s", stepList(p.Steps))
 	}
 
-	last = -1
-	phase := ""
 	for _, tk := range pl.Tasks {
 		if touchesDevice(tk.Kind) && tk.Phase == PhasePrepare {
 			t.Errorf("task %s (%s) touches devices but is in preparation", tk.ID, tk.Kind)
 		}
-		if !slices.Contains(tk.Populations, p.ID) {
+	}
+	// Inside each wave, the population's tasks keep the kind order.
+	kinds := map[string]string{}
+	for _, tk := range pl.Tasks {
+		kinds[tk.ID] = tk.Kind
+	}
+	for _, e := range pl.Schedule {
+		if e.Population != p.ID {
 			continue
 		}
-		if tk.Phase != phase {
-			phase, last = tk.Phase, -1
-		}
-		if r := kindRank(tk.Kind); tk.Phase == PhasePilot && r < last {
-			t.Errorf("pilot task %s (%s) comes after a %s task", tk.ID, tk.Kind, StepKinds[last])
-		} else {
-			last = max(last, r)
+		last := -1
+		for _, id := range e.Tasks {
+			if r := kindRank(kinds[id]); r < last {
+				t.Errorf("%s task %s (%s) comes after a %s task", e.Wave, id, kinds[id], StepKinds[last])
+			} else {
+				last = r
+			}
 		}
 	}
 }
@@ -177,8 +182,21 @@ func TestScoping(t *testing.T) {
 			if strings.HasPrefix(tk.ID, "prereq.") || strings.HasPrefix(tk.ID, "rollout.") {
 				continue
 			}
+			rule := tk.ID
+			if parts := strings.Split(tk.ID, "/"); parts[0] == "w" {
+				if len(parts) != 4 {
+					continue // a wave's own step
+				}
+				rule = parts[3] // w/<wave>/<population>/<rule>: the population's step
+				if tk.Population != parts[2] {
+					t.Errorf("%s: task %s is for %q", name, tk.ID, tk.Population)
+				}
+			}
 			for _, p := range pl.Populations {
-				has := slices.ContainsFunc(p.Steps, func(s Step) bool { return s.ID == tk.ID })
+				has := slices.ContainsFunc(p.Steps, func(s Step) bool { return s.ID == rule })
+				if tk.WaveID != "" {
+					has = has && p.ID == tk.Population
+				}
 				if named := slices.Contains(tk.Populations, p.ID); has != named {
 					t.Errorf("%s: task %s names %s = %v, but its plan has the step = %v", name, tk.ID, p.ID, named, has)
 				}

@@ -32,22 +32,25 @@ func (b *builder) rollout(p *Plan) RolloutPlan {
 		}
 		r.Steps = append(r.Steps, st)
 	}
-	devices := map[string]int{}
 	var all []string
 	for _, pop := range p.Populations {
-		devices[pop.ID] = pop.Devices
 		all = append(all, pop.ID)
 	}
+	// One division of the devices over the pilot and the waves, the one
+	// validation checked.
+	al := Allocate(b.a, all)
+	r.PilotDevices, r.PilotProposed = al.Pilot, al.PilotProposed
 	covered := map[string]bool{}
 	ws := b.c.Rollout.WaveStep
 	ids := waveIDs(b.a.Rollout.Waves)
 	for i, w := range b.a.Rollout.Waves {
-		wp := WavePlan{ID: ids[i], Name: strings.TrimSpace(w.Name), Group: strings.TrimSpace(w.Group), Start: w.Start, Populations: w.Populations}
+		wp := WavePlan{ID: ids[i], Name: strings.TrimSpace(w.Name), Group: strings.TrimSpace(w.Group), Start: w.Start, Populations: w.Populations,
+			DevicesByPopulation: al.Waves[i]}
 		if wp.Populations == nil {
 			wp.Populations = all
 		}
 		for _, id := range wp.Populations {
-			wp.Devices += devices[id]
+			wp.Devices += wp.DevicesByPopulation[id]
 			covered[id] = true
 		}
 		r.Waves = append(r.Waves, wp)
@@ -75,8 +78,65 @@ func (b *builder) rollout(p *Plan) RolloutPlan {
 			}
 		}
 	}
+	r.Warnings = append(r.Warnings, b.allocationNotes(p, al)...)
 	return r
 }
+
+// Ids of the notes the rollout makes about its device counts.
+const (
+	NotePilotProposed  = "rollout.pilot-proposed"
+	NoteSplitEvenly    = "rollout.split-evenly"
+	NoteNoPilotDevices = "rollout.no-pilot-devices"
+	NoteDevicesLeft    = "rollout.devices-left"
+)
+
+// allocationNotes say how the devices were divided where the answers did not
+// say it themselves, and what the division leaves out: populations with no
+// device in the pilot, devices in no wave.
+func (b *builder) allocationNotes(p *Plan, al Allocation) []Warning {
+	var out []Warning
+	sources := b.c.SourceURLs(b.c.Rollout.Steps[0].Sources)
+	note := func(id, sev, text string) {
+		out = append(out, Warning{ID: id, Severity: sev, Text: text, Sources: sources})
+	}
+	var noPilot, split, left []string
+	pilot := 0
+	for _, pop := range p.Populations {
+		pilot += al.Pilot[pop.ID]
+		if pop.Devices > 0 && al.Pilot[pop.ID] == 0 {
+			noPilot = append(noPilot, pop.Name)
+		}
+		if al.Split[pop.ID] {
+			split = append(split, pop.Name)
+		}
+		if n := al.Left[pop.ID]; n > 0 {
+			left = append(left, fmt.Sprintf("%s of %s's %s", Thousands(n), pop.Name, Thousands(pop.Devices)))
+		}
+	}
+	if al.PilotProposed && pilot > 0 {
+		note(NotePilotProposed, SevInfo, fmt.Sprintf("No pilot size was given: the plan proposes %s, about 1 in %d of each group's devices, 1 to %d per group.",
+			Count(pilot, "device", "devices"), pilotShare, pilotMax))
+	}
+	switch {
+	case len(split) > 0 && len(split) == len(p.Populations):
+		note(NoteSplitEvenly, SevInfo, "Every group is in several waves with no count for each: its devices are shared evenly over them. Give each wave its counts to divide them otherwise.")
+	case len(split) > 0:
+		note(NoteSplitEvenly, SevInfo, fmt.Sprintf("%s %s in several waves with no count for each: %s devices are shared evenly over them. "+
+			"Give each wave its counts to divide them otherwise.", JoinAnd(split), Plural(len(split), "is", "are"), Plural(len(split), "its", "their")))
+	}
+	if len(noPilot) > 0 {
+		note(NoteNoPilotDevices, SevWarning, fmt.Sprintf("No device of %s is in the pilot: the waves' counts take all of them. "+
+			"Lower a wave's count to leave a few for the pilot, so that a problem shows on a few devices first.", JoinAnd(noPilot)))
+	}
+	if len(left) > 0 {
+		note(NoteDevicesLeft, SevWarning, fmt.Sprintf("Devices in no wave yet: %s. Add them to a wave's count.", JoinAnd(left)))
+	}
+	return out
+}
+
+// WaveStep is the rollout step of the wave at index i of r.Waves: assign
+// the enrollment profiles to its group. The waves' steps close r.Steps.
+func (r RolloutPlan) WaveStep(i int) Step { return r.Steps[len(r.Steps)-len(r.Waves)+i] }
 
 // waveIDs gives each wave an id that stays the same while its name does: a
 // slug of the name ("Wave 2" → wave-2, "Nursing PCs" → nursing-pcs), with
