@@ -43,6 +43,7 @@ func TestCountsHaveSeparators(t *testing.T) {
 		"northwind":         read("../../examples/northwind.json"),
 		"northwind, larger": big,
 		"eight populations": read("testdata/eight-populations.json"),
+		"hospital":          read("../../examples/hospital-rollout.json"),
 	}
 	for name, a := range cases {
 		t.Run(name, func(t *testing.T) {
