@@ -235,13 +235,15 @@ func (s *Server) parseRollout(rf rowForm, d *draft, today string) rolloutStep {
 			fail(&st.errs, path("populations"), where[i], "", "Tick the populations this wave enrolls")
 			wave.Populations = []string{} // none, not every population
 		}
-		// A population ticked in several waves takes a count in each.
+		// A population ticked in several waves takes a count in each. One
+		// in this wave alone may have one too (typed while it was split,
+		// or given through the API): kept, and shown, while it is there.
 		for _, id := range w.Populations {
-			if len(tickedIn[id]) < 2 {
-				continue
-			}
 			p := pops[id]
 			c := pages.WaveCount{ID: id, Name: p.Name, Devices: p.Devices, Value: row.Get(countKey(id))}
+			if len(tickedIn[id]) < 2 && strings.TrimSpace(c.Value) == "" {
+				continue
+			}
 			var others []string
 			for _, j := range tickedIn[id] {
 				if j != i {

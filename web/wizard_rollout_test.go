@@ -255,9 +255,8 @@ func TestRolloutSplitPopulation(t *testing.T) {
 	if strings.Contains(visibleText(r.body), "Check this answer") {
 		t.Error("the engine's words repeat the page's")
 	}
-	// 300 and 290: saved as counts; the population in one wave needs none.
+	// 300 and 290: saved as counts; the population in one wave has none.
 	f.Set("rollout.waves[1].devices.office-laptops", "290")
-	f.Set("rollout.waves[0].devices.sales-iphones", "7") // no box for it: not stored
 	expectRedirect(t, p.post("/wizard/rollout", f), "/wizard/plan")
 	r = p.get("/wizard/rollout")
 	if !strings.Contains(visibleText(r.body), "Devices in this wave: 540") { // 240 Sales iPhones and 300 Office laptops
@@ -277,6 +276,23 @@ func TestRolloutSplitPopulation(t *testing.T) {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("step 6 after saving lacks %s", want)
 		}
+	}
+	// Unticked in wave 2, the population keeps wave 1's count, in sight,
+	// and what it leaves over is named; emptied, the count is gone.
+	f = rolloutValuesOnPage(r.body)
+	f["rollout.waves[1].populations"] = []string{"sales-iphones"}
+	r = other.post("/wizard/rollout", f)
+	if box := tagWithID(r.body, "f-rollout-waves-0-devices-office-laptops"); !strings.Contains(box, `value="300"`) || !strings.Contains(visibleText(r.body), "In this wave only") {
+		t.Errorf("the count of a population no longer split: %s", box)
+	}
+	if !strings.Contains(visibleText(r.body), "Not in any wave: 290 of the 600 Office laptops.") {
+		t.Error("what the count leaves over is not named")
+	}
+	f = rolloutValuesOnPage(r.body)
+	f.Set("rollout.waves[0].devices.office-laptops", "")
+	r = other.post("/wizard/rollout", f)
+	if strings.Contains(r.body, `id="f-rollout-waves-0-devices-office-laptops"`) || strings.Contains(r.body, "Not in any wave") {
+		t.Error("an emptied count stays")
 	}
 }
 

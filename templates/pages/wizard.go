@@ -298,7 +298,7 @@ type WaveRow struct {
 	// PopDevices is what each population adds to the wave when ticked,
 	// for app.js to follow the ticks (population id → devices).
 	PopDevices map[string]int
-	Counts     []WaveCount // a count box per ticked population that other waves tick too
+	Counts     []WaveCount // a count box per ticked population that other waves tick too, or that has a count
 }
 
 // WaveCount is the box for how many of a population split over several
@@ -308,7 +308,7 @@ type WaveCount struct {
 	Name    string
 	Devices int    // the population's devices
 	Value   string // as typed
-	Also    string // the other waves that tick it, in words
+	Also    string // the other waves that tick it, in words; "" when none does
 	Pilot   int    // devices of it in the pilot
 }
 
