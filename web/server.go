@@ -60,7 +60,8 @@ type Server struct {
 	creates   *httprate.RateLimiter // --create-limit per client; nil when off
 	checks    sync.WaitGroup        // tenant checks running in the background
 
-	// buildPlan computes a plan (the catalog's Build); only build calls
+	// buildPlan computes a plan (the catalog's BuildWith, on the server's
+	// date); only build calls
 	// it, inside the bound. Tests wrap it to watch the bound hold.
 	buildPlan func(plan.Answers) (*plan.Plan, error)
 	// onBuildWait, when set, is called as a build starts waiting for a
@@ -88,7 +89,13 @@ func New(o Options) *Server {
 		cache: newRenderCache(max(cacheBytes, 0)), saves: &draftTurns{m: map[string]*draftTurn{}},
 		readyTimeout: defaultReadyTimeout}
 	if o.Catalog != nil {
-		s.buildPlan = o.Catalog.Build
+		// Plans are made on the server's date, so due dates and what is
+		// late follow the calendar (a share page shows its saved snapshot,
+		// made on the day it was saved).
+		cat := o.Catalog
+		s.buildPlan = func(a plan.Answers) (*plan.Plan, error) {
+			return cat.BuildWith(a, plan.BuildOptions{Today: s.now().UTC().Format(time.DateOnly)})
+		}
 	}
 	s.creates = s.newCreateLimiter()
 	return s

@@ -244,11 +244,12 @@ func (s *Server) handleOrgPost(w http.ResponseWriter, r *http.Request) error {
 	return s.advance(w, r, d, stepOrg)
 }
 
-// readTime writes a check's RFC 3339 time for a reader.
+// readTime writes a check's RFC 3339 time for a reader; "" when the check
+// does not say (the page then says so in a sentence of its own).
 func readTime(rfc string) string {
 	t, err := time.Parse(time.RFC3339, rfc)
 	if err != nil {
-		return "an unknown time"
+		return ""
 	}
 	return t.UTC().Format("2 Jan 2006, 15:04 UTC")
 }

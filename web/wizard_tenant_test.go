@@ -209,3 +209,28 @@ func (c *countingStore) draftsContain(s string) bool {
 	}
 	return false
 }
+
+// TestUploadWithoutTimeSaysSo: a check file without read_at never leaves a
+// sentence like "Read from the tenant on ." (or "on an unknown time") in
+// the wizard or the plan.
+func TestUploadWithoutTimeSaysSo(t *testing.T) {
+	e := newEnv(t, 0)
+	p := newPlanner(t, e.srv.URL)
+	expectRedirect(t, p.post("/wizard/new", nil), "/wizard/organisation")
+	noTime := strings.Replace(uploadedCheck, `"read_at":"2027-01-04T09:30:00Z",`, "", 1)
+	if r := p.upload("contoso-check.json", noTime); r.status != http.StatusSeeOther {
+		t.Fatalf("upload: %d %.300s", r.status, r.body)
+	}
+	page := p.get("/wizard/organisation").body
+	if !strings.Contains(page, "Read from the tenant (the check does not say when).") {
+		t.Errorf("step 1 does not say that the check has no time")
+	}
+	for _, path := range []string{"/wizard/organisation", "/wizard/prerequisites", "/wizard/plan", "/wizard/plan.md"} {
+		body := html.UnescapeString(p.get(path).body)
+		for _, bad := range []string{"on .", "on an unknown time", "on  "} {
+			if strings.Contains(body, "tenant "+bad) || strings.Contains(body, "Read from the tenant "+bad) {
+				t.Errorf("%s says %q", path, "tenant "+bad)
+			}
+		}
+	}
+}
