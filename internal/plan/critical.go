@@ -121,6 +121,7 @@ func (b *builder) datePlan(p *Plan) {
 	}
 	p.Rollout.Marks = []Mark{}
 	b.markExpiries(p)
+	b.renewTasks(p)
 }
 
 // criticalPath works the dates back: a prerequisite is needed by the first

@@ -404,6 +404,14 @@ func TestADETokenExpiresAfterPilot(t *testing.T) {
 				!slices.Equal(renew[0].Unblocks, []string{"sales-iphones", "design-macs"}) || !strings.Contains(renew[0].Title, "“Northwind ABM”") {
 				t.Fatalf("renewal among the first actions: %+v", renew)
 			}
+			// The first action is a task the team can tick, due with it.
+			ti := slices.IndexFunc(p.Tasks, func(t Task) bool { return t.ID == "renew.ade-token" })
+			if ti < 0 || p.Tasks[ti].Due != "2027-01-05" || p.Tasks[ti].Phase != PhasePrepare {
+				t.Fatalf("no set-up task renew.ade-token due 2027-01-05 (index %d)", ti)
+			}
+			if ti+1 < len(p.Tasks) && p.Tasks[ti+1].Phase == PhasePrepare {
+				t.Errorf("the renewal comes before other set-up tasks; want it after the last one")
+			}
 			for _, pop := range p.Populations {
 				has := slices.ContainsFunc(pop.Warnings, func(w Warning) bool { return w.ID == "expiry.ade-token" })
 				if has != (pop.Method.ID == "ios-ade" || pop.Method.ID == "macos-ade") {

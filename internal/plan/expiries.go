@@ -150,6 +150,32 @@ func (b *builder) markExpiries(p *Plan) {
 	}
 }
 
+// renewTasks adds a set-up task for each renewal the first actions name, so
+// that a first action's id is always a task the team can tick. A title
+// carries no name from the tenant: the renderers print task titles as
+// written, and the due date tells two renewals of one kind apart.
+func (b *builder) renewTasks(p *Plan) {
+	var add []Task
+	for _, e := range b.dueExpiries(p) {
+		add = append(add, Task{ID: "renew." + e.id, Title: e.def.Renew, Phase: PhasePrepare, Actor: ActorAdmin, Kind: KindTenant,
+			Populations: slices.Clone(e.pops), Status: StatusTodo, Due: e.renewBy(), DependsOn: []string{}, Owner: e.def.Owner,
+			Sources: b.c.SourceURLs(e.def.Sources)[:1]})
+		if len(e.pops) == 1 {
+			add[len(add)-1].Population = e.pops[0]
+		}
+	}
+	if len(add) == 0 {
+		return
+	}
+	at := 0 // after the last set-up task
+	for i, t := range p.Tasks {
+		if t.Phase == PhasePrepare {
+			at = i + 1
+		}
+	}
+	p.Tasks = slices.Insert(p.Tasks, at, add...)
+}
+
 // renewActions are the first actions that renew what expires during the
 // rollout, each due a week before it expires.
 func (b *builder) renewActions(p *Plan, names func([]string) string) []FirstAction {
