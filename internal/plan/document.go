@@ -27,7 +27,10 @@ type Document struct {
 	Prereqs     []DocPrereq
 	Baseline    []DocBaseline
 	Populations []DocPopulation
-	Rollout     []DocStep
+	Rollout     []DocStep // the rollout's set-up: fill the pilot group, assign the profiles to it
+	Waves       []DocWave // the pilot, then the waves by date (docwaves.go)
+	ByGroup     []DocGroupWaves
+	RolloutNote []DocNote // how the devices were divided, where the answers did not say
 	Checklist   []DocPhase
 	Refs        []Reference // numbered from 1 in this order
 	PrintedRefs int         // Refs[:PrintedRefs] are cited by what a printed copy shows
@@ -114,6 +117,7 @@ type DocPopulation struct {
 // DocStage groups a population's steps of one kind.
 type DocStage struct {
 	Kind, Heading string
+	Intro         string // on the first stage that touches devices: which waves do it, for how many
 	Steps         []DocStep
 }
 
@@ -133,6 +137,7 @@ type DocPhase struct {
 // DocTask is one checklist line.
 type DocTask struct {
 	Title, Who, For, Status string
+	Due                     string // "due 4 Jan 2027", or ""
 	Done                    bool
 }
 
@@ -175,25 +180,10 @@ func NewDocument(p *Plan) *Document {
 	k := p.Knowledge
 	d.Knowledge = fmt.Sprintf("Based on Microsoft's documentation dated up to %s, checked on %s, for %s.", LongDate(k.DocsDatedUpTo), LongDate(k.CheckedOn), orWord(k.CloudName, "the commercial cloud"))
 
-	waves := map[string][]string{}
-	for _, w := range p.Rollout.Waves {
-		label := w.Name
-		if w.Start != "" {
-			label += " (" + LongDate(w.Start) + ")"
-		}
-		for _, id := range w.Populations {
-			waves[id] = append(waves[id], label)
-		}
-	}
-	waveOf := func(id string) string {
-		if len(p.Rollout.Waves) == 0 {
-			return "After the pilot"
-		}
-		return orWord(strings.Join(waves[id], ", "), "No wave yet")
-	}
+	waveOf := d.waveOf
 	for _, pop := range p.Populations {
 		d.Groups = append(d.Groups, GroupLine{ID: pop.ID, Name: pop.Name, Platform: pop.PlatformName, Devices: pop.Devices,
-			Method: pop.Method.Name, Reset: resetWord(pop), Wave: waveOf(pop.ID)})
+			Method: pop.Method.Name, Reset: resetWord(pop), Wave: waveOf(pop)})
 	}
 	for _, bl := range p.Summary.Blockers {
 		d.Blockers = append(d.Blockers, DocBlocker{Title: bl.Title, Owner: bl.Owner, Task: bl.Task, Blocks: d.nameList(bl.Blocks)})
@@ -203,13 +193,14 @@ func NewDocument(p *Plan) *Document {
 	if p.Rollout.PilotStart != "" {
 		pilotWhen = "from " + LongDate(p.Rollout.PilotStart)
 	}
-	d.Timeline = append(d.Timeline, TimelineLine{Name: "Pilot", When: pilotWhen, Group: p.Rollout.PilotGroup, Populations: "a few devices of every population", date: p.Rollout.PilotStart})
+	pilotPops, pilotDevices := d.pilotLine()
+	d.Timeline = append(d.Timeline, TimelineLine{Name: PilotWaveName, When: pilotWhen, Group: p.Rollout.PilotGroup, Populations: pilotPops, Devices: pilotDevices, date: p.Rollout.PilotStart})
 	for _, w := range p.Rollout.Waves {
 		when := "date not set"
 		if w.Start != "" {
 			when = "from " + LongDate(w.Start)
 		}
-		d.Timeline = append(d.Timeline, TimelineLine{Name: w.Name, When: when, Group: w.Group, Populations: d.nameList(w.Populations), Devices: w.Devices, date: w.Start})
+		d.Timeline = append(d.Timeline, TimelineLine{Name: w.Name, When: when, Group: w.Group, Populations: d.enrolling(w), Devices: w.Devices, date: w.Start})
 	}
 	d.Dated = datedTimeline(d.Timeline, p.Rollout.Marks)
 	d.Unassigned = d.nameList(p.Rollout.Unassigned)
@@ -242,6 +233,11 @@ func NewDocument(p *Plan) *Document {
 		d.Tenant = dt
 	}
 	for _, w := range p.Rollout.Warnings {
+		// Page one carries what needs acting on; how the devices were
+		// divided is said where the pilot and the waves are (RolloutNote).
+		if w.Severity == SevInfo {
+			continue
+		}
 		d.RolloutWarn = append(d.RolloutWarn, DocNote{Label: SeverityLabel(w.Severity), Text: w.Text, Refs: cite(w.Sources)})
 	}
 	for _, pr := range p.Prerequisites {
@@ -261,7 +257,7 @@ func NewDocument(p *Plan) *Document {
 	}
 	shown := map[string]string{} // step id → the first group whose section describes it
 	for _, pop := range p.Populations {
-		dp := DocPopulation{ID: pop.ID, Name: pop.Name, Facts: populationFacts(pop), Wave: waveOf(pop.ID),
+		dp := DocPopulation{ID: pop.ID, Name: pop.Name, Facts: populationFacts(pop), Wave: d.perWave(pop.ID),
 			Method: pop.Method.Name, MethodWhy: pop.Method.Why, Recommended: pop.Method.Recommended, MethodRefs: cite(pop.Method.Sources), MinOS: pop.Method.MinOS}
 		dp.ResetTitle = "Factory reset: " + strings.ToLower(resetWord(pop))
 		dp.ResetWhy, dp.ResetRefs = pop.FactoryReset.Why, cite(pop.FactoryReset.Sources)
@@ -289,7 +285,11 @@ func NewDocument(p *Plan) *Document {
 		}
 		for _, s := range pop.Steps {
 			if len(dp.Stages) == 0 || dp.Stages[len(dp.Stages)-1].Kind != s.Kind {
-				dp.Stages = append(dp.Stages, DocStage{Kind: s.Kind, Heading: StageHeadings[s.Kind]})
+				st := DocStage{Kind: s.Kind, Heading: StageHeadings[s.Kind]}
+				if touchesDevice(s.Kind) && (len(dp.Stages) == 0 || !touchesDevice(dp.Stages[len(dp.Stages)-1].Kind)) {
+					st.Intro = PerWaveIntro
+				}
+				dp.Stages = append(dp.Stages, st)
 			}
 			st := &dp.Stages[len(dp.Stages)-1]
 			ds := DocStep{Actor: ActorLabel(s.Actor), Title: s.Title, Detail: s.Detail}
@@ -308,18 +308,16 @@ func NewDocument(p *Plan) *Document {
 		dp.Baseline = strings.Join(pop.Baseline, ", ")
 		d.Populations = append(d.Populations, dp)
 	}
-	for _, s := range p.Rollout.Steps {
-		d.Rollout = append(d.Rollout, DocStep{Actor: ActorLabel(s.Actor), Title: s.Title, Detail: s.Detail, Refs: cite(s.Sources)})
-	}
-	for _, ph := range []string{PhasePrepare, PhasePilot, PhaseRollout} {
-		dph := DocPhase{Heading: PhaseHeading(ph)}
-		for _, t := range p.Tasks {
-			if t.Phase == ph {
-				dph.Tasks = append(dph.Tasks, DocTask{Title: t.Title, Who: ActorLabel(t.Actor), For: TaskPopulations(p, t, d.names), Status: StatusLabel(t.Status), Done: t.Done})
-			}
+	d.rollout(cite)
+	// The checklist lists set-up once; the pilot and the waves list their
+	// groups (d.Waves), each doing the steps of its own section.
+	dph := DocPhase{Heading: PhaseHeading(PhasePrepare)}
+	for _, t := range p.Tasks {
+		if t.Phase == PhasePrepare {
+			dph.Tasks = append(dph.Tasks, d.docTask(t))
 		}
-		d.Checklist = append(d.Checklist, dph)
 	}
+	d.Checklist = append(d.Checklist, dph)
 	// The appendix comes last, so its citations number last; then what only
 	// the screen and the Markdown show (notes, why a method is unsuitable),
 	// so that a printed copy lists sources 1 to PrintedRefs without gaps.

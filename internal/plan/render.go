@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -29,10 +30,13 @@ func WriteCompactJSON(w io.Writer, p *Plan) error {
 	return enc.Encode(p)
 }
 
-// CSVHeader is the header row of the CSV format (CONTRACT §2).
-var CSVHeader = []string{"phase", "population", "actor", "task", "source", "status", "wave", "start"}
+// CSVHeader is the header row of the CSV format: the eight columns of
+// CONTRACT §2, then due, devices, owner and the task id (§8.1).
+var CSVHeader = []string{"phase", "population", "actor", "task", "source", "status", "wave", "start", "due", "devices", "owner", "id"}
 
-// WriteCSV writes one row per task (RFC 4180, CRLF line ends). A task that
+// WriteCSV writes one row per task (RFC 4180, CRLF line ends): set-up once,
+// then each population's device work in the pilot and in each wave, with
+// that wave's date and device count on every row. A set-up task that
 // several populations share is one row naming them all. Cells that a
 // spreadsheet would run as a formula are neutralised with a leading quote.
 func WriteCSV(w io.Writer, p *Plan) error {
@@ -43,7 +47,12 @@ func WriteCSV(w io.Writer, p *Plan) error {
 		return err
 	}
 	for _, t := range p.Tasks {
-		row := []string{PhaseLabel(t.Phase), TaskPopulations(p, t, names), ActorLabel(t.Actor), t.Title, strings.Join(t.Sources, " "), t.Status, t.Wave, t.Start}
+		devices := ""
+		if t.Devices > 0 {
+			devices = strconv.Itoa(t.Devices) // a number a spreadsheet can add up, so no separator
+		}
+		row := []string{PhaseLabel(t.Phase), TaskPopulations(p, t, names), ActorLabel(t.Actor), t.Title, strings.Join(t.Sources, " "), t.Status, t.Wave, t.Start,
+			t.Due, devices, t.Owner, t.ID}
 		for i := range row {
 			row[i] = CSVSafe(row[i])
 		}
@@ -284,6 +293,9 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 			}
 		}
 		for _, st := range pop.Stages {
+			if st.Intro != "" {
+				pf("\n%s\n", mdEscape(st.Intro))
+			}
 			pf("\n### %s\n\n", st.Heading)
 			for _, s := range st.Steps {
 				detail := ""
@@ -308,20 +320,55 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 	for i, s := range d.Rollout {
 		pf("%d. **%s.** %s%s\n", i+1, mdEscape(s.Title), s.Detail, mdRefs(s.Refs, d))
 	}
+	for _, n := range d.RolloutNote {
+		pf("\n%s%s\n", n.Text, mdRefs(n.Refs, d))
+	}
+	mdSteps := func(steps []DocStep) {
+		for _, s := range steps {
+			pf("- %s: **%s.**%s%s\n", s.Actor, mdEscape(s.Title), prefixSpace(s.Detail), mdRefs(s.Refs, d))
+		}
+	}
+	for _, w := range d.Waves {
+		pf("\n### %s, %s: group “%s”%s\n\n", mdEscape(w.Name), w.When, mdEscape(w.Group), deviceSuffix(w.Devices))
+		mdSteps(w.Before)
+		if len(w.Groups) > 0 {
+			if len(w.Before) > 0 {
+				pf("\n")
+			}
+			pf("Each group does the steps of its own section, for this wave's devices.\n\n| Group | Devices | Steps |\n|---|---:|---|\n")
+			for _, g := range w.Groups {
+				pf("| %s | %s | %s |\n", mdEscape(g.Name), Thousands(g.Devices), capitalize(g.Stages))
+			}
+			if len(w.After) > 0 {
+				pf("\n")
+			}
+		}
+		mdSteps(w.After)
+	}
 
 	pf("\n## Checklist\n")
-	for _, ph := range d.Checklist {
-		if len(ph.Tasks) == 0 {
-			continue
+	mdTasks := func(heading string, tasks []DocTask) {
+		if len(tasks) == 0 {
+			return
 		}
-		pf("\n### %s\n\n", ph.Heading)
-		for _, t := range ph.Tasks {
+		pf("\n### %s\n\n", heading)
+		for _, t := range tasks {
 			box := " "
 			if t.Done {
 				box = "x"
 			}
-			pf("- [%s] %s (%s; %s)\n", box, mdEscape(t.Title), t.Who, mdEscape(t.For))
+			due := ""
+			if t.Due != "" {
+				due = "; " + t.Due
+			}
+			pf("- [%s] %s (%s; %s%s)\n", box, mdEscape(t.Title), t.Who, mdEscape(t.For), due)
 		}
+	}
+	for _, ph := range d.Checklist {
+		mdTasks(ph.Heading, ph.Tasks)
+	}
+	for _, w := range d.Waves {
+		mdTasks(mdEscape(w.Name)+", "+w.When, w.Tasks)
 	}
 
 	pf("\n## Appendix: other methods considered\n")
@@ -368,4 +415,20 @@ func yesNoWord(b bool) string {
 		return "Yes"
 	}
 	return "No"
+}
+
+// prefixSpace puts a space before s, when there is an s.
+func prefixSpace(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " " + s
+}
+
+// deviceSuffix is ", 810 devices", or nothing when there are none.
+func deviceSuffix(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return ", " + Count(n, "device", "devices")
 }

@@ -3,7 +3,10 @@ package plan
 import (
 	"bytes"
 	"encoding/csv"
+	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -37,8 +40,9 @@ func TestCSVIsRFC4180(t *testing.T) {
 	if err := WriteCSV(&buf, p); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(buf.String(), "phase,population,actor,task,source,status,wave,start\r\n") {
-		t.Fatalf("header/line ending wrong: %q", buf.String()[:60])
+	// CONTRACT §2's eight columns first, then §8.1's four.
+	if !strings.HasPrefix(buf.String(), "phase,population,actor,task,source,status,wave,start,due,devices,owner,id\r\n") {
+		t.Fatalf("header/line ending wrong: %q", buf.String()[:80])
 	}
 	rows, err := csv.NewReader(&buf).ReadAll()
 	if err != nil {
@@ -76,5 +80,118 @@ func TestMarkdownEscapesPlannerText(t *testing.T) {
 	}
 	if !strings.Contains(md, "- [ ] ") {
 		t.Fatal("no task checklist")
+	}
+}
+
+// TestCSVRunsTheRollout: a reader of the CSV alone can run the rollout: a
+// row per task; each device row carries its wave, the wave's date, the
+// devices it concerns, who does it and its task id; set-up rows carry no
+// wave.
+func TestCSVRunsTheRollout(t *testing.T) {
+	c := testCatalog(t)
+	a := answersFor(fullTenant(), false,
+		Population{ID: "sales-iphones", Name: "Sales iPhones", Platform: "ios", Ownership: OwnCorporate, Devices: 250, InUse: yes(), ManagedBy: ManagedOtherMDM})
+	a.Rollout = Rollout{PilotStart: "2027-03-01", Waves: []Wave{
+		{Name: "Wave 1", Group: "Sales east", Start: "2027-03-15", Devices: map[string]int{"sales-iphones": 120}},
+		{Name: "Wave 2", Group: "Sales west", Start: "2027-04-05", Devices: map[string]int{"sales-iphones": 120}}}}
+	p, err := c.Build(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteCSV(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	unenroll := map[string]string{} // wave → "start devices"
+	for i, r := range rows[1:] {
+		tk := p.Tasks[i]
+		if r[col["id"]] != tk.ID || r[col["owner"]] == "" {
+			t.Fatalf("row %d: id %q owner %q, task %s", i, r[col["id"]], r[col["owner"]], tk.ID)
+		}
+		if r[col["phase"]] == "Prepare" {
+			if r[col["wave"]]+r[col["start"]]+r[col["devices"]] != "" {
+				t.Errorf("set-up row %s has wave %q start %q devices %q", tk.ID, r[col["wave"]], r[col["start"]], r[col["devices"]])
+			}
+			continue
+		}
+		if r[col["wave"]] == "" || r[col["start"]] == "" || r[col["devices"]] == "" {
+			t.Errorf("row %s lacks its wave, date or devices: %q", tk.ID, r)
+		}
+		if strings.HasSuffix(tk.ID, "/unenroll.unenroll") {
+			unenroll[r[col["wave"]]] = r[col["start"]] + " " + r[col["devices"]]
+		}
+	}
+	want := map[string]string{"Pilot": "2027-03-01 10", "Wave 1": "2027-03-15 120", "Wave 2": "2027-04-05 120"}
+	if !maps.Equal(unenroll, want) {
+		t.Errorf("the devices told to leave the old MDM, per wave: %v, want %v", unenroll, want)
+	}
+}
+
+// TestDocumentListsWavesOnce: the Markdown prints a group's steps once, in
+// its section, however many waves enroll it; each wave lists its groups
+// with their devices; the checklist ticks a group's line in a wave once all
+// its tasks there are recorded done.
+func TestDocumentListsWavesOnce(t *testing.T) {
+	c := testCatalog(t)
+	a, err := c.DecodeAnswers(readExample(t, "hospital-rollout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Build(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteMarkdown(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	md := buf.String()
+	// "Unenroll the devices from the current MDM": the clinician iPhones do it
+	// in the pilot and three waves, and the document says it once.
+	if n := strings.Count(md, "**Unenroll the devices from the current MDM.**"); n != 1 {
+		t.Errorf("the unenroll step is printed %d times, want once", n)
+	}
+	for _, row := range []string{"| Clinician iPhones | 10 |", "| Clinician iPhones | 80 |", "| Nursing station PCs | 300 |", "| Doctors' laptops | 410 |"} {
+		if !strings.Contains(md, row) {
+			t.Errorf("no row %q in the waves' tables", row)
+		}
+	}
+	if n := strings.Count(md, "| Nursing station PCs | 300 |"); n != 2 {
+		t.Errorf("the nursing PCs are in %d waves' tables, want 2 (300 each)", n)
+	}
+
+	// Progress: every task of the iPhones' pilot sequence done, one of wave 1's.
+	var pilot, wave1 []string
+	for _, e := range p.Schedule {
+		if e.Population == "clinician-iphones" && e.WaveID == PilotWaveID {
+			pilot = e.Tasks
+		}
+		if e.Population == "clinician-iphones" && e.WaveID == "wave-1" {
+			wave1 = e.Tasks
+		}
+	}
+	for i, tk := range p.Tasks {
+		if slices.Contains(pilot, tk.ID) || tk.ID == wave1[0] {
+			p.Tasks[i].Done, p.Tasks[i].Status = true, StatusDone
+		}
+	}
+	buf.Reset()
+	if err := WriteMarkdown(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	md = buf.String()
+	if !strings.Contains(md, "- [x] Clinician iPhones, 10 devices:") {
+		t.Error("the pilot's iPhones are done, but their checklist line is not ticked")
+	}
+	if want := fmt.Sprintf("- [ ] Clinician iPhones, 80 devices: the steps of its section (leave the current MDM, factory reset, enroll, check) (IT and users; 1 of %d tasks done)", len(wave1)); !strings.Contains(md, want) {
+		t.Errorf("no line %q", want)
 	}
 }

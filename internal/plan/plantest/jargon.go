@@ -3,6 +3,7 @@
 package plantest
 
 import (
+	"encoding/csv"
 	"html"
 	"regexp"
 	"slices"
@@ -104,11 +105,29 @@ func VisibleHTML(page string) string { return html.UnescapeString(tagRe.ReplaceA
 // VisibleMarkdown drops link targets and bare addresses from Markdown.
 func VisibleMarkdown(md string) string { return mdLinkRe.ReplaceAllString(md, "]") }
 
-// VisibleCSV drops the source column (addresses) from a CSV export.
-func VisibleCSV(csv string) string {
+// VisibleCSV drops the columns a spreadsheet reader does not read as
+// words: the source addresses, and the columns whose values the contract
+// fixes for tools (status: done, todo, unknown; the task ids). Text that is
+// not CSV is scanned whole, addresses aside.
+func VisibleCSV(text string) string {
+	rows, err := csv.NewReader(strings.NewReader(text)).ReadAll()
+	if err != nil || len(rows) == 0 {
+		return mdLinkRe.ReplaceAllString(text, " ")
+	}
+	drop := map[int]bool{}
+	for i, h := range rows[0] {
+		if h == "source" || h == "status" || h == "id" {
+			drop[i] = true
+		}
+	}
 	var b strings.Builder
-	for _, line := range strings.Split(csv, "\n") {
-		b.WriteString(mdLinkRe.ReplaceAllString(line, " "))
+	for _, row := range rows {
+		for i, cell := range row {
+			if !drop[i] {
+				b.WriteString(mdLinkRe.ReplaceAllString(cell, " "))
+				b.WriteByte('\t')
+			}
+		}
 		b.WriteByte('\n')
 	}
 	return b.String()
