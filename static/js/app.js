@@ -79,10 +79,10 @@
       else if (el.tagName === "SELECT") el.selectedIndex = 0;
       else el.value = el.dataset.numbered ? el.dataset.numbered + " " + (j + 1) : "";
     });
-    // A new wave covers the populations no other wave covers yet.
-    all(row, 'input[type=checkbox][name$=".populations"]', function (el) {
-      el.checked = !box.querySelector('input[type=checkbox][name$=".populations"][value="' + CSS.escape(el.value) + '"]:checked');
-    });
+    // A new wave enrolls nothing until the planner ticks what it enrolls
+    // (issue 15: no population is put into a wave untouched), and has no
+    // count boxes until the server asks for them.
+    all(row, "[data-split-counts]", function (el) { el.remove(); });
     row.dataset.index = j;
     var h = row.querySelector("legend h2") || row.querySelector("legend");
     h.textContent = h.textContent.replace(/\d+\s*$/, j + 1);
