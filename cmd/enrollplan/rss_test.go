@@ -85,10 +85,12 @@ func worstBodies() map[string][]byte {
 
 // peakRSSLimit is the bound README.md states. Nine runs on 2 CPUs (Go 1.26)
 // peaked at 104, 107, 108, 109, 112, 114, 116, 126 and 128 MiB: the spread
-// is when the garbage collector runs relative to the 16 parses. The bound is
-// the worst run plus about 10%, so a real regression (the parser before its
-// work budget peaked at 685 MiB) fails while GC timing does not.
-const peakRSSLimit = 140 << 20
+// is when the garbage collector runs relative to the 16 parses. On a machine
+// busy with other builds (as in CI, where packages test in parallel) one run
+// reached 151 MiB. The bound is that worst run plus about 10%, so a real
+// regression (the parser before its work budget peaked at 685 MiB) fails
+// while GC timing and a busy machine do not.
+const peakRSSLimit = 170 << 20
 
 // TestPeakRSSWorstCaseBodies starts `enrollplan serve`, fires 16 worst-case
 // 1 MiB bodies at once at POST /api/v1/plan (unknown keys, duplicate keys,
