@@ -4,6 +4,7 @@
 package plan
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -113,15 +114,51 @@ func (b *builder) datePlan(p *Plan) {
 		l := cp.lead[pr.ID]
 		pr.Needs, pr.LeadDays, pr.LeadCited, pr.LeadNote, pr.Due = cp.needs[pr.ID], l.days, l.cited, l.note, cp.due[pr.ID]
 	}
+	have := make(map[string]bool, len(p.Tasks))
+	for _, t := range p.Tasks {
+		have[t.ID] = true
+	}
 	for i := range p.Tasks {
 		t := &p.Tasks[i]
-		if id, ok := strings.CutPrefix(t.ID, "prereq."); ok && cp.due[id] != "" {
-			t.Due = cp.due[id]
+		id, ok := strings.CutPrefix(t.ID, "prereq.")
+		if !ok {
+			continue
+		}
+		t.Due = cp.due[id]
+		for _, n := range cp.needs[id] { // the graph of prerequisites, as tasks
+			if have["prereq."+n] && !slices.Contains(t.DependsOn, "prereq."+n) {
+				t.DependsOn = append(t.DependsOn, "prereq."+n)
+			}
 		}
 	}
+	setupDue(p.Tasks, p.Rollout.PilotStart)
 	p.Rollout.Marks = []Mark{}
 	b.markExpiries(p)
 	b.renewTasks(p)
+}
+
+// setupDue dates the set-up tasks that are not prerequisites (a
+// population's own set-up steps, filling the pilot group): each is due by
+// the earliest start of the tasks that wait for it; one that nothing waits
+// for (filling the pilot group) by the pilot's start.
+func setupDue(tasks []Task, pilotStart string) {
+	need := map[string]string{}
+	for _, t := range tasks {
+		if t.Start == "" {
+			continue
+		}
+		for _, d := range t.DependsOn {
+			if need[d] == "" || t.Start < need[d] {
+				need[d] = t.Start
+			}
+		}
+	}
+	for i := range tasks {
+		t := &tasks[i]
+		if t.Phase == PhasePrepare && t.Due == "" && t.Status != StatusDone {
+			t.Due = cmp.Or(need[t.ID], pilotStart)
+		}
+	}
 }
 
 // criticalPath works the dates back: a prerequisite is needed by the first
