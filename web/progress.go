@@ -590,9 +590,14 @@ func progressIfMatch(r *http.Request) (int64, error) {
 	return n, nil
 }
 
-// parseProgressVersion reads "p3" (or "3", as a form may send it).
+// parseProgressVersion reads "p3". A bare "3" is refused: it is the
+// plan's revision (its ETag), not the progress's version.
 func parseProgressVersion(s string) (int64, bool) {
-	n, err := strconv.ParseInt(strings.TrimPrefix(s, "p"), 10, 64)
+	digits, ok := strings.CutPrefix(s, "p")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
 	return n, err == nil && n >= 0
 }
 
@@ -642,7 +647,6 @@ func (s *Server) handlePatchProgress(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Cache-Control", "no-store")
 	return writeProgress(w, r, progressState{t: t, p: saved}.filtered())
 }
 

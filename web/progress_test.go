@@ -1,16 +1,21 @@
 package web
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"html"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 )
 
 // progressBody is the API's progress as a client reads it.
@@ -142,8 +147,11 @@ func TestProgressAPI(t *testing.T) {
 	if r = e.patchProgress(t, c.ID, c.EditKey, `"p0"`, ok, "Content-Type", "text/plain"); r.status != 415 {
 		t.Errorf("text/plain: %d", r.status)
 	}
-	if r = e.patchProgress(t, c.ID, c.EditKey, `"3"`, ok); r.status != 412 {
-		t.Errorf("If-Match without p: %d", r.status)
+	if r = e.patchProgress(t, c.ID, c.EditKey, `"0"`, ok); r.status != 412 || !strings.Contains(r.body, `such as \"p3\"`) {
+		t.Errorf("If-Match of a revision, not a progress version: %d %s", r.status, r.body)
+	}
+	if r = e.patchProgress(t, c.ID, c.EditKey, `"p0"`, ok, "Sec-Fetch-Site", "cross-site"); r.status != 403 {
+		t.Errorf("cross-site PATCH: %d", r.status)
 	}
 
 	long := strings.Repeat("é", 501)
@@ -377,6 +385,9 @@ func TestTrackerWithoutJavaScript(t *testing.T) {
 	if r := alex.post(tracker+"/key", url.Values{"key": {"not-the-key"}}); r.status != 403 || !strings.Contains(r.body, "does not open this plan") {
 		t.Fatalf("wrong key: %d", r.status)
 	}
+	if r := e.do(t, "POST", tracker+"/key", "key="+url.QueryEscape(c.EditKey), "Content-Type", "application/x-www-form-urlencoded", "Sec-Fetch-Site", "cross-site"); r.status != 403 {
+		t.Fatalf("a cross-site post with the right key: %d", r.status)
+	}
 	expectRedirect(t, alex.post(tracker+"/key", url.Values{"key": {c.EditURL}}), tracker) // the whole edit link, pasted
 	page := alex.get(tracker)
 	if page.status != 200 || !strings.Contains(page.body, "data-progress-form") || page.header.Get("Cache-Control") != "no-store" {
@@ -571,22 +582,18 @@ func TestFormatsCarryStatus(t *testing.T) {
 	if strings.Contains(plainJSON, `"progress"`) {
 		t.Fatal("a plan without progress carries a progress object")
 	}
-	tasks, _, _ := deviceTasks(t, latestTracker(t, e, c.ID))
-	// Two tasks whose titles are unique in the plan, to find their rows.
-	titles := map[string]int{}
-	for _, tk := range latestTracker(t, e, c.ID).Tasks {
-		titles[tk.Title]++
-	}
-	var picked []*trackTask
-	for _, tk := range tasks {
-		if titles[tk.Title] == 1 && len(picked) < 2 {
-			picked = append(picked, tk)
+	plainMD := e.do(t, "GET", share+".md", "").body
+	tr := latestTracker(t, e, c.ID)
+	tasks, _, _ := deviceTasks(t, tr)
+	// A set-up task the plan does not call done (the Markdown lists each
+	// one; device work it lists by wave and group), and a device task.
+	var done *trackTask
+	for _, tk := range trackerOrder(tr) {
+		if tk.Wave == "" && !tk.PlanDone && done == nil {
+			done = tk
 		}
 	}
-	if len(picked) < 2 {
-		t.Fatal("no two device tasks with unique titles")
-	}
-	done, blocked := picked[0], picked[1]
+	blocked := tasks[1]
 	body := fmt.Sprintf(`{"tasks":{%q:{"status":"done"},%q:{"status":"blocked","note":"Waiting for the vendor"}}}`, done.ID, blocked.ID)
 	if r := e.patchProgress(t, c.ID, c.EditKey, `"p0"`, body); r.status != 200 {
 		t.Fatalf("patch: %d %s", r.status, r.body)
@@ -600,17 +607,39 @@ func TestFormatsCarryStatus(t *testing.T) {
 	for i, h := range rows[0] {
 		col[h] = i
 	}
+	// A row is found by its id column (CONTRACT §8.1), or, in a CSV
+	// without one, by its task, wave and population.
+	rowKey := func(tk *trackTask) string {
+		if _, ok := col["id"]; ok {
+			return tk.ID
+		}
+		wave := ""
+		if tk.Wave != "" {
+			wave = tr.wave(tk.Wave).Name
+		}
+		pop := tr.populationName(tk.Population)
+		if tk.Population == "" {
+			pop = "All populations"
+		}
+		return tk.Title + "|" + wave + "|" + pop
+	}
 	status := map[string]string{}
 	for _, row := range rows[1:] {
-		status[row[col["task"]]] = row[col["status"]]
+		k := row[col["task"]] + "|" + row[col["wave"]] + "|" + row[col["population"]]
+		if i, ok := col["id"]; ok {
+			k = row[i]
+		}
+		status[k] = row[col["status"]]
 	}
-	if status[done.Title] != "done" || status[blocked.Title] != "blocked" {
-		t.Errorf("CSV status: %q and %q", status[done.Title], status[blocked.Title])
+	if status[rowKey(done)] != "done" || status[rowKey(blocked)] != "blocked" || status[rowKey(tasks[2])] != "todo" {
+		t.Logf("CSV statuses: %v", status)
+		t.Errorf("CSV status: %q, %q and %q", status[rowKey(done)], status[rowKey(blocked)], status[rowKey(tasks[2])])
 	}
 
+	// The Markdown ticks one more task: the one done, not the one blocked.
 	md := e.do(t, "GET", share+".md", "").body
-	if !strings.Contains(md, "- [x] "+done.Title) || !strings.Contains(md, "- [ ] "+blocked.Title) {
-		t.Errorf("Markdown does not tick %q alone", done.Title)
+	if got, was := strings.Count(md, "\n- [x] "), strings.Count(plainMD, "\n- [x] "); got != was+1 || !strings.Contains(md, "- [x] "+done.Title) {
+		t.Errorf("Markdown ticks %d tasks, %d before %q was recorded done", got, was, done.Title)
 	}
 
 	var doc map[string]json.RawMessage
@@ -634,5 +663,129 @@ func TestFormatsCarryStatus(t *testing.T) {
 	}
 	if r := e.do(t, "GET", share+"/r/1.json", ""); strings.Contains(r.body, `"progress"`) {
 		t.Error("an earlier revision's .json carries today's progress")
+	}
+}
+
+// TestBrowserTrackerSavesInPlace: in Chromium with JavaScript, the tracker
+// link (#key=…) opens the tracker, and a change saves in place (PATCH with
+// If-Match) without leaving the page; two browsers ticking different tasks
+// from the same page both win; the later of two on the same task is told
+// beside it, and saving again records it. The share page and the tracker
+// have no axe violations; screenshots go to testresults/progress/.
+func TestBrowserTrackerSavesInPlace(t *testing.T) {
+	exe := e2eRequire(t)
+	ts := newTestServer(t, nil, nil)
+	e := ts.testEnv
+	c := e.create(t)
+	tasks, _, _ := deviceTasks(t, latestTracker(t, e, c.ID))
+	a, b := tasks[0], tasks[1]
+	browser := newBrowser(t, exe)
+	tracker := "/p/" + c.ID + "/progress"
+
+	open := func(tb *tab) {
+		t.Helper()
+		if st := tb.open(tracker + "#key=" + c.EditKey); st != 200 {
+			t.Fatalf("tracker link: %d", st)
+		}
+		if got := evalIn[string](tb, `document.getElementById("edit-key").value`); got != c.EditKey {
+			t.Fatalf("the key did not move from the link into the form: %q", got)
+		}
+		tb.submit(`form[data-tracker-key] button[type=submit]`, 200, tracker)
+		ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+		defer cancel()
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`document.querySelector("[data-saves-in-place]") !== null`)); err != nil {
+			t.Fatalf("progress.js did not take over the tracker: %v", err)
+		}
+		evalIn[chromedp.Void](tb, `window.scriptErrors = []; window.addEventListener("error", e => scriptErrors.push(e.message)); window.addEventListener("unhandledrejection", e => scriptErrors.push(String(e.reason)))`)
+	}
+	// saved waits for the message beside a task to say want.
+	saved := func(tb *tab, id, want string) {
+		t.Helper()
+		msg := fmt.Sprintf(`(document.querySelector(%q) || {}).textContent || ""`, fmt.Sprintf(`li[data-task=%q] [data-msg]`, id))
+		ctx, cancel := context.WithTimeout(tb.ctx, 20*time.Second)
+		defer cancel()
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](fmt.Sprintf(`(%s).includes(%q)`, msg, want))); err != nil {
+			t.Fatalf("beside %s: %q, want %q (%v); script errors: %s; requests:\n%s", id, evalIn[string](tb, msg), want, err,
+				evalIn[string](tb, `JSON.stringify(window.scriptErrors)`), strings.Join(ts.log.lines("/progress"), "\n"))
+		}
+	}
+	// choose picks a status as a person does: one change event (the
+	// shared setValue fires a second one).
+	choose := func(tb *tab, id, status string) {
+		t.Helper()
+		tb.do("choose "+status, chromedp.SetValue(chromedp.CSS(field("status."+id)), status))
+	}
+	alex := newTab(t, browser, e.srv.URL)
+	sam := freshTab(t, browser, e.srv.URL)
+	open(alex)
+	open(sam) // both pages show version p0
+
+	choose(alex, a.ID, "done")
+	saved(alex, a.ID, "Saved.")
+	if alex.path() != tracker {
+		t.Fatalf("the change left the page: %s", alex.where())
+	}
+	choose(sam, b.ID, "doing")
+	saved(sam, b.ID, "Saved.")
+	p := readProgress(t, e.do(t, "GET", "/api/v1/plans/"+c.ID+"/progress", ""))
+	if p.Tasks[a.ID].Status != "done" || p.Tasks[b.ID].Status != "doing" {
+		t.Fatalf("two browsers, two tasks: %+v", p.Tasks)
+	}
+
+	// Alex ticks a third task; Sam's page, which still shows it as it was,
+	// is told, and Sam's choice is kept until Sam saves it again.
+	x := tasks[2]
+	choose(alex, x.ID, "done")
+	saved(alex, x.ID, "Saved.")
+	choose(sam, x.ID, "blocked")
+	saved(sam, x.ID, "recorded this as done")
+	if p = readProgress(t, e.do(t, "GET", "/api/v1/plans/"+c.ID+"/progress", "")); p.Tasks[x.ID].Status != "done" {
+		t.Fatalf("the later change overwrote the first: %+v", p.Tasks[x.ID])
+	}
+	if got := evalIn[string](sam, fmt.Sprintf(`document.querySelector(%q).value`, field("status."+x.ID))); got != "blocked" {
+		t.Fatalf("Sam's choice was not kept: %q", got)
+	}
+	evalIn[chromedp.Void](sam, fmt.Sprintf(`document.querySelector('li[data-task=%q]').closest("form").requestSubmit()`, x.ID))
+	saved(sam, x.ID, "Saved.")
+	if p = readProgress(t, e.do(t, "GET", "/api/v1/plans/"+c.ID+"/progress", "")); p.Tasks[x.ID].Status != "blocked" || p.Tasks[a.ID].Status != "done" {
+		t.Fatalf("saving again: %+v", p.Tasks)
+	}
+
+	dir := filepath.Join(resultsDir, "progress")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	shoot := func(tb *tab, name string, width int64) {
+		tb.viewport(width)
+		ctx, cancel := context.WithTimeout(tb.ctx, actionBudget)
+		defer cancel()
+		png, err := chromedp.Run(ctx, viewportPNG)
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, width)), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	axeOK := func(tb *tab, page string) {
+		if _, err := os.Stat(axePath); err != nil {
+			t.Logf("axe-core not installed: %s not checked", page)
+			return
+		}
+		if vs := tb.axe(); len(vs) > 0 {
+			t.Errorf("%s: axe violations:\n%s", page, strings.Join(vs, "\n"))
+		}
+	}
+	axeOK(alex, "tracker")
+	for _, w := range []int64{1280, 375} {
+		shoot(alex, "tracker", w)
+	}
+	share := freshTab(t, browser, e.srv.URL)
+	if st := share.open("/p/" + c.ID + "#progress-title"); st != 200 {
+		t.Fatalf("share page: %d", st)
+	}
+	axeOK(share, "share page")
+	for _, w := range []int64{1280, 375} {
+		shoot(share, "share-progress", w)
 	}
 }

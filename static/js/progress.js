@@ -98,11 +98,15 @@
     form.submit(); // the cookie may still open the tracker; the server says if not
   }
 
-  // save records the changed items of one form in one PATCH.
+  // save records the changed items of one form in one PATCH. A form saves
+  // one request at a time: a change made meanwhile is saved after it, from
+  // the version it answers.
   function save(form, only) {
     if (!key) { form.submit(); return; }
+    if (form.dataset.saving) { form.dataset.again = "1"; return; }
     var changed = items(form).filter(function (it) { return dirty(it) && (!only || it.el === only); });
     if (!changed.length) return;
+    changed.forEach(clearMessage);
     var body = { tasks: {}, enrolled: {} }, base = Infinity, by = byName(form);
     if (by) body.by = by;
     changed.forEach(function (it) {
@@ -115,6 +119,11 @@
       }
     });
     if (base < 0) return;
+    form.dataset.saving = "1";
+    function done() {
+      delete form.dataset.saving;
+      if (form.dataset.again) { delete form.dataset.again; save(form, null); }
+    }
     fetch(api, {
       method: "PATCH", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Authorization": "Bearer " + key, "If-Match": '"p' + base + '"' },
@@ -139,7 +148,7 @@
       });
     }).catch(function () {
       changed.forEach(function (it) { message(it, "Not saved: the server could not be reached. Press Save to try again.", true); });
-    });
+    }).then(done, done);
   }
 
   // conflict tells who changed the same task or count since it was shown,
@@ -167,6 +176,7 @@
     });
   }
 
+  root.setAttribute("data-saves-in-place", ""); // tests wait for it
   all(root, "form[data-progress-form]").forEach(function (form) {
     items(form);
     form.addEventListener("submit", function (e) { e.preventDefault(); save(form, null); });
@@ -177,7 +187,7 @@
         return;
       }
       var row = t.closest("li[data-task]") || (t.matches("input[data-count]") && t.closest(".field"));
-      if (row) { clearMessage({ el: row }); save(form, row); }
+      if (row) save(form, row);
     });
   });
 })();
