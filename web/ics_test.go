@@ -181,7 +181,8 @@ print(json.dumps(out))
 	return events
 }
 
-// calendarAnswers is the mixed-fleet example with a pilot date.
+// calendarAnswers is the mixed-fleet example with a pilot date and an
+// ADE token that expires before the last wave.
 func calendarAnswers(t *testing.T, org string) string {
 	t.Helper()
 	var a map[string]any
@@ -190,6 +191,7 @@ func calendarAnswers(t *testing.T, org string) string {
 	}
 	a["organization"] = org
 	a["rollout"].(map[string]any)["pilot_start"] = "2026-12-14"
+	a["tenant"].(map[string]any)["expiries"] = []any{map[string]any{"what": "ade-token", "name": "Contoso ABM", "expires": "2027-02-15"}}
 	b, _ := json.Marshal(a)
 	return string(b)
 }
@@ -218,8 +220,11 @@ func TestCalendarOfSharedPlan(t *testing.T) {
 	for _, m := range tr.Marks {
 		want[calendarUID(c.ID, "mark", m.ID)] = strings.ReplaceAll(m.Date, "-", "")
 	}
-	if _, ok := want[calendarUID(c.ID, "wave", "pilot")]; !ok || len(want) < 4 {
-		t.Fatalf("the example should date the pilot and three waves: %v", want)
+	if _, ok := want[calendarUID(c.ID, "wave", "pilot")]; !ok || len(want) < 4 || len(tr.Actions) == 0 || len(tr.Marks) == 0 {
+		t.Fatalf("the example should date the pilot, three waves, first actions and the token's expiry: %v", want)
+	}
+	if want[calendarUID(c.ID, "mark", tr.Marks[0].ID)] != "20270215" {
+		t.Fatalf("the token's expiry: %v", tr.Marks)
 	}
 
 	r = e.do(t, "GET", "/p/"+c.ID+".ics", "")
