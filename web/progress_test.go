@@ -150,6 +150,9 @@ func TestProgressAPI(t *testing.T) {
 	if r = e.patchProgress(t, c.ID, c.EditKey, `"0"`, ok); r.status != 412 || !strings.Contains(r.body, `such as \"p3\"`) {
 		t.Errorf("If-Match of a revision, not a progress version: %d %s", r.status, r.body)
 	}
+	if r = e.patchProgress(t, c.ID, c.EditKey, `"p0"`, `{"by":"`+strings.Repeat("x", MaxBody)+`"}`); r.status != 413 {
+		t.Errorf("a body over %d bytes: %d", MaxBody, r.status)
+	}
 	if r = e.patchProgress(t, c.ID, c.EditKey, `"p0"`, ok, "Sec-Fetch-Site", "cross-site"); r.status != 403 {
 		t.Errorf("cross-site PATCH: %d", r.status)
 	}
