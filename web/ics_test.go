@@ -253,6 +253,9 @@ func TestCalendarOfSharedPlan(t *testing.T) {
 
 	t.Run("real parser", func(t *testing.T) {
 		py := icalendarPython()
+		if py == "" && os.Getenv("ENROLLPLAN_E2E") == "1" {
+			t.Fatal("ENROLLPLAN_E2E=1 but no Python with the icalendar package (apt-get install python3-icalendar)")
+		}
 		if py == "" {
 			t.Skip("SKIPPED: no Python with the icalendar package (apt-get install python3-icalendar); the Go-side checks above still ran")
 		}
