@@ -363,6 +363,29 @@ type catalogFile struct {
 	Expiries      []ExpiryDef        `json:"expiries,omitempty"`
 }
 
+// noNulls refuses a null where a list holds definitions: the validators
+// read every element, and a hand-edited file should get a message, not a
+// crash.
+func (f *catalogFile) noNulls() error {
+	for what, n := range map[string]int{"prerequisites": nulls(f.Prerequisites), "platforms": nulls(f.Platforms),
+		"methods": nulls(f.Methods), "baseline": nulls(f.Baseline)} {
+		if n > 0 {
+			return fmt.Errorf("%s holds null; remove it or write the definition", what)
+		}
+	}
+	return nil
+}
+
+func nulls[T any](list []*T) int {
+	n := 0
+	for _, x := range list {
+		if x == nil {
+			n++
+		}
+	}
+	return n
+}
+
 // fileOrder fixes the order in which files merge, so that methods and
 // platforms keep a stable order whatever the file system returns.
 var fileOrder = []string{"sources.json", "tenant.json", "mam.json", "android.json", "apple.json", "windows.json", "linux.json"}
@@ -397,6 +420,9 @@ func loadFS(fsys fs.FS, complete bool) (*Catalog, error) {
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&f); err != nil {
+			return nil, fmt.Errorf("catalog %s: %w", name, err)
+		}
+		if err := f.noNulls(); err != nil {
 			return nil, fmt.Errorf("catalog %s: %w", name, err)
 		}
 		if err := c.merge(name, &f); err != nil {

@@ -83,6 +83,8 @@ func TestCatalogValidationCatchesBreakage(t *testing.T) {
 		{"step scoped to a platform its method lacks", "mam.json", `"id": "mam-we.windows-ca", "platforms": ["windows"]`, `"id": "mam-we.windows-ca", "platforms": ["macos"]`, `platform "macos" is not one of android, ios, windows`},
 		{"unenroll step that is not leave-mdm", "tenant.json", `"kind": "leave-mdm"`, `"kind": "enroll"`, "kind must be leave-mdm"},
 		{"bad condition value", "mam.json", `"when": {"usage": ["shared", "dedicated"]}`, `"when": {"usage": ["kiosk"]}`, `unknown usage "kiosk"`},
+		{"null among the prerequisites", "tenant.json", `"prerequisites": [`, `"prerequisites": [null, `, "prerequisites holds null"},
+		{"null among the methods", "mam.json", `"methods": [`, `"methods": [null, `, "methods holds null"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
