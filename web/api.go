@@ -80,6 +80,9 @@ type createdPlan struct {
 	URL      string `json:"url"`
 	EditKey  string `json:"edit_key"`
 	EditURL  string `json:"edit_url"`
+	// TrackerURL opens the progress tracker with the edit key (an addition
+	// to CONTRACT §6): where the team records what was done.
+	TrackerURL string `json:"tracker_url"`
 }
 
 // handleCreatePlan is POST /api/v1/plans: stores revision 1 and returns the
@@ -127,7 +130,8 @@ func (s *Server) createPlan(r *http.Request, a plan.Answers, p *plan.Plan) (crea
 	if err != nil {
 		return createdPlan{}, err
 	}
-	return createdPlan{ID: id, Revision: saved.Revision, URL: s.shareURL(r, id), EditKey: key, EditURL: s.editURL(r, id, key)}, nil
+	return createdPlan{ID: id, Revision: saved.Revision, URL: s.shareURL(r, id), EditKey: key, EditURL: s.editURL(r, id, key),
+		TrackerURL: s.absURL(r, "/p/"+id+"/progress#key="+key)}, nil
 }
 
 // savedPlan is the answer to GET and PUT /api/v1/plans/{id}. Plan is the

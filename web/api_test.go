@@ -147,6 +147,13 @@ func TestPlanLifecycle(t *testing.T) {
 	if loc := r.header.Get("Location"); loc != e.srv.URL+"/api/v1/plans/"+c.ID {
 		t.Fatalf("Location %q", loc)
 	}
+	// The tracker link carries the same key in its fragment, and opens the tracker.
+	if c.TrackerURL != e.srv.URL+"/p/"+c.ID+"/progress#key="+c.EditKey {
+		t.Fatalf("tracker_url %q", c.TrackerURL)
+	}
+	if tr := e.do(t, "GET", strings.TrimPrefix(strings.Split(c.TrackerURL, "#")[0], e.srv.URL), ""); tr.status != 200 {
+		t.Fatalf("the tracker page answers %d", tr.status)
+	}
 
 	r = e.do(t, "GET", "/api/v1/plans/"+c.ID, "")
 	if r.status != 200 || r.header.Get("ETag") != `"1"` || !strings.Contains(r.body, `"answers"`) || !strings.Contains(r.body, `"plan"`) {

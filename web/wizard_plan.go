@@ -98,7 +98,7 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		v := s.planView(r, d, p)
-		v.Saved = &pages.Saved{ShareURL: c.URL, EditURL: c.EditURL, Revision: c.Revision}
+		v.Saved = &pages.Saved{ShareURL: c.URL, EditURL: c.EditURL, TrackerURL: c.TrackerURL, Revision: c.Revision}
 		return s.render(w, r, http.StatusOK, pages.PlanPage(v))
 	}
 	if d.PlanID == "" {
@@ -112,7 +112,7 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		v := s.planView(r, d, p)
-		v.Saved = &pages.Saved{ShareURL: c.URL, EditURL: c.EditURL, Revision: c.Revision}
+		v.Saved = &pages.Saved{ShareURL: c.URL, EditURL: c.EditURL, TrackerURL: c.TrackerURL, Revision: c.Revision}
 		return s.render(w, r, http.StatusOK, pages.PlanPage(v))
 	}
 	latest, err := s.store.GetPlan(r.Context(), d.PlanID)

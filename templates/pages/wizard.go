@@ -363,7 +363,9 @@ type RolloutView struct {
 type Saved struct {
 	ShareURL string
 	EditURL  string // shown once, right after saving; "" afterwards
-	Revision int
+	// TrackerURL records progress with the same key; shown with EditURL.
+	TrackerURL string
+	Revision   int
 }
 
 // Stale explains that someone else saved the plan meanwhile.
