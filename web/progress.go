@@ -191,27 +191,6 @@ func (t *tracker) populationName(id string) string {
 	return ""
 }
 
-// localWaveIDs gives the waves their ids as the engine does (CONTRACT
-// §8.2: a slug of the name, wave-N without one, -2, -3 on collision), for
-// plans whose JSON does not carry them.
-func localWaveIDs(names []string) []string {
-	taken := map[string]bool{plan.PilotWaveID: true}
-	ids := make([]string, len(names))
-	for i, n := range names {
-		base := plan.Slug(n)
-		if base == "" {
-			base = fmt.Sprintf("wave-%d", i+1)
-		}
-		id := base
-		for k := 2; taken[id]; k++ {
-			id = fmt.Sprintf("%s-%d", base, k)
-		}
-		taken[id] = true
-		ids[i] = id
-	}
-	return ids
-}
-
 // newTracker arranges a plan's JSON for tracking.
 func newTracker(planJSON []byte) (*tracker, error) {
 	var v planView
@@ -233,7 +212,7 @@ func newTracker(planJSON []byte) (*tracker, error) {
 	for i, w := range v.Rollout.Waves {
 		names[i] = w.Name
 	}
-	ids := localWaveIDs(names)
+	ids := plan.WaveIDs(names) // as the engine names them, for plans whose JSON does not carry them
 	byName := map[string]*trackWave{"Pilot": pilot}
 	for i, w := range v.Rollout.Waves {
 		id := w.ID

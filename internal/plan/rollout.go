@@ -138,21 +138,30 @@ func (b *builder) allocationNotes(p *Plan, al Allocation) []Warning {
 // the enrollment profiles to its group. The waves' steps close r.Steps.
 func (r RolloutPlan) WaveStep(i int) Step { return r.Steps[len(r.Steps)-len(r.Waves)+i] }
 
-// waveIDs gives each wave an id that stays the same while its name does: a
-// slug of the name ("Wave 2" → wave-2, "Nursing PCs" → nursing-pcs), with
-// -2, -3 … when an earlier wave (or the pilot) has it already. A name
-// without a letter or digit of its own takes wave-N, N its position.
+// waveIDs gives each wave an id that stays the same while its name does.
 func waveIDs(waves []Wave) []string {
-	taken := map[string]bool{PilotWaveID: true}
-	ids := make([]string, len(waves))
+	names := make([]string, len(waves))
 	for i, w := range waves {
-		base := Slug(w.Name)
+		names[i] = w.Name
+	}
+	return WaveIDs(names)
+}
+
+// WaveIDs gives waves, named in order, their ids (CONTRACT §8.2): a slug of
+// the name ("Wave 2" → wave-2, "Nursing PCs" → nursing-pcs), with -2, -3 …
+// when an earlier wave (or the pilot) has it already. A name without a
+// letter or digit of its own takes wave-N, N its position.
+func WaveIDs(names []string) []string {
+	taken := map[string]bool{PilotWaveID: true}
+	ids := make([]string, len(names))
+	for i, n := range names {
+		base := Slug(n)
 		if base == "" {
 			base = fmt.Sprintf("wave-%d", i+1)
 		}
 		id := base
-		for n := 2; taken[id]; n++ {
-			id = fmt.Sprintf("%s-%d", base, n)
+		for k := 2; taken[id]; k++ {
+			id = fmt.Sprintf("%s-%d", base, k)
 		}
 		taken[id] = true
 		ids[i] = id
