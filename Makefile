@@ -6,6 +6,7 @@ PKG := ./...
 
 # run: start the wizard on the embedded default (SQLite under ./data/); prints the URL to open.
 run:
+	@echo "make run: the first build compiles the Microsoft Graph SDK: 12-15 minutes and 4+ GiB of memory on 2 cores; later builds are cached."
 	$(GO) run ./cmd/enrollplan serve
 
 # test: the whole suite. PostgreSQL and browser tests skip unless
