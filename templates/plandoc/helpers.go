@@ -20,12 +20,6 @@ func yesNo(b bool) string {
 	return "No"
 }
 
-// plural and thousands are the templates' short names for the words every
-// renderer shares (plan.Count, plan.Thousands).
-func plural(n int, one, many string) string { return plan.Count(n, one, many) }
-
-func thousands(n int) string { return plan.Thousands(n) }
-
 func statusClass(pr plan.DocPrereq) string {
 	switch {
 	case pr.Done:

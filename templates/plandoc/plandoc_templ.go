@@ -278,9 +278,9 @@ func summaryPage(d *plan.Document, o Options) templ.Component {
 			}
 		}
 		var templ_7745c5c3_Var10 string
-		templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(plural(len(d.Groups), "device group", "device groups"))
+		templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(plan.Count(len(d.Groups), "device group", "device groups"))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/plandoc/plandoc.templ`, Line: 75, Col: 59}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/plandoc/plandoc.templ`, Line: 75, Col: 63}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 		if templ_7745c5c3_Err != nil {
@@ -291,9 +291,9 @@ func summaryPage(d *plan.Document, o Options) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var11 string
-		templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(plural(d.Plan.Summary.Devices, "device", "devices"))
+		templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(plan.Count(d.Plan.Summary.Devices, "device", "devices"))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/plandoc/plandoc.templ`, Line: 75, Col: 118}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/plandoc/plandoc.templ`, Line: 75, Col: 126}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 		if templ_7745c5c3_Err != nil {
@@ -361,9 +361,9 @@ func summaryPage(d *plan.Document, o Options) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var16 string
-			templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(thousands(g.Devices))
+			templ_7745c5c3_Var16, templ_7745c5c3_Err = templ.JoinStringErrs(plan.Thousands(g.Devices))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/plandoc/plandoc.templ`, Line: 87, Col: 65}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/plandoc/plandoc.templ`, Line: 87, Col: 70}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var16))
 			if templ_7745c5c3_Err != nil {
@@ -1252,9 +1252,9 @@ func population(d *plan.Document, pop plan.DocPopulation) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var64 string
-			templ_7745c5c3_Var64, templ_7745c5c3_Err = templ.JoinStringErrs(" · " + plural(len(pop.Notes), "further note", "further notes") + " online and in the Markdown")
+			templ_7745c5c3_Var64, templ_7745c5c3_Err = templ.JoinStringErrs(" · " + plan.Count(len(pop.Notes), "further note", "further notes") + " online and in the Markdown")
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/plandoc/plandoc.templ`, Line: 233, Col: 127}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/plandoc/plandoc.templ`, Line: 233, Col: 131}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var64))
 			if templ_7745c5c3_Err != nil {
@@ -1543,9 +1543,9 @@ func population(d *plan.Document, pop plan.DocPopulation) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var78 string
-			templ_7745c5c3_Var78, templ_7745c5c3_Err = templ.JoinStringErrs(plural(len(pop.Notes), "note", "notes"))
+			templ_7745c5c3_Var78, templ_7745c5c3_Err = templ.JoinStringErrs(plan.Count(len(pop.Notes), "note", "notes"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/plandoc/plandoc.templ`, Line: 290, Col: 68}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/plandoc/plandoc.templ`, Line: 290, Col: 72}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var78))
 			if templ_7745c5c3_Err != nil {
@@ -1979,9 +1979,9 @@ func rolloutPage(d *plan.Document) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var100 string
-					templ_7745c5c3_Var100, templ_7745c5c3_Err = templ.JoinStringErrs(" " + thousands(g.Devices) + listSepAfter(i, len(w.Groups)))
+					templ_7745c5c3_Var100, templ_7745c5c3_Err = templ.JoinStringErrs(" " + plan.Thousands(g.Devices) + listSepAfter(i, len(w.Groups)))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/plandoc/plandoc.templ`, Line: 372, Col: 124}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/plandoc/plandoc.templ`, Line: 372, Col: 129}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var100))
 					if templ_7745c5c3_Err != nil {
@@ -2036,9 +2036,9 @@ func checklist(d *plan.Document) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var102 string
-		templ_7745c5c3_Var102, templ_7745c5c3_Err = templ.JoinStringErrs(plural(len(d.Plan.Tasks), "task", "tasks"))
+		templ_7745c5c3_Var102, templ_7745c5c3_Err = templ.JoinStringErrs(plan.Count(len(d.Plan.Tasks), "task", "tasks"))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/plandoc/plandoc.templ`, Line: 390, Col: 133}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/plandoc/plandoc.templ`, Line: 390, Col: 137}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var102))
 		if templ_7745c5c3_Err != nil {
