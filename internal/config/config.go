@@ -20,6 +20,7 @@ const (
 	DefaultAddr        = ":8080"
 	DefaultDB          = "./data/enrollplan.db"
 	DefaultCreateLimit = 60
+	DefaultMaxChecks   = 4
 )
 
 // Config is everything `enrollplan serve` needs.
@@ -31,6 +32,13 @@ type Config struct {
 	PublicURL       string   // base of share links behind a proxy; "" = from the request
 	TrustedProxies  []netip.Prefix
 	ShutdownTimeout time.Duration
+	// TenantCheckApp offers the check with the server's own Graph
+	// credentials in the wizard (ENROLLPLAN_TENANT_CHECK_APP=1), to clients
+	// in AdminNetworks only; off, those credentials serve nobody but the
+	// command line.
+	TenantCheckApp bool
+	AdminNetworks  []netip.Prefix
+	MaxChecks      int // tenant checks running at once on this server
 }
 
 // IsPostgres reports whether DB selects PostgreSQL.
@@ -44,8 +52,8 @@ func (c Config) String() string {
 	if len(c.SessionKeys) == 0 {
 		keys = "generated"
 	}
-	return fmt.Sprintf("addr=%s db=%s session-keys=%s create-limit=%d public-url=%q trusted-proxies=%v",
-		c.Addr, MaskDSN(c.DB), keys, c.CreateLimit, c.PublicURL, c.TrustedProxies)
+	return fmt.Sprintf("addr=%s db=%s session-keys=%s create-limit=%d public-url=%q trusted-proxies=%v tenant-check-app=%t admin-networks=%v max-checks=%d",
+		c.Addr, MaskDSN(c.DB), keys, c.CreateLimit, c.PublicURL, c.TrustedProxies, c.TenantCheckApp, c.AdminNetworks, c.MaxChecks)
 }
 
 // MaskDSN hides the secrets of a database URL: the password in its user
@@ -88,7 +96,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		return def
 	}
 	var c Config
-	var keys, limit, proxies, shutdown string
+	var keys, limit, proxies, shutdown, admins, maxChecks, checkApp string
 	fs.StringVar(&c.Addr, "addr", env("ENROLLPLAN_ADDR", DefaultAddr), "listen address (env ENROLLPLAN_ADDR)")
 	fs.StringVar(&c.DB, "db", env("ENROLLPLAN_DB", DefaultDB), "SQLite file path or postgres:// URL (env ENROLLPLAN_DB)")
 	fs.StringVar(&keys, "session-keys", env("ENROLLPLAN_SESSION_KEYS", ""), "comma-separated session keys, newest first (env ENROLLPLAN_SESSION_KEYS or ENROLLPLAN_SESSION_KEYS_FILE)")
@@ -96,6 +104,9 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	fs.StringVar(&c.PublicURL, "public-url", env("ENROLLPLAN_PUBLIC_URL", ""), "public base URL for share links, e.g. https://plans.example.com (env ENROLLPLAN_PUBLIC_URL)")
 	fs.StringVar(&proxies, "trusted-proxies", env("ENROLLPLAN_TRUSTED_PROXIES", ""), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted (env ENROLLPLAN_TRUSTED_PROXIES)")
 	fs.StringVar(&shutdown, "shutdown-timeout", env("ENROLLPLAN_SHUTDOWN_TIMEOUT", "20s"), "how long to let in-flight requests finish on SIGTERM")
+	fs.StringVar(&admins, "admin-networks", env("ENROLLPLAN_ADMIN_NETWORKS", ""), "comma-separated CIDRs of the clients offered the tenant check with the server's own credentials (env ENROLLPLAN_ADMIN_NETWORKS; needs ENROLLPLAN_TENANT_CHECK_APP=1)")
+	fs.StringVar(&maxChecks, "max-checks", env("ENROLLPLAN_MAX_CHECKS", strconv.Itoa(DefaultMaxChecks)), "tenant checks running at once on this server; others are told when to try again (env ENROLLPLAN_MAX_CHECKS)")
+	checkApp = getenv("ENROLLPLAN_TENANT_CHECK_APP") // env only: turning the server's credentials on is a deliberate act
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -124,16 +135,35 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 	}
 	c.CreateLimit = n
 	for _, p := range splitList(proxies) {
-		prefix, err := netip.ParsePrefix(p)
+		prefix, err := parsePrefix(p)
 		if err != nil {
-			if addr, aerr := netip.ParseAddr(p); aerr == nil {
-				prefix = netip.PrefixFrom(addr, addr.BitLen())
-			} else {
-				errs = append(errs, fmt.Errorf("--trusted-proxies: %q is not an address or CIDR such as 10.0.0.0/8", p))
-				continue
-			}
+			errs = append(errs, fmt.Errorf("--trusted-proxies: %q is not an address or CIDR such as 10.0.0.0/8", p))
+			continue
 		}
 		c.TrustedProxies = append(c.TrustedProxies, prefix)
+	}
+	for _, p := range splitList(admins) {
+		prefix, err := parsePrefix(p)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--admin-networks: %q is not an address or CIDR such as 10.20.0.0/16", p))
+			continue
+		}
+		c.AdminNetworks = append(c.AdminNetworks, prefix)
+	}
+	if v := strings.TrimSpace(checkApp); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("ENROLLPLAN_TENANT_CHECK_APP: %q; set 1 to offer the check with the server's own credentials, or leave it unset", checkApp))
+		}
+		c.TenantCheckApp = on
+	}
+	if c.TenantCheckApp && len(c.AdminNetworks) == 0 {
+		errs = append(errs, errors.New("ENROLLPLAN_TENANT_CHECK_APP=1 needs --admin-networks (env ENROLLPLAN_ADMIN_NETWORKS): the CIDRs of the administrators who may use the server's credentials, for example 10.20.0.0/16"))
+	}
+	if m, err := strconv.Atoi(strings.TrimSpace(maxChecks)); err != nil || m < 1 || m > 1000 {
+		errs = append(errs, fmt.Errorf("--max-checks: %q is not a whole number of checks from 1 to 1000", maxChecks))
+	} else {
+		c.MaxChecks = m
 	}
 	if c.PublicURL != "" {
 		u, err := url.Parse(c.PublicURL)
@@ -152,6 +182,19 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (Config, 
 		errs = append(errs, errors.New("--session-keys: required with PostgreSQL, so that every replica signs and reads the same cookies; set ENROLLPLAN_SESSION_KEYS to the same comma-separated keys on every replica"))
 	}
 	return c, errors.Join(errs...)
+}
+
+// parsePrefix reads a CIDR, or a single address as the prefix of itself.
+func parsePrefix(p string) (netip.Prefix, error) {
+	prefix, err := netip.ParsePrefix(p)
+	if err != nil {
+		addr, aerr := netip.ParseAddr(p)
+		if aerr != nil {
+			return netip.Prefix{}, err
+		}
+		prefix = netip.PrefixFrom(addr, addr.BitLen())
+	}
+	return prefix.Masked(), nil
 }
 
 func splitList(s string) []string {

@@ -78,3 +78,36 @@ func TestMaskDSNHidesEveryPassword(t *testing.T) {
 		t.Errorf("a file path is shown as is, got %q", got)
 	}
 }
+
+// TestTenantCheckAppSettings: the server's own credentials reach the
+// wizard only when turned on, and then only with the networks that may
+// use them; the checks at once default to 4.
+func TestTenantCheckAppSettings(t *testing.T) {
+	c, err := Load(nil, envOf(nil), io.Discard)
+	if err != nil || c.TenantCheckApp || len(c.AdminNetworks) != 0 || c.MaxChecks != 4 {
+		t.Fatalf("defaults: %v %+v", err, c)
+	}
+	c, err = Load([]string{"--admin-networks", "10.20.0.0/16, 192.0.2.7"}, envOf(map[string]string{
+		"ENROLLPLAN_TENANT_CHECK_APP": "1", "ENROLLPLAN_ADMIN_NETWORKS": "127.0.0.0/8", "ENROLLPLAN_MAX_CHECKS": "2"}), io.Discard)
+	if err != nil || !c.TenantCheckApp || c.MaxChecks != 2 || len(c.AdminNetworks) != 2 || c.AdminNetworks[1].Bits() != 32 {
+		t.Fatalf("flag over env: %v %+v", err, c)
+	}
+	if s := c.String(); !strings.Contains(s, "tenant-check-app=true") || !strings.Contains(s, "10.20.0.0/16") || !strings.Contains(s, "max-checks=2") {
+		t.Errorf("String() does not say it: %s", s)
+	}
+	for name, env := range map[string]map[string]string{
+		"the app check without networks": {"ENROLLPLAN_TENANT_CHECK_APP": "1"},
+		"a bad network":                  {"ENROLLPLAN_ADMIN_NETWORKS": "office"},
+		"a bad switch":                   {"ENROLLPLAN_TENANT_CHECK_APP": "please", "ENROLLPLAN_ADMIN_NETWORKS": "10.0.0.0/8"},
+		"no checks at all":               {"ENROLLPLAN_MAX_CHECKS": "0"},
+		"checks not a number":            {"ENROLLPLAN_MAX_CHECKS": "many"},
+	} {
+		if _, err := Load(nil, envOf(env), io.Discard); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	_, err = Load(nil, envOf(map[string]string{"ENROLLPLAN_TENANT_CHECK_APP": "1"}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "ENROLLPLAN_ADMIN_NETWORKS") {
+		t.Errorf("the refusal names what to set: %v", err)
+	}
+}
