@@ -1,5 +1,7 @@
 package store
 
+import "time"
+
 // Limits bound the disk one plan and the drafts can take. A zero field
 // means its default (DefaultLimits); Configure also clamps each to a
 // sane range, so there is no "unlimited".
@@ -19,11 +21,16 @@ type Limits struct {
 	MaxPlanBytes int
 	// MaxDraftBytes caps Draft.Data (ErrTooLarge). Default 256 KiB.
 	MaxDraftBytes int
-	// MaxDrafts is how many drafts are kept; saving new drafts beyond it
-	// deletes the least recently saved ones. The purge runs every
-	// MaxDrafts/100 new drafts, so a process may overshoot by up to 1%.
-	// Default 10,000.
+	// MaxDrafts is how many drafts are kept: a new draft beyond it purges
+	// drafts idle for MinDraftIdle, or is refused (ErrFull) when there are
+	// none. Default 10,000. On PostgreSQL, new drafts saved at the same
+	// moment by several connections may each see room for one, so the
+	// count may pass MaxDrafts by fewer than the writers at once.
 	MaxDrafts int
+	// MinDraftIdle is how long a draft must have gone unsaved before the
+	// cap may purge it: a draft used within it is never pushed out by new
+	// ones. Default 24 hours, at most a year.
+	MinDraftIdle time.Duration
 }
 
 // Defaults for Limits and Options.
@@ -34,6 +41,7 @@ const (
 	DefaultMaxDraftBytes  = 256 << 10
 	DefaultMaxDrafts      = 10_000
 	DefaultMaxBatch       = 64
+	DefaultMinDraftIdle   = 24 * time.Hour
 )
 
 // DefaultLimits returns the limits a store has when not told otherwise.
@@ -44,6 +52,7 @@ func DefaultLimits() Limits {
 		MaxPlanBytes:   DefaultMaxPlanBytes,
 		MaxDraftBytes:  DefaultMaxDraftBytes,
 		MaxDrafts:      DefaultMaxDrafts,
+		MinDraftIdle:   DefaultMinDraftIdle,
 	}
 }
 
@@ -87,12 +96,13 @@ func Configure(opts ...Option) Options {
 	l.MaxPlanBytes = orDefault(l.MaxPlanBytes, d.MaxPlanBytes, 1<<30)
 	l.MaxDraftBytes = orDefault(l.MaxDraftBytes, d.MaxDraftBytes, 1<<30)
 	l.MaxDrafts = orDefault(l.MaxDrafts, d.MaxDrafts, 1<<30)
+	l.MinDraftIdle = orDefault(l.MinDraftIdle, d.MinDraftIdle, 365*24*time.Hour)
 	o.MaxBatch = orDefault(o.MaxBatch, DefaultMaxBatch, 1024)
 	return o
 }
 
 // orDefault is v, or def when v is not positive, and at most hi.
-func orDefault(v, def, hi int) int {
+func orDefault[T int | time.Duration](v, def, hi T) T {
 	if v <= 0 {
 		v = def
 	}

@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -36,7 +37,45 @@ var (
 	// Limits.MaxRevisions revisions; nothing was stored. The plan stays
 	// readable; its owner can save the answers as a new plan instead.
 	ErrTooManyRevisions = errors.New("store: plan has too many revisions")
+	// ErrFull: SaveDraft of a new draft when Limits.MaxDrafts are kept and
+	// none of them has gone unsaved for Limits.MinDraftIdle, so none may
+	// be purged to make room; nothing was stored. The error is a
+	// *FullError, which says when a draft will next be old enough. The web
+	// layer answers 429. Replacing a draft never fails so.
+	ErrFull = errors.New("store: as many drafts as the limit, all in recent use")
+	// ErrDraftSaved: CreatePlan with a DraftID that a live plan was
+	// already created from; nothing was stored. The error is a
+	// *DraftSavedError, which names that plan.
+	ErrDraftSaved = errors.New("store: draft already saved as a plan")
 )
+
+// FullError is ErrFull with when to try again.
+type FullError struct {
+	// RetryAfter is how long until the least recently saved draft has
+	// gone unsaved for Limits.MinDraftIdle and so may be purged (at least
+	// a second). Another new draft may take that room first.
+	RetryAfter time.Duration
+}
+
+func (e *FullError) Error() string {
+	return fmt.Sprintf("%v (one may be purged in %s)", ErrFull, e.RetryAfter)
+}
+
+// Is makes errors.Is(err, ErrFull) hold.
+func (e *FullError) Is(target error) bool { return target == ErrFull }
+
+// DraftSavedError is ErrDraftSaved naming the plan made from the draft.
+type DraftSavedError struct {
+	DraftID string
+	PlanID  string // the live plan created from DraftID
+}
+
+func (e *DraftSavedError) Error() string {
+	return fmt.Sprintf("store: draft %q already saved as plan %q", e.DraftID, e.PlanID)
+}
+
+// Is makes errors.Is(err, ErrDraftSaved) hold.
+func (e *DraftSavedError) Is(target error) bool { return target == ErrDraftSaved }
 
 // MaxRevision is the largest revision number any store keeps (the range of
 // a 32-bit integer column). Asking for a larger one, or for one below 1, is
@@ -55,6 +94,12 @@ type NewPlan struct {
 	Answers     []byte // answers JSON: UTF-8 without NUL (else an error)
 	Ruleset     string // ruleset version the plan was built with, ≤ MaxIDBytes
 	Plan        []byte // the built plan (snapshot), opaque; nil stores none
+	// DraftID, when not empty, is the wizard draft the plan is made from
+	// (≤ MaxIDBytes). At most one live plan is made from a draft: a second
+	// CreatePlan with the same DraftID fails with a *DraftSavedError
+	// naming the first, even from another process on the same database.
+	// Revoking that plan frees the DraftID.
+	DraftID string
 }
 
 // Update appends a revision when ExpectedRevision is still the latest.
@@ -110,7 +155,8 @@ type Draft struct {
 // Store is implemented by sqlite.DB and postgres.DB.
 type Store interface {
 	// CreatePlan stores revision 1. ErrExists if the id is taken (also by
-	// a revoked plan), ErrTooLarge past Limits.
+	// a revoked plan), ErrDraftSaved (a *DraftSavedError) if a live plan
+	// was already made from p.DraftID, ErrTooLarge past Limits.
 	CreatePlan(ctx context.Context, p NewPlan) (Plan, error)
 	// GetPlan returns the latest revision. ErrNotFound, ErrGone.
 	GetPlan(ctx context.Context, id string) (Plan, error)
@@ -134,11 +180,14 @@ type Store interface {
 	// ErrNotFound, ErrGone (already revoked).
 	RevokePlan(ctx context.Context, id string) error
 
-	// SaveDraft inserts or replaces a draft. ErrTooLarge past
-	// Limits.MaxDraftBytes. Inserting drafts beyond Limits.MaxDrafts
-	// deletes the least recently saved others, so the newest MaxDrafts
-	// remain (never the one being saved; see Limits.MaxDrafts for the 1%
-	// slack).
+	// SaveDraft inserts or replaces a draft; a zero d.UpdatedAt means now.
+	// ErrTooLarge past Limits.MaxDraftBytes. Replacing a draft always
+	// works. Inserting one when Limits.MaxDrafts are kept first purges the
+	// least recently saved drafts not saved for Limits.MinDraftIdle (by
+	// the store's clock), as many as it takes to make room; when that is
+	// not enough, because the others are all in recent use, nothing is
+	// stored and the error is ErrFull (a *FullError). So a flood of new
+	// drafts can never push out a draft someone used within MinDraftIdle.
 	SaveDraft(ctx context.Context, d Draft) error
 	// GetDraft returns a draft. ErrNotFound.
 	GetDraft(ctx context.Context, id string) (Draft, error)

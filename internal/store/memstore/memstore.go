@@ -291,8 +291,7 @@ func (s *Store) RevokePlan(ctx context.Context, id string) error {
 	return nil
 }
 
-// SaveDraft implements store.Store. Past Limits.MaxDrafts it deletes the
-// least recently saved others at once, without the drivers' 1% slack.
+// SaveDraft implements store.Store, with the drivers' rule for the cap.
 func (s *Store) SaveDraft(ctx context.Context, d store.Draft) error {
 	fail := func(err error) error { return fmt.Errorf("store: save draft %q: %w", d.ID, err) }
 	if err := valid.CheckID(d.ID); err != nil {
@@ -305,37 +304,40 @@ func (s *Store) SaveDraft(ctx context.Context, d store.Draft) error {
 	if err := s.begin(ctx); err != nil {
 		return fail(err)
 	}
-	t := valid.Now()
+	now := valid.Now()
+	t := now
 	if !d.UpdatedAt.IsZero() {
 		t = valid.Timestamp(d.UpdatedAt)
 	}
-	_, replace := s.st.drafts[d.ID]
-	s.st.drafts[d.ID] = store.Draft{ID: d.ID, Data: append([]byte{}, d.Data...), UpdatedAt: t}
-	if !replace {
-		s.purgeDrafts(d.ID)
+	if _, replace := s.st.drafts[d.ID]; !replace {
+		if err := s.makeRoom(now); err != nil {
+			return fail(err)
+		}
 	}
+	s.st.drafts[d.ID] = store.Draft{ID: d.ID, Data: append([]byte{}, d.Data...), UpdatedAt: t}
 	return nil
 }
 
-// purgeDrafts deletes the least recently saved drafts other than keep
-// (ties: the smaller id first, as in the drivers) while there are more than
-// MaxDrafts. Called on every new draft, it deletes at most one.
-func (s *Store) purgeDrafts(keep string) {
-	for len(s.st.drafts) > s.lim.MaxDrafts {
-		var oldest *store.Draft
-		for id, d := range s.st.drafts {
-			if id == keep {
-				continue
-			}
-			if oldest == nil || cmp.Or(d.UpdatedAt.Compare(oldest.UpdatedAt), cmp.Compare(id, oldest.ID)) < 0 {
-				oldest = &d
-			}
-		}
-		if oldest == nil {
-			return
-		}
-		delete(s.st.drafts, oldest.ID)
+// makeRoom makes room for one new draft under MaxDrafts by deleting the
+// least recently saved drafts (ties: the smaller id first, as in the
+// drivers) idle for MinDraftIdle, or fails with ErrFull, deleting nothing,
+// when those are too few.
+func (s *Store) makeRoom(now time.Time) error {
+	excess := len(s.st.drafts) - s.lim.MaxDrafts + 1
+	if excess <= 0 {
+		return nil
 	}
+	all := slices.SortedFunc(maps.Values(s.st.drafts), func(a, b store.Draft) int {
+		return cmp.Or(a.UpdatedAt.Compare(b.UpdatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	cutoff := now.Add(-s.lim.MinDraftIdle)
+	if !all[excess-1].UpdatedAt.Before(cutoff) {
+		return valid.Full(s.lim, all[0].UpdatedAt, now)
+	}
+	for _, d := range all[:excess] {
+		delete(s.st.drafts, d.ID)
+	}
+	return nil
 }
 
 // GetDraft implements store.Store.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -138,42 +139,78 @@ func testSizeLimits(t *testing.T, s store.Store) {
 	}
 }
 
-// testDraftLimit runs with MaxDrafts 3: a new draft pushes out the least
-// recently saved others, never itself; replacing a draft purges nothing.
+// testDraftLimit runs with MaxDrafts 3 and the default MinDraftIdle (24
+// hours): a new draft beyond the cap purges the least recently saved
+// drafts idle that long, never one in recent use; when none is, the new
+// draft is refused with ErrFull, saying when one will be; replacing a
+// draft always works.
 func testDraftLimit(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	t0 := time.Now().UTC().Truncate(time.Microsecond)
-	save := func(id string, age time.Duration) {
+	save := func(id string, age time.Duration) error {
+		return s.SaveDraft(ctx, store.Draft{ID: id, Data: []byte(id), UpdatedAt: t0.Add(-age)})
+	}
+	mustSave := func(id string, age time.Duration) {
 		t.Helper()
-		if err := s.SaveDraft(ctx, store.Draft{ID: id, Data: []byte(id), UpdatedAt: t0.Add(-age)}); err != nil {
+		if err := save(id, age); err != nil {
 			t.Fatalf("SaveDraft %s: %v", id, err)
 		}
 	}
 	kept := func(what string, want ...string) {
 		t.Helper()
-		for _, id := range []string{"a", "b", "c", "d", "e", "f", "g"} {
+		for _, id := range []string{"a", "b", "c", "d", "e", "f", "x", "y"} {
 			_, err := s.GetDraft(ctx, id)
 			if err != nil && !errors.Is(err, store.ErrNotFound) {
 				t.Fatal(err)
 			}
-			wanted := strings.Contains(strings.Join(want, ","), id)
+			wanted := slices.Contains(want, id)
 			if (err == nil) != wanted {
 				t.Errorf("%s: draft %s kept=%v, want %v (want kept %v)", what, id, err == nil, wanted, want)
 			}
 		}
 	}
-	save("a", 5*time.Hour)
-	save("b", 4*time.Hour)
-	save("c", 3*time.Hour)
-	kept("three drafts", "a", "b", "c")
-	save("d", 2*time.Hour)
-	kept("a fourth draft", "b", "c", "d")
-	save("b", 0) // replace: b becomes the newest; nothing purged
-	kept("after replacing b", "b", "c", "d")
-	save("e", time.Hour)
-	kept("after e", "b", "d", "e")
-	save("f", 10*time.Hour) // older than all: the others go, not f
-	kept("after an old new draft", "b", "f", "e")
+	full := func(what string, err error, wait time.Duration) {
+		t.Helper()
+		wantErr(t, what, err, store.ErrFull)
+		var fe *store.FullError
+		if !errors.As(err, &fe) {
+			t.Fatalf("%s: %v is not a *store.FullError", what, err)
+		}
+		// The store's clock has moved on from t0 by the time it refuses.
+		if fe.RetryAfter > wait+time.Second || fe.RetryAfter < wait-time.Minute {
+			t.Errorf("%s: RetryAfter %v, want about %v", what, fe.RetryAfter, wait)
+		}
+	}
+
+	mustSave("x", 30*time.Hour) // idle for more than a day
+	mustSave("y", 30*time.Hour) // as idle: the smaller id goes first
+	mustSave("a", 2*time.Hour)
+	kept("three drafts", "x", "y", "a")
+	mustSave("b", time.Hour)
+	kept("a fourth draft purges the idle x", "y", "a", "b")
+	mustSave("c", 0)
+	kept("a fifth purges the idle y", "a", "b", "c")
+
+	// All three saved within the day: a new draft is refused, whatever its
+	// own time, and nothing is purged.
+	full("SaveDraft d with the others in recent use", save("d", 0), 22*time.Hour)
+	full("SaveDraft e, itself old", save("e", 48*time.Hour), 22*time.Hour)
+	kept("after refusals", "a", "b", "c")
+
+	// Replacing works at the cap, and resets the draft's age.
+	mustSave("a", 0)
+	if got, err := s.GetDraft(ctx, "a"); err != nil || !got.UpdatedAt.Equal(t0) {
+		t.Errorf("replaced draft a: %+v, %v; want saved at %v", got, err, t0)
+	}
+	full("SaveDraft d after a was replaced", save("d", 0), 23*time.Hour)
+
+	// Room made by other means is taken.
+	if err := s.DeleteDraft(ctx, "c"); err != nil {
+		t.Fatal(err)
+	}
+	mustSave("d", 0)
+	kept("after c was deleted", "a", "b", "d")
+	full("SaveDraft f after d took the room", save("f", 0), 23*time.Hour)
 }
 
 // testSnapshots: the snapshot is kept exactly, per revision; nil and empty
@@ -333,30 +370,46 @@ func testHostileIDs(t *testing.T, s store.Store) {
 	}
 }
 
-// testDraftLimitSlack runs with MaxDrafts 200, where the purge runs every
-// 2 new drafts: the newest 200 stay, and at most 1 older one is left over.
-func testDraftLimitSlack(t *testing.T, s store.Store) {
+// testDraftCap runs with MaxDrafts 200: filled to the cap with drafts
+// saved within the last minutes, one idle for 25 hours among them, the
+// next new draft pushes out the idle one only, the one after is refused
+// with ErrFull, and every draft in recent use is still there and can be
+// replaced.
+func testDraftCap(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	t0 := time.Now().UTC().Truncate(time.Microsecond)
-	const n, limit = 300, 200
-	for i := range n {
-		if err := s.SaveDraft(ctx, store.Draft{ID: fmt.Sprint("d", i), Data: []byte("x"), UpdatedAt: t0.Add(time.Duration(i) * time.Second)}); err != nil {
-			t.Fatal(err)
+	const limit = 200
+	ids := make([]string, 0, limit)
+	for i := range limit {
+		id, age := fmt.Sprint("d", i), time.Duration(limit-i)*time.Second
+		if i == limit/2 {
+			id, age = "idle", 25*time.Hour
 		}
-	}
-	left := 0
-	for i := range n {
-		_, err := s.GetDraft(ctx, fmt.Sprint("d", i))
-		switch {
-		case err == nil && i < n-limit:
-			left++
-		case errors.Is(err, store.ErrNotFound) && i >= n-limit:
-			t.Errorf("draft %d, among the newest %d, was purged", i, limit)
-		case err != nil && !errors.Is(err, store.ErrNotFound):
-			t.Fatal(err)
+		if err := s.SaveDraft(ctx, store.Draft{ID: id, Data: []byte("x"), UpdatedAt: t0.Add(-age)}); err != nil {
+			t.Fatalf("SaveDraft %s of %d: %v", id, limit, err)
 		}
+		ids = append(ids, id)
 	}
-	if left > limit/100-1 {
-		t.Errorf("%d drafts beyond the newest %d kept, want at most %d", left, limit, limit/100-1)
+	if err := s.SaveDraft(ctx, store.Draft{ID: "new1", Data: []byte("x")}); err != nil {
+		t.Fatalf("SaveDraft beyond the cap with an idle draft to purge: %v", err)
+	}
+	_, err := s.GetDraft(ctx, "idle")
+	wantErr(t, "GetDraft of the idle draft after a new one", err, store.ErrNotFound)
+
+	err = s.SaveDraft(ctx, store.Draft{ID: "new2", Data: []byte("x")})
+	wantErr(t, "SaveDraft beyond the cap, every draft in recent use", err, store.ErrFull)
+	_, err = s.GetDraft(ctx, "new2")
+	wantErr(t, "GetDraft of the refused draft", err, store.ErrNotFound)
+
+	for _, id := range append(ids, "new1") {
+		if id == "idle" {
+			continue
+		}
+		if _, err := s.GetDraft(ctx, id); err != nil {
+			t.Fatalf("draft %s, in recent use, after the flood: %v", id, err)
+		}
+		if err := s.SaveDraft(ctx, store.Draft{ID: id, Data: []byte("replaced")}); err != nil {
+			t.Fatalf("replacing draft %s at the cap: %v", id, err)
+		}
 	}
 }

@@ -39,7 +39,7 @@ func Run(t *testing.T, open func(t *testing.T, opts ...store.Option) store.Store
 		{"DefaultLimits", testDefaultLimits, nil},
 		{"SizeLimits", testSizeLimits, []store.Option{store.WithLimits(store.Limits{MaxAnswerBytes: 100, MaxPlanBytes: 50, MaxDraftBytes: 20})}},
 		{"DraftLimit", testDraftLimit, []store.Option{store.WithLimits(store.Limits{MaxDrafts: 3})}},
-		{"DraftLimitSlack", testDraftLimitSlack, []store.Option{store.WithLimits(store.Limits{MaxDrafts: 200})}},
+		{"DraftCap", testDraftCap, []store.Option{store.WithLimits(store.Limits{MaxDrafts: 200})}},
 		{"Snapshots", testSnapshots, nil},
 		{"PlanInfo", testPlanInfo, nil},
 		{"RevokeErases", testRevokeErases, nil},

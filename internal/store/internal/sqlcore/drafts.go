@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/enrollplan/enrollplan/internal/store"
@@ -15,18 +14,18 @@ import (
 // SaveDraft implements store.Store. A zero d.UpdatedAt is stored as now;
 // a set one is kept (normalized to UTC microseconds).
 //
-// The draft count is bounded by purging, not by refusing: when new drafts
-// make more than Limits.MaxDrafts, the least recently saved others go. A
-// refusal would let anyone who fills the table lock every new visitor out
-// of the wizard until drafts expire; purging keeps the wizard open and
-// costs only drafts nobody has touched for the longest (planners touch
-// theirs at every step), and the web layer's rate limit on new drafts
-// bounds how fast anyone can push others out.
+// The draft count is bounded by purging drafts nobody has saved for
+// Limits.MinDraftIdle, and by refusing a new draft only when none is that
+// idle. Purging alone, least recently saved first, let a flood of new
+// drafts (10,400 cookieless posts in six seconds) push out every planner's
+// draft in progress; refusing alone would let anyone who fills the table
+// lock new visitors out until drafts expire. With both, a flood can fill
+// only the room idle drafts leave, and then meets ErrFull while everyone
+// already planning keeps their draft (replacing one never needs room).
 //
-// The purge walks the MaxDrafts newest drafts (milliseconds at 10,000), so
-// it runs at the first new draft after Open and then once every
-// draftPurgeEvery new drafts: between purges the table may exceed
-// MaxDrafts by fewer than draftPurgeEvery (1%) per process.
+// Each new draft counts the table (an index walk, a millisecond or less at
+// 10,000 drafts); new drafts are one per visitor, so that is cheap enough
+// for a cap that holds exactly on SQLite (one writer at a time).
 func (s *Store) SaveDraft(ctx context.Context, d store.Draft) error {
 	fail := func(err error) error { return fmt.Errorf("store: save draft %q: %w", d.ID, err) }
 	if err := valid.CheckID(d.ID); err != nil {
@@ -43,25 +42,19 @@ func (s *Store) SaveDraft(ctx context.Context, d store.Draft) error {
 		d.Data = []byte{} // the column is NOT NULL; nil would bind as NULL
 	}
 	err := s.write(ctx, func(ctx context.Context, q Querier) error {
-		// Replacing is the common case and needs no purge.
+		// Replacing is the common case and needs no room.
 		n, err := q.Exec(ctx, `UPDATE drafts SET data = $2, updated_at = $3 WHERE id = $1`, d.ID, d.Data, t)
 		if err != nil || n > 0 {
 			return err
 		}
-		if _, err := q.Exec(ctx, `INSERT INTO drafts (id, data, updated_at) VALUES ($1, $2, $3)
-			ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
-			d.ID, d.Data, t); err != nil {
+		if err := s.makeDraftRoom(ctx, q); err != nil {
 			return err
 		}
-		if (s.newDrafts.Add(1)-1)%s.draftPurgeEvery() != 0 {
-			return nil
-		}
-		// Keep this draft and the MaxDrafts-1 most recent others. The
-		// subquery walks drafts_updated_at from the newest end; LIMIT is
-		// required by SQLite before OFFSET, hence the huge one.
-		_, err = q.Exec(ctx, `DELETE FROM drafts WHERE id IN (
-			SELECT id FROM drafts WHERE id <> $1 ORDER BY updated_at DESC, id DESC LIMIT $2 OFFSET $3)`,
-			d.ID, int64(math.MaxInt64), int64(s.lim.MaxDrafts-1))
+		// ON CONFLICT: on PostgreSQL another connection may have inserted
+		// the same id since the UPDATE.
+		_, err = q.Exec(ctx, `INSERT INTO drafts (id, data, updated_at) VALUES ($1, $2, $3)
+			ON CONFLICT (id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
+			d.ID, d.Data, t)
 		return err
 	})
 	if err != nil {
@@ -70,10 +63,46 @@ func (s *Store) SaveDraft(ctx context.Context, d store.Draft) error {
 	return nil
 }
 
-// draftPurgeEvery is how many new drafts SaveDraft inserts per purge: 1% of
-// MaxDrafts, so the purge costs each new draft ~1% of a walk of the table.
-func (s *Store) draftPurgeEvery() int64 {
-	return max(1, int64(s.lim.MaxDrafts)/100)
+// makeDraftRoom makes room for one new draft under MaxDrafts: it deletes
+// the least recently saved drafts idle for MinDraftIdle, as many as it
+// takes, or returns a *store.FullError when those are too few (the caller's
+// transaction is then rolled back, deletions included).
+func (s *Store) makeDraftRoom(ctx context.Context, q Querier) error {
+	count := func() (int64, error) {
+		var n int64
+		err := q.QueryRow(ctx, `SELECT count(*) FROM drafts`).Scan(&n)
+		return n, err
+	}
+	n, err := count()
+	if err != nil {
+		return err
+	}
+	excess := n - int64(s.lim.MaxDrafts) + 1
+	if excess <= 0 {
+		return nil
+	}
+	t := now()
+	deleted, err := q.Exec(ctx, `DELETE FROM drafts WHERE id IN (
+		SELECT id FROM drafts WHERE updated_at < $1 ORDER BY updated_at, id LIMIT $2)`,
+		t.Add(-s.lim.MinDraftIdle), excess)
+	if err != nil {
+		return err
+	}
+	if deleted < excess {
+		// On PostgreSQL another connection may have deleted some of the
+		// same drafts meanwhile: count again before refusing.
+		if n, err = count(); err != nil {
+			return err
+		}
+		if n >= int64(s.lim.MaxDrafts) {
+			var oldest time.Time
+			if err := q.QueryRow(ctx, `SELECT updated_at FROM drafts ORDER BY updated_at, id LIMIT 1`).Scan(&oldest); err != nil {
+				return err
+			}
+			return valid.Full(s.lim, Timestamp(oldest), t)
+		}
+	}
+	return nil
 }
 
 // GetDraft implements store.Store.

@@ -7,7 +7,6 @@ package sqlcore
 
 import (
 	"context"
-	"sync/atomic"
 	"time"
 
 	"github.com/enrollplan/enrollplan/internal/store"
@@ -56,8 +55,6 @@ type Store struct {
 	b     Backend
 	lim   store.Limits
 	group *group // nil: each write is its own transaction
-
-	newDrafts atomic.Int64 // drafts inserted since Open, for the purge
 }
 
 // New returns a Store over b with the limits of o. When o.MaxBatch > 1,

@@ -104,3 +104,26 @@ func DraftData(lim store.Limits, data []byte) error {
 	}
 	return nil
 }
+
+// DraftID checks NewPlan.DraftID: empty (none) or an id.
+func DraftID(id string) error {
+	if id == "" {
+		return nil
+	}
+	if err := CheckID(id); err != nil {
+		return fmt.Errorf("draft id: %w", err)
+	}
+	return nil
+}
+
+// Full is the ErrFull of a SaveDraft refused at the draft cap, whose least
+// recently saved draft was saved at oldest: it may be purged once it has
+// been idle for lim.MinDraftIdle. The wait is rounded up to a second and
+// kept within [1s, MinDraftIdle] (a draft saved with a time ahead of the
+// store's clock must not promise a longer wait).
+func Full(lim store.Limits, oldest, now time.Time) error {
+	wait := oldest.Add(lim.MinDraftIdle).Sub(now)
+	wait = min(max(wait, time.Second), lim.MinDraftIdle)
+	wait = (wait + time.Second - 1).Truncate(time.Second)
+	return &store.FullError{RetryAfter: wait}
+}
