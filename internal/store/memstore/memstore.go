@@ -49,10 +49,12 @@ type state struct {
 	plans      map[string]plan
 	tombstones map[string]int // revoked plan id → how many revisions it had
 	drafts     map[string]store.Draft
+	fromDraft  map[string]string // draft id → the live plan made from it
 }
 
 // plan is a live plan.
 type plan struct {
+	draftID     string // NewPlan.DraftID; "" for none
 	editKeyHash []byte
 	createdAt   time.Time
 	revisions   []revision // 1..n, oldest first; clipped, so append copies
@@ -76,6 +78,7 @@ func New(opts ...store.Option) *Store {
 		plans:      map[string]plan{},
 		tombstones: map[string]int{},
 		drafts:     map[string]store.Draft{},
+		fromDraft:  map[string]string{},
 	}}
 }
 
@@ -102,7 +105,8 @@ func (s *Store) Restore(c *Checkpoint) {
 }
 
 func (st state) clone() state {
-	return state{plans: maps.Clone(st.plans), tombstones: maps.Clone(st.tombstones), drafts: maps.Clone(st.drafts)}
+	return state{plans: maps.Clone(st.plans), tombstones: maps.Clone(st.tombstones), drafts: maps.Clone(st.drafts),
+		fromDraft: maps.Clone(st.fromDraft)}
 }
 
 // begin locks the store for one call and says whether the call may run.
@@ -166,9 +170,15 @@ func (s *Store) CreatePlan(ctx context.Context, np store.NewPlan) (store.Plan, e
 	if err := valid.RevisionData(s.lim, np.Answers, np.Plan, np.Ruleset); err != nil {
 		return fail(err)
 	}
+	if err := valid.DraftID(np.DraftID); err != nil {
+		return fail(err)
+	}
 	defer s.mu.Unlock()
 	if err := s.begin(ctx); err != nil {
 		return fail(err)
+	}
+	if other, ok := s.st.fromDraft[np.DraftID]; ok && np.DraftID != "" && other != np.ID {
+		return fail(&store.DraftSavedError{DraftID: np.DraftID, PlanID: other})
 	}
 	_, live := s.st.plans[np.ID]
 	_, revoked := s.st.tombstones[np.ID]
@@ -176,10 +186,13 @@ func (s *Store) CreatePlan(ctx context.Context, np store.NewPlan) (store.Plan, e
 		return fail(store.ErrExists)
 	}
 	t := valid.Now()
-	p := plan{editKeyHash: clone(np.EditKeyHash), createdAt: t, revisions: []revision{{
+	p := plan{draftID: np.DraftID, editKeyHash: clone(np.EditKeyHash), createdAt: t, revisions: []revision{{
 		answers: clone(np.Answers), ruleset: np.Ruleset, snapshot: nilIfEmpty(np.Plan), savedAt: t,
 	}}}
 	s.st.plans[np.ID] = p
+	if np.DraftID != "" {
+		s.st.fromDraft[np.DraftID] = np.ID
+	}
 	return p.full(np.ID, 1), nil
 }
 
@@ -287,6 +300,9 @@ func (s *Store) RevokePlan(ctx context.Context, id string) error {
 		return fmt.Errorf("store: revoke plan %q: %w", id, err)
 	}
 	delete(s.st.plans, id)
+	if p.draftID != "" {
+		delete(s.st.fromDraft, p.draftID) // as the drivers delete the row holding it
+	}
 	s.st.tombstones[id] = len(p.revisions)
 	return nil
 }

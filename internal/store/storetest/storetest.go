@@ -47,6 +47,8 @@ func Run(t *testing.T, open func(t *testing.T, opts ...store.Option) store.Store
 		{"ConcurrentCreate", testConcurrentCreate, nil},
 		{"ConcurrentMixed", testConcurrentMixed, nil},
 		{"Canceled", testCanceled, nil},
+		{"DraftPlan", testDraftPlan, nil},
+		{"ConcurrentDraftPlan", testConcurrentDraftPlan, nil},
 	}
 	for _, pt := range progressTests {
 		tests = append(tests, struct {

@@ -33,17 +33,28 @@ func (s *Store) CreatePlan(ctx context.Context, p store.NewPlan) (store.Plan, er
 	if err := valid.RevisionData(s.lim, p.Answers, p.Plan, p.Ruleset); err != nil {
 		return fail(err)
 	}
+	if err := valid.DraftID(p.DraftID); err != nil {
+		return fail(err)
+	}
+	var draftID any // NULL: made without a draft, like any number of others
+	if p.DraftID != "" {
+		draftID = p.DraftID
+	}
 	t := now()
 	err := s.write(ctx, func(ctx context.Context, q Querier) error {
-		// ON CONFLICT DO NOTHING turns a taken id into "0 rows" instead of
-		// an error that would abort a PostgreSQL transaction.
-		n, err := q.Exec(ctx, `INSERT INTO plans (id, edit_key_hash, latest_revision, created_at)
-			VALUES ($1, $2, 1, $3) ON CONFLICT (id) DO NOTHING`, p.ID, p.EditKeyHash, t)
+		// ON CONFLICT DO NOTHING turns a taken id or draft id into "0
+		// rows" instead of an error that would abort a PostgreSQL
+		// transaction. On PostgreSQL an insert of the same draft id by
+		// another connection, not yet committed, makes this one wait for
+		// it: of two replicas saving one draft, one inserts and the other
+		// then finds its plan below.
+		n, err := q.Exec(ctx, `INSERT INTO plans (id, edit_key_hash, latest_revision, created_at, draft_id)
+			VALUES ($1, $2, 1, $3, $4) ON CONFLICT DO NOTHING`, p.ID, p.EditKeyHash, t, draftID)
 		if err != nil {
 			return err
 		}
 		if n == 0 {
-			return store.ErrExists
+			return s.createConflict(ctx, q, p)
 		}
 		// A revoked plan's id stays taken. Checked after the insert, in a
 		// statement of its own, so that on PostgreSQL a revocation of the
@@ -73,6 +84,22 @@ func (s *Store) CreatePlan(ctx context.Context, p store.NewPlan) (store.Plan, er
 		CreatedAt:   t,
 		SavedAt:     t,
 	}, nil
+}
+
+// createConflict says why CreatePlan inserted no row: the draft was made
+// into another plan (ErrDraftSaved), else the id is taken (ErrExists).
+func (s *Store) createConflict(ctx context.Context, q Querier, p store.NewPlan) error {
+	if p.DraftID != "" {
+		var other string
+		err := q.QueryRow(ctx, `SELECT id FROM plans WHERE draft_id = $1`, p.DraftID).Scan(&other)
+		switch {
+		case err == nil && other != p.ID:
+			return &store.DraftSavedError{DraftID: p.DraftID, PlanID: other}
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+	}
+	return store.ErrExists
 }
 
 func nilIfEmpty(b []byte) []byte {
