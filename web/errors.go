@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/go-chi/chi/v5/middleware"
 
@@ -133,6 +135,12 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		for k, v := range he.header {
 			w.Header().Set(k, v)
 		}
+	case errors.Is(err, store.ErrFull):
+		status, msg = http.StatusTooManyRequests, draftsFullMessage(err)
+		w.Header().Set("Retry-After", strconv.Itoa(int(draftsFullWait(err)/time.Second)))
+		// The operator should hear of it: a flood, or MaxDrafts too low.
+		s.log.Warn("new draft refused: the draft cap is reached and every draft was saved recently",
+			"request_id", reqID, "method", r.Method, "path", r.URL.Path)
 	case errors.Is(err, store.ErrNotFound):
 		status, msg = errNotFound.status, errNotFound.msg
 	case errors.Is(err, store.ErrGone):
@@ -186,6 +194,36 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if rerr := s.render(w, r, status, page); rerr != nil {
 		s.log.Error("render error page", "request_id", reqID, "err", rerr)
 	}
+}
+
+// draftsFullWait is when a refused new draft may find room (store.FullError),
+// in whole seconds, at least one.
+func draftsFullWait(err error) time.Duration {
+	wait := time.Hour // a store that does not say: a plausible guess
+	var fe *store.FullError
+	if errors.As(err, &fe) {
+		wait = fe.RetryAfter
+	}
+	return max(wait.Round(time.Second), time.Second)
+}
+
+// draftsFullMessage tells a planner whose new draft the store refused
+// (store.ErrFull) what happened and when to come back, in words.
+func draftsFullMessage(err error) string {
+	wait := draftsFullWait(err)
+	var when string
+	switch {
+	case wait <= time.Minute:
+		when = "a minute"
+	case wait < time.Hour:
+		when = fmt.Sprintf("%d minutes", int((wait+time.Minute-1)/time.Minute))
+	case wait <= time.Hour:
+		when = "an hour"
+	default:
+		when = fmt.Sprintf("about %d hours", int((wait+time.Hour-1)/time.Hour))
+	}
+	return "This server is holding as many plans in progress as it can; try again in " + when +
+		". Plans already saved and shared are not affected."
 }
 
 func wantsJSON(r *http.Request) bool {
