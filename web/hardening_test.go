@@ -180,6 +180,7 @@ func TestCreateLimitCoversEveryPath(t *testing.T) {
 				o.CreateLimit = 1
 				o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 				o.TenantChecker = ck
+				o.AdminNetworks = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")} // every address here may use the server's check
 			}, nil)
 			addr := "198.51.100.1"
 			p := newPlanner(t, e.srv.URL)

@@ -4,6 +4,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -30,9 +31,14 @@ type Options struct {
 	TrustedProxies []netip.Prefix
 	SessionKeys    []string // newest first
 	Now            func() time.Time
-	// TenantChecker, when set, lets planners read their tenant from step 1
-	// (the server has application credentials for Microsoft Graph).
+	// TenantChecker, when set, reads a tenant with the server's own
+	// credentials for Microsoft Graph ("Check my tenant" in step 1), for
+	// clients in AdminNetworks only (none when empty).
 	TenantChecker TenantChecker
+	AdminNetworks []netip.Prefix
+	// MaxChecks bounds the tenant checks running at once, however they
+	// were started; 0 means DefaultMaxChecks.
+	MaxChecks int
 	// RenderCacheBytes bounds the memory kept for rendered share pages and
 	// formats (raw and compressed): 0 means DefaultRenderCacheBytes, a
 	// negative value keeps nothing (every view renders afresh).
@@ -53,12 +59,15 @@ type Server struct {
 	now       func() time.Time
 	assets    *assets
 	cookies   *sessions.CookieStore
+	sessKeys  []string              // Options.SessionKeys, newest first; also derive edit keys (draftEditKey)
 	builds    chan struct{}         // bounds plans computed at once, so CPU-heavy requests queue instead of piling up
 	checker   TenantChecker         // nil: no "Check my tenant"
 	cache     *renderCache          // rendered revisions by (id, revision, ruleset)
 	saves     *draftTurns           // Save & share submits of one draft take turns
 	creates   *httprate.RateLimiter // --create-limit per client; nil when off
 	checks    sync.WaitGroup        // tenant checks running in the background
+	admins    []netip.Prefix        // clients offered checker
+	running   *checkBounds          // one check per draft, MaxChecks at once
 
 	// buildPlan computes a plan (the catalog's BuildWith, on the server's
 	// date); only build calls
@@ -84,10 +93,10 @@ func New(o Options) *Server {
 		cacheBytes = DefaultRenderCacheBytes
 	}
 	s := &Server{log: o.Log, store: o.Store, cat: o.Catalog, publicURL: o.PublicURL, limit: o.CreateLimit,
-		proxies: o.TrustedProxies, now: o.Now, assets: newAssets(), cookies: newCookieStore(o.SessionKeys),
+		proxies: o.TrustedProxies, now: o.Now, assets: newAssets(), cookies: newCookieStore(o.SessionKeys), sessKeys: o.SessionKeys,
 		builds: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))), checker: o.TenantChecker,
 		cache: newRenderCache(max(cacheBytes, 0)), saves: &draftTurns{m: map[string]*draftTurn{}},
-		readyTimeout: defaultReadyTimeout}
+		readyTimeout: defaultReadyTimeout, admins: o.AdminNetworks, running: newCheckBounds(cmp.Or(o.MaxChecks, DefaultMaxChecks))}
 	if o.Catalog != nil {
 		// Plans are made on the server's date, so due dates and what is
 		// late follow the calendar (a share page shows its saved snapshot,

@@ -136,7 +136,7 @@ func (s *Server) orgView(r *http.Request, d *draft, errs pages.FormErrors, raw m
 		Cloud:       d.Answers.Tenant.EffectiveCloud(),
 		Clouds: []pages.Choice{{Value: "global", Label: "Commercial (worldwide)"}, {Value: "gcc", Label: "GCC (US Government Community Cloud)"},
 			{Value: "gcc-high", Label: "GCC High"}, {Value: "dod", Label: "DoD"}, {Value: "china", Label: "Operated by 21Vianet in China"}},
-		CanCheck: s.checker != nil,
+		CanCheck: s.offersAppCheck(r),
 		Expiries: expiryRows(d.Answers.Tenant.Expiries), ExpiryKinds: expiryKinds, MaxExpiries: plan.MaxExpiries,
 	}
 	if raw != nil && raw["tenant.cloud"] != "" {

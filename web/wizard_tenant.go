@@ -9,7 +9,11 @@ import (
 	"mime/multipart"
 	"net/http"
 	"runtime/debug"
+	"strconv"
+	"sync"
 	"time"
+
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/enrollplan/enrollplan/internal/plan"
 	"github.com/enrollplan/enrollplan/templates/pages"
@@ -121,11 +125,12 @@ func (s *Server) handleCheckUpload(w http.ResponseWriter, r *http.Request) error
 }
 
 // handleCheckStart is POST /wizard/tenant-check: the server reads the tenant
-// with its own application credentials. The readings run in the background
+// with its own application credentials, for a client in the admin networks
+// only; anyone else finds nothing here. The readings run in the background
 // and land in the draft; the progress page shows them as they come.
 func (s *Server) handleCheckStart(w http.ResponseWriter, r *http.Request) error {
-	if s.checker == nil {
-		return statusError(http.StatusNotFound, "This server is not set up to read tenants; run enrollplan check-tenant and upload its file instead.")
+	if !s.offersAppCheck(r) {
+		return errNoAppCheck
 	}
 	d, ok, err := s.wizardDraft(w, r, stepOrg)
 	if !ok || err != nil {
@@ -134,15 +139,123 @@ func (s *Server) handleCheckStart(w http.ResponseWriter, r *http.Request) error 
 	return s.startCheck(w, r, d, s.checker)
 }
 
+// errNoAppCheck answers a start of the server's own check where it is not
+// offered: the same page whether the server has credentials or not.
+var errNoAppCheck = statusError(http.StatusNotFound, "This server does not read tenants for you here; run enrollplan check-tenant and upload the file it prints instead.")
+
+// offersAppCheck reports whether the client may use the server's own
+// Graph credentials: the operator turned the check on (s.checker) and the
+// client's address, as the trusted-proxies logic settled it, is in an
+// admin network. An address that could not be settled is nobody's.
+func (s *Server) offersAppCheck(r *http.Request) bool {
+	if s.checker == nil || len(s.admins) == 0 {
+		return false
+	}
+	addr := middleware.GetClientIPAddr(r.Context())
+	if !addr.IsValid() {
+		return false
+	}
+	addr = addr.Unmap().WithZone("")
+	for _, p := range s.admins {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// DefaultMaxChecks is how many tenant checks a server runs at once unless
+// told otherwise (ENROLLPLAN_MAX_CHECKS).
+const DefaultMaxChecks = 4
+
+// checkRetryAfter is when a planner refused for want of a free check is
+// told to try again: a check reads in seconds, and at most checkTimeout.
+const checkRetryAfter = 30 * time.Second
+
+// checkBounds are the checks this process runs: at most one per draft (a
+// claim held for the whole check), and at most cap(slots) at once.
+type checkBounds struct {
+	slots chan struct{}
+
+	mu     sync.Mutex
+	drafts map[string]bool // drafts with a check running here
+}
+
+func newCheckBounds(n int) *checkBounds {
+	return &checkBounds{slots: make(chan struct{}, max(n, 1)), drafts: map[string]bool{}}
+}
+
+// claim marks draft id's check as running here; false when one already is.
+func (b *checkBounds) claim(id string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.drafts[id] {
+		return false
+	}
+	b.drafts[id] = true
+	return true
+}
+
+func (b *checkBounds) unclaim(id string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	delete(b.drafts, id)
+}
+
+// take takes a free slot without waiting; false when all are in use.
+func (b *checkBounds) take() bool {
+	select {
+	case b.slots <- struct{}{}:
+		return true
+	default:
+		return false
+	}
+}
+
+func (b *checkBounds) give() { <-b.slots }
+
+// errChecksBusy answers a start when every slot is in use.
+func (s *Server) errChecksBusy() error {
+	secs := int(checkRetryAfter / time.Second)
+	return &httpError{status: http.StatusTooManyRequests, header: map[string]string{"Retry-After": strconv.Itoa(secs)},
+		msg: fmt.Sprintf("This server is already reading as many tenants as it reads at once (%d). Try again in %d seconds; your answers are kept. You can also run enrollplan check-tenant yourself and upload the file it prints.", cap(s.running.slots), secs)}
+}
+
 // startCheck runs checker for draft d in the background and sends the
 // planner to the progress page. Every way of starting a check (the
 // server's own credentials, a visitor signed in with Microsoft) comes
-// through here, so the bounds on checks hold for all of them.
+// through here, so the bounds on checks hold for all of them: one running
+// check per draft (the draft's state for every replica, and a claim in
+// this process for starts that arrive together), at most MaxChecks at once
+// on the server, and each counted against the create limit.
 func (s *Server) startCheck(w http.ResponseWriter, r *http.Request, d *draft, checker TenantChecker) error {
-	if d.Check != nil && d.Check.State == "running" && s.now().Sub(d.Check.Started) < checkTimeout {
-		http.Redirect(w, r, "/wizard/tenant-check", http.StatusSeeOther) // already under way
+	underWay := func() error {
+		http.Redirect(w, r, "/wizard/tenant-check", http.StatusSeeOther)
 		return nil
 	}
+	if d.Check != nil && d.Check.State == "running" && s.now().Sub(d.Check.Started) < checkTimeout {
+		return underWay() // another replica, or an earlier start here
+	}
+	// A new draft's id is made when it is first saved, and no other
+	// request can know it before this one answers: it is claimed then.
+	fresh := d.ID == ""
+	if !fresh && !s.running.claim(d.ID) {
+		return underWay()
+	}
+	started := false
+	defer func() {
+		if !started && !fresh {
+			s.running.unclaim(d.ID)
+		}
+	}()
+	if !s.running.take() {
+		return s.errChecksBusy()
+	}
+	defer func() {
+		if !started {
+			s.running.give()
+		}
+	}()
 	if err := s.takeCreate(w, r); err != nil { // a check is work done for the client (and maybe a new draft)
 		return err
 	}
@@ -150,9 +263,17 @@ func (s *Server) startCheck(w http.ResponseWriter, r *http.Request, d *draft, ch
 	if err := s.saveDraft(w, r, d); err != nil {
 		return err
 	}
-	s.checks.Go(func() { s.runCheck(checker, d.ID, reqIDOf(r)) })
-	http.Redirect(w, r, "/wizard/tenant-check", http.StatusSeeOther)
-	return nil
+	if fresh {
+		s.running.claim(d.ID)
+	}
+	started = true
+	id, reqID := d.ID, reqIDOf(r)
+	s.checks.Go(func() {
+		defer s.running.unclaim(id)
+		defer s.running.give()
+		s.runCheck(checker, id, reqID)
+	})
+	return underWay()
 }
 
 // checkFailedText is what the planner reads when their check failed: what
@@ -192,20 +313,50 @@ func (s *Server) runCheck(checker TenantChecker, draftID, reqID string) {
 			}
 		})
 	})
+	read := readSomething(tc)
 	update(func(d *draft) {
-		if tc != nil && len(tc.Findings) > 0 {
-			if d.Check == nil {
-				d.Check = &checkRun{}
-			}
-			d.Check.State, d.Check.Findings = "done", tc.Findings
-			applyCheck(d, tc)
-			return
+		if d.Check == nil {
+			d.Check = &checkRun{}
 		}
-		fail(d)
+		if tc != nil && len(tc.Findings) > 0 {
+			d.Check.Findings = tc.Findings
+		}
+		switch {
+		case err == nil && read:
+			d.Check.State = "done"
+			applyCheck(d, tc)
+		case tc != nil && len(tc.Findings) > 0 && !read:
+			// Every reading failed or was refused: the findings say
+			// which, and which permission was missing; nothing was filled in.
+			d.Check.State, d.Check.Error = "failed", checkReadNothingText
+		default:
+			fail(d)
+		}
 	})
-	if tc == nil || len(tc.Findings) == 0 {
+	switch {
+	case err != nil:
 		log.Warn("tenant check failed", "err", err)
+	case !read:
+		log.Warn("tenant check read nothing")
 	}
+}
+
+// checkReadNothingText is what the planner reads when the check ran but
+// every reading came back unreadable.
+const checkReadNothingText = "Nothing could be read from the tenant: every reading below came back unreadable, so step 1 was not filled in. Where a reading names a permission, the sign-in lacks it; otherwise try again in a few minutes, or run enrollplan check-tenant yourself and upload the file it prints."
+
+// readSomething reports whether a check established anything: at least
+// one finding other than unknown.
+func readSomething(tc *plan.TenantCheck) bool {
+	if tc == nil {
+		return false
+	}
+	for _, f := range tc.Findings {
+		if f.Status != plan.FindingUnknown {
+			return true
+		}
+	}
+	return false
 }
 
 // updateDraft applies f to the stored draft id and saves it.
@@ -235,5 +386,15 @@ func (s *Server) handleCheckProgress(w http.ResponseWriter, r *http.Request) err
 	}
 	v.State, v.Findings, v.Error = d.Check.State, d.Check.Findings, d.Check.Error
 	v.Head.Refresh = d.Check.State == "running"
+	switch d.Check.State {
+	case "running":
+	case "done":
+		v.Head = s.head("Your tenant was read", false)
+	default:
+		v.Head = s.head("The tenant could not be read", false)
+		if v.Error == "" { // a state this version does not know: never shown as done
+			v.State, v.Error = "failed", checkFailedText
+		}
+	}
 	return s.render(w, r, http.StatusOK, pages.CheckProgressPage(v))
 }

@@ -150,7 +150,7 @@ func TestCheckMyTenant(t *testing.T) {
 	}
 	t.Cleanup(func() { db.Close() })
 	ck := &stubChecker{reported: make(chan struct{}), release: make(chan struct{})}
-	s := New(Options{Store: db, Catalog: cat, SessionKeys: []string{strings.Repeat("k", 40)}, TenantChecker: ck})
+	s := New(Options{Store: db, Catalog: cat, SessionKeys: []string{strings.Repeat("k", 40)}, TenantChecker: ck, AdminNetworks: loopback})
 	ts := httptest.NewServer(s.Handler())
 	t.Cleanup(ts.Close)
 	p := newPlanner(t, ts.URL)
