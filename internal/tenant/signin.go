@@ -98,47 +98,17 @@ func HasAppCredentials(getenv func(string) string) bool {
 // and AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH (with
 // AZURE_CLIENT_CERTIFICATE_PASSWORD when the file has one); else a person
 // through the Azure CLI's sign-in, then a device code when Interactive.
+// Only the command line uses it: a server uses AppSignIn.
 func NewSignIn(o SignInOptions) (SignIn, error) {
 	getenv := o.Getenv
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	if tok := strings.TrimSpace(getenv("ENROLLPLAN_GRAPH_TOKEN")); tok != "" {
-		tok = strings.TrimPrefix(tok, "Bearer ")
-		return SignIn{Source: StaticToken(tok), Kind: KindOfToken(tok), Via: "ENROLLPLAN_GRAPH_TOKEN"}, nil
+	if in, ok, err := explicitSignIn(o.Cloud, getenv); ok || err != nil {
+		return in, err
 	}
 	opts := azcore.ClientOptions{Cloud: azureCloud(o.Cloud)}
 	tenantID, clientID := getenv("AZURE_TENANT_ID"), getenv("AZURE_CLIENT_ID")
-	secret, certPath := getenv("AZURE_CLIENT_SECRET"), getenv("AZURE_CLIENT_CERTIFICATE_PATH")
-	if secret != "" || certPath != "" {
-		if tenantID == "" || clientID == "" {
-			return SignIn{}, errors.New("sign-in: AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH needs AZURE_TENANT_ID and AZURE_CLIENT_ID too")
-		}
-		if secret != "" {
-			cred, err := azidentity.NewClientSecretCredential(tenantID, clientID, secret, &azidentity.ClientSecretCredentialOptions{ClientOptions: opts})
-			if err != nil {
-				return SignIn{}, fmt.Errorf("sign-in: client secret: %w", err)
-			}
-			return SignIn{Source: azureSource{cred}, Kind: SignInApp, Via: "client secret"}, nil
-		}
-		data, err := os.ReadFile(certPath)
-		if err != nil {
-			return SignIn{}, fmt.Errorf("sign-in: read AZURE_CLIENT_CERTIFICATE_PATH: %w", err)
-		}
-		var password []byte
-		if p := getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD"); p != "" {
-			password = []byte(p)
-		}
-		certs, key, err := azidentity.ParseCertificates(data, password)
-		if err != nil {
-			return SignIn{}, fmt.Errorf("sign-in: AZURE_CLIENT_CERTIFICATE_PATH: %w", err)
-		}
-		cred, err := azidentity.NewClientCertificateCredential(tenantID, clientID, certs, key, &azidentity.ClientCertificateCredentialOptions{ClientOptions: opts})
-		if err != nil {
-			return SignIn{}, fmt.Errorf("sign-in: client certificate: %w", err)
-		}
-		return SignIn{Source: azureSource{cred}, Kind: SignInApp, Via: "client certificate"}, nil
-	}
 	cli, err := azidentity.NewAzureCLICredential(&azidentity.AzureCLICredentialOptions{TenantID: tenantID})
 	if err != nil {
 		return SignIn{}, fmt.Errorf("sign-in: Azure CLI: %w", err)
@@ -167,6 +137,81 @@ func NewSignIn(o SignInOptions) (SignIn, error) {
 		return SignIn{}, fmt.Errorf("sign-in: %w", err)
 	}
 	return SignIn{Source: azureSource{chain}, Kind: SignInDelegated, Via: "Azure CLI or device code"}, nil
+}
+
+// ErrNoAppCredentials is AppSignIn's answer when the environment names no
+// explicit credentials.
+var ErrNoAppCredentials = errors.New("sign-in: no explicit credentials: set ENROLLPLAN_GRAPH_TOKEN, or AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH")
+
+// AppSignIn is the server's own sign-in: ENROLLPLAN_GRAPH_TOKEN, or an
+// application's client secret or certificate, and nothing else. Unlike
+// NewSignIn it never falls back to the Azure CLI, a device code or a chain
+// that probes the cloud's metadata address (169.254.169.254): a server
+// reads a tenant only with the credentials its operator named. Without
+// them it returns ErrNoAppCredentials, having touched no network.
+func AppSignIn(c Cloud, getenv func(string) string) (SignIn, error) {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	in, ok, err := explicitSignIn(c, getenv)
+	if err != nil {
+		return SignIn{}, err
+	}
+	if !ok {
+		return SignIn{}, ErrNoAppCredentials
+	}
+	return in, nil
+}
+
+// HasExplicitCredentials reports whether the environment names credentials
+// AppSignIn would use (a token, or an application's secret or certificate).
+func HasExplicitCredentials(getenv func(string) string) bool {
+	return strings.TrimSpace(getenv("ENROLLPLAN_GRAPH_TOKEN")) != "" || HasAppCredentials(getenv) ||
+		getenv("AZURE_CLIENT_SECRET") != "" || getenv("AZURE_CLIENT_CERTIFICATE_PATH") != ""
+}
+
+// explicitSignIn is the sign-in the environment names outright: a token,
+// a client secret or a client certificate; ok is false when it names none.
+// Building the credential makes no network call (a token is asked for on
+// first use).
+func explicitSignIn(c Cloud, getenv func(string) string) (in SignIn, ok bool, err error) {
+	if tok := strings.TrimSpace(getenv("ENROLLPLAN_GRAPH_TOKEN")); tok != "" {
+		tok = strings.TrimPrefix(tok, "Bearer ")
+		return SignIn{Source: StaticToken(tok), Kind: KindOfToken(tok), Via: "ENROLLPLAN_GRAPH_TOKEN"}, true, nil
+	}
+	tenantID, clientID := getenv("AZURE_TENANT_ID"), getenv("AZURE_CLIENT_ID")
+	secret, certPath := getenv("AZURE_CLIENT_SECRET"), getenv("AZURE_CLIENT_CERTIFICATE_PATH")
+	if secret == "" && certPath == "" {
+		return SignIn{}, false, nil
+	}
+	if tenantID == "" || clientID == "" {
+		return SignIn{}, false, errors.New("sign-in: AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH needs AZURE_TENANT_ID and AZURE_CLIENT_ID too")
+	}
+	opts := azcore.ClientOptions{Cloud: azureCloud(c)}
+	if secret != "" {
+		cred, err := azidentity.NewClientSecretCredential(tenantID, clientID, secret, &azidentity.ClientSecretCredentialOptions{ClientOptions: opts})
+		if err != nil {
+			return SignIn{}, false, fmt.Errorf("sign-in: client secret: %w", err)
+		}
+		return SignIn{Source: azureSource{cred}, Kind: SignInApp, Via: "client secret"}, true, nil
+	}
+	data, err := os.ReadFile(certPath)
+	if err != nil {
+		return SignIn{}, false, fmt.Errorf("sign-in: read AZURE_CLIENT_CERTIFICATE_PATH: %w", err)
+	}
+	var password []byte
+	if p := getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD"); p != "" {
+		password = []byte(p)
+	}
+	certs, key, err := azidentity.ParseCertificates(data, password)
+	if err != nil {
+		return SignIn{}, false, fmt.Errorf("sign-in: AZURE_CLIENT_CERTIFICATE_PATH: %w", err)
+	}
+	cred, err := azidentity.NewClientCertificateCredential(tenantID, clientID, certs, key, &azidentity.ClientCertificateCredentialOptions{ClientOptions: opts})
+	if err != nil {
+		return SignIn{}, false, fmt.Errorf("sign-in: client certificate: %w", err)
+	}
+	return SignIn{Source: azureSource{cred}, Kind: SignInApp, Via: "client certificate"}, true, nil
 }
 
 func azureCloud(c Cloud) cloud.Configuration {
