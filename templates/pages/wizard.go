@@ -142,6 +142,7 @@ type OrgView struct {
 	Cloud        string
 	Clouds       []Choice
 	CanCheck     bool         // the server can read the tenant itself
+	CanSignIn    bool         // visitors can sign in with Microsoft to check their own tenant
 	Check        *CheckResult // what a check read, when one was run or uploaded
 	Expiries     []ExpiryRow  // what in the tenant expires, as typed, ending with a row to fill in
 	ExpiryKinds  []Choice
@@ -366,6 +367,9 @@ type Saved struct {
 	// TrackerURL records progress with the same key; shown with EditURL.
 	TrackerURL string
 	Revision   int
+	// Note says what else the planner must know about this save (a new
+	// plan because the earlier one was revoked; an edit link shown before).
+	Note string
 }
 
 // Stale explains that someone else saved the plan meanwhile.
