@@ -108,13 +108,11 @@ func (s *Server) handleCreatePlan(w http.ResponseWriter, r *http.Request) error 
 
 // createPlan stores and describes a new plan from answers the caller has
 // already validated (DecodeAnswers or Build) and the plan built from them,
-// kept as the revision's snapshot; the wizard's "Save & share" uses it too.
+// kept as the revision's snapshot. Its edit key is random: a client of the
+// API gets it once, in this answer. (The wizard's Save & share makes its
+// plans with createDraftPlan.)
 func (s *Server) createPlan(r *http.Request, a plan.Answers, p *plan.Plan) (createdPlan, error) {
 	data, err := marshalAnswers(a)
-	if err != nil {
-		return createdPlan{}, err
-	}
-	_, snapshot, err := encodePlan(p)
 	if err != nil {
 		return createdPlan{}, err
 	}
@@ -126,12 +124,33 @@ func (s *Server) createPlan(r *http.Request, a plan.Answers, p *plan.Plan) (crea
 	if err != nil {
 		return createdPlan{}, err
 	}
-	saved, err := s.store.CreatePlan(ctxWithoutCancel(r.Context()), store.NewPlan{ID: id, EditKeyHash: store.HashKey(key), Answers: data, Ruleset: s.cat.Ruleset, Plan: snapshot})
+	return s.insertPlan(r, store.NewPlan{ID: id, Answers: data}, key, p)
+}
+
+// insertPlan stores np as a new plan whose edit key is key (only its hash
+// is stored), with p as the revision's snapshot, and describes it with its
+// links.
+func (s *Server) insertPlan(r *http.Request, np store.NewPlan, key string, p *plan.Plan) (createdPlan, error) {
+	_, snapshot, err := encodePlan(p)
 	if err != nil {
 		return createdPlan{}, err
 	}
-	return createdPlan{ID: id, Revision: saved.Revision, URL: s.shareURL(r, id), EditKey: key, EditURL: s.editURL(r, id, key),
-		TrackerURL: s.absURL(r, "/p/"+id+"/progress#key="+key)}, nil
+	np.EditKeyHash, np.Ruleset, np.Plan = store.HashKey(key), s.cat.Ruleset, snapshot
+	saved, err := s.store.CreatePlan(ctxWithoutCancel(r.Context()), np)
+	if err != nil {
+		return createdPlan{}, err
+	}
+	return s.planLinks(r, np.ID, saved.Revision, key), nil
+}
+
+// planLinks describes plan id at revision rev with its share link and, when
+// key is not "", the links that carry its edit key.
+func (s *Server) planLinks(r *http.Request, id string, rev int, key string) createdPlan {
+	c := createdPlan{ID: id, Revision: rev, URL: s.shareURL(r, id)}
+	if key != "" {
+		c.EditKey, c.EditURL, c.TrackerURL = key, s.editURL(r, id, key), s.absURL(r, "/p/"+id+"/progress#key="+key)
+	}
+	return c
 }
 
 // savedPlan is the answer to GET and PUT /api/v1/plans/{id}. Plan is the

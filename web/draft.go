@@ -2,6 +2,9 @@ package web
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -110,24 +113,22 @@ func (s *Server) RunMaintenance(ctx context.Context) {
 }
 
 // draftTurns lets the Save & share submits of one draft that arrive together
-// (a double click, a retried request) take turns in this process: each
-// reads the draft again once it is its turn, so only the first creates a
-// plan and the others find it in the draft. Entries live only while a
-// submit of that draft is in flight.
+// at this process (a double click, a retried request) take turns: each
+// reads the draft again once it is its turn, so that re-saves of one change
+// make one revision. That one draft makes one plan does not rest on this,
+// which holds in one process only, but on the store: a plan records the
+// draft it was made from, uniquely (see createDraftPlan). Entries live
+// only while a submit of that draft is in flight.
 type draftTurns struct {
 	mu sync.Mutex
 	m  map[string]*draftTurn
 }
 
-// draftTurn is the queue of one draft's submits. created is what the
-// submit that created the draft's plan made (edit key included), for the
-// submits that were waiting behind it: they come from the same planner
-// and answer with the same page.
+// draftTurn is the queue of one draft's submits.
 type draftTurn struct {
-	id      string
-	refs    int           // submits holding or waiting for the turn; guarded by draftTurns.mu
-	turn    chan struct{} // holds a token while a submit has the turn
-	created *createdPlan  // guarded by the turn
+	id   string
+	refs int           // submits holding or waiting for the turn; guarded by draftTurns.mu
+	turn chan struct{} // holds a token while a submit has the turn
 }
 
 // take waits for the draft's turn; ok is false when ctx ended first. Every
@@ -160,4 +161,51 @@ func (t *draftTurns) done(dt *draftTurn, held bool) {
 		delete(t.m, dt.id)
 	}
 	t.mu.Unlock()
+}
+
+// draftEditKey is the edit key of plan planID made from draft draftID by
+// Save & share: an HMAC-SHA256 under a session key, in the form of
+// store.NewSecret (43 characters of base64url). Replicas share the session
+// keys, so whichever answers a repeated submit of the draft (another
+// replica, a double click) can make the key again and show the same edit
+// link, which is shown, never stored: only its hash is. Knowing it takes a
+// session key and the draft's id, which only the planner's encrypted
+// cookie and the database hold; the planner's draft can already save
+// revisions of the plan without it.
+func draftEditKey(sessionKey, draftID, planID string) string {
+	m := hmac.New(sha256.New, []byte(sessionKey))
+	m.Write([]byte("edit-key\x00" + draftID + "\x00" + planID))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// createDraftPlan stores draft d's answers (data, already encoded) as a new
+// plan made from d, with p as its snapshot and an edit key from
+// draftEditKey under the newest session key. When a plan was made from d
+// already (on another replica, say), nothing is stored and the error is a
+// *store.DraftSavedError naming that plan.
+func (s *Server) createDraftPlan(r *http.Request, d *draft, data []byte, p *plan.Plan) (createdPlan, error) {
+	id, err := store.NewID()
+	if err != nil {
+		return createdPlan{}, err
+	}
+	var key string
+	if len(s.sessKeys) > 0 {
+		key = draftEditKey(s.sessKeys[0], d.ID, id)
+	} else if key, err = store.NewSecret(); err != nil { // shown once, then lost
+		return createdPlan{}, err
+	}
+	return s.insertPlan(r, store.NewPlan{ID: id, Answers: data, DraftID: d.ID}, key, p)
+}
+
+// draftPlanLinks describes plan sp for the planner of draft draftID: with
+// its edit links when its edit key is draftEditKey's for that draft under
+// one of the session keys, so when sp was made from that draft and the key
+// it was made with is still among them; ok says which.
+func (s *Server) draftPlanLinks(r *http.Request, draftID string, sp store.Plan) (c createdPlan, ok bool) {
+	for _, k := range s.sessKeys {
+		if key := draftEditKey(k, draftID, sp.ID); store.KeyMatches(sp.EditKeyHash, key) {
+			return s.planLinks(r, sp.ID, sp.Revision, key), true
+		}
+	}
+	return s.planLinks(r, sp.ID, sp.Revision, ""), false
 }

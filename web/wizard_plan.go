@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -63,7 +62,7 @@ func (s *Server) handlePrint(w http.ResponseWriter, r *http.Request) error {
 
 // handleSave is POST /wizard/save. A new plan's page is rendered in the
 // response rather than redirected to, because it carries the edit key,
-// which must appear once and never be stored anywhere but as a hash.
+// which is shown, never stored anywhere but as a hash.
 func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) error {
 	d, ok, err := s.wizardDraft(w, r, stepPlan)
 	if !ok || err != nil {
@@ -72,8 +71,9 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) error {
 	if err := readForm(r); err != nil {
 		return err
 	}
-	// Submits of one draft take turns, and each reads the draft again on
-	// its turn: the first creates the plan, the others find it (L5).
+	// Submits of one draft take turns here, and each reads the draft again
+	// on its turn (draftTurns); across replicas, the store makes one plan
+	// of one draft (createDraftPlan).
 	turn, held := s.saves.take(r.Context(), d.ID)
 	defer s.saves.done(turn, held)
 	if !held {
@@ -88,33 +88,69 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.notBuilt(w, r, err, stepDevices)
 	}
-	if c := turn.created; c != nil && (d.PlanID == "" || c.ID == d.PlanID && c.Revision == d.Revision) {
-		// Submitted together with the one that created the plan: the same
-		// page (and the draft names the plan, should that one have failed to).
-		if d.PlanID == "" {
-			d.PlanID, d.Revision = c.ID, c.Revision
-			if err := s.saveDraft(w, r, d); err != nil {
-				return err
-			}
-		}
-		v := s.planView(r, d, p)
-		v.Saved = &pages.Saved{ShareURL: c.URL, EditURL: c.EditURL, TrackerURL: c.TrackerURL, Revision: c.Revision}
-		return s.render(w, r, http.StatusOK, pages.PlanPage(v))
+	// Encoded as createPlan and the API store answers, so that a submit
+	// that changed nothing compares equal to what was stored.
+	data, err := marshalAnswers(d.Answers)
+	if err != nil {
+		return err
 	}
-	if d.PlanID == "" {
-		c, err := s.createPlan(r, d.Answers, p)
-		if err != nil {
+	sv := &saving{d: d, p: p, data: data}
+	if d.PlanID != "" {
+		err := s.saveRevision(w, r, sv)
+		if !errors.Is(err, store.ErrGone) {
 			return err
 		}
-		turn.created = &c
-		d.PlanID, d.Revision = c.ID, c.Revision
+		// The plan was revoked: its links open nothing any more, and no
+		// revision can follow it. The planner's answers are still here:
+		// they become a new plan, with new links.
+		sv.note = "The plan these answers were saved as before was revoked, and its links no longer open anything, so this is a new plan with new links."
+		d.PlanID, d.Revision = "", 0
+	}
+	return s.saveNewPlan(w, r, sv)
+}
+
+// saving is one Save & share submit.
+type saving struct {
+	d    *draft
+	p    *plan.Plan // built from d's answers
+	data []byte     // d's answers as stored
+	note string     // for the planner, beside the links
+	// adopted: d's plan was just found made from d by another submit,
+	// which did not record it in the draft (yet).
+	adopted bool
+}
+
+// saveNewPlan makes a new plan of the draft and answers with its links.
+func (s *Server) saveNewPlan(w http.ResponseWriter, r *http.Request, sv *saving) error {
+	d := sv.d
+	c, err := s.createDraftPlan(r, d, sv.data, sv.p)
+	var made *store.DraftSavedError
+	if errors.As(err, &made) {
+		// Another submit of this draft, on another replica or before this
+		// one could read the draft it updated, made the plan: answer as
+		// for a repeated submit.
+		d.PlanID, d.Revision, sv.adopted = made.PlanID, 1, true
 		if err := s.saveDraft(w, r, d); err != nil {
 			return err
 		}
-		v := s.planView(r, d, p)
-		v.Saved = &pages.Saved{ShareURL: c.URL, EditURL: c.EditURL, TrackerURL: c.TrackerURL, Revision: c.Revision}
-		return s.render(w, r, http.StatusOK, pages.PlanPage(v))
+		return s.saveRevision(w, r, sv)
 	}
+	if err != nil {
+		return err
+	}
+	d.PlanID, d.Revision = c.ID, c.Revision
+	if err := s.saveDraft(w, r, d); err != nil {
+		return err
+	}
+	return s.renderSaved(w, r, sv, c)
+}
+
+// saveRevision saves the draft's answers as a revision of its plan:
+// nothing when they are what the revision it was loaded at holds, and a
+// conflict page when someone else has saved since. ErrGone when the plan
+// was revoked; nothing is written to w then.
+func (s *Server) saveRevision(w http.ResponseWriter, r *http.Request, sv *saving) error {
+	d := sv.d
 	latest, err := s.store.GetPlan(r.Context(), d.PlanID)
 	if err != nil {
 		return err
@@ -123,17 +159,21 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) error {
 	if r.PostForm.Get("force") == "1" {
 		expected = latest.Revision // the planner saw the conflict and chose to save on top
 	}
-	data, err := json.Marshal(d.Answers)
-	if err != nil {
-		return err
-	}
-	if expected == latest.Revision && bytes.Equal(data, latest.Answers) {
+	if expected == latest.Revision && bytes.Equal(sv.data, latest.Answers) {
+		if latest.Revision == 1 && d.Revision == 1 {
+			// Nothing changed since the plan was made: when this draft
+			// made it, this is a repeat of that Save & share (a double
+			// click, a retry, two replicas), answered with the same page.
+			if c, ours := s.draftPlanLinks(r, d.ID, latest); ours || sv.adopted {
+				return s.renderSaved(w, r, sv, c)
+			}
+		}
 		http.Redirect(w, r, fmt.Sprintf("%s?saved=%d", stepURL(stepPlan), latest.Revision), http.StatusSeeOther) // nothing changed
 		return nil
 	}
-	updated, err := s.updatePlan(ctxWithoutCancel(r.Context()), store.Update{ID: d.PlanID, ExpectedRevision: expected, Answers: data, Ruleset: s.cat.Ruleset}, p)
+	updated, err := s.updatePlan(ctxWithoutCancel(r.Context()), store.Update{ID: d.PlanID, ExpectedRevision: expected, Answers: sv.data, Ruleset: s.cat.Ruleset}, sv.p)
 	if errors.Is(err, store.ErrConflict) {
-		v := s.planView(r, d, p)
+		v := s.planView(r, d, sv.p)
 		v.Stale = &pages.Stale{YourRevision: d.Revision, LatestRevision: latest.Revision, ShareURL: s.shareURL(r, d.PlanID)}
 		if fresh, gerr := s.store.GetPlan(r.Context(), d.PlanID); gerr == nil {
 			v.Stale.LatestRevision = fresh.Revision
@@ -149,6 +189,20 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.Redirect(w, r, fmt.Sprintf("%s?saved=%d", stepURL(stepPlan), updated.Revision), http.StatusSeeOther)
 	return nil
+}
+
+// renderSaved answers a Save & share that made plan c (or repeated the
+// one that did) with the plan and its links.
+func (s *Server) renderSaved(w http.ResponseWriter, r *http.Request, sv *saving, c createdPlan) error {
+	v := s.planView(r, sv.d, sv.p)
+	v.Saved = &pages.Saved{ShareURL: c.URL, EditURL: c.EditURL, TrackerURL: c.TrackerURL, Revision: c.Revision, Note: sv.note}
+	if c.EditURL == "" {
+		// Made with a session key the server no longer has: the key
+		// cannot be made again.
+		v.Saved.Note = strings.TrimSpace(v.Saved.Note + " This plan was already saved from this browser: its edit link was shown then, on the first save, and cannot be shown again. This browser can still save new revisions of it.")
+	}
+	w.Header().Set("Cache-Control", "no-store") // the edit key must not be cached anywhere
+	return s.render(w, r, http.StatusOK, pages.PlanPage(v))
 }
 
 // handleReload is POST /wizard/reload: replace the draft with the latest
