@@ -178,7 +178,8 @@ func (b *binder) list(path string, n *node, max int, what string) []*node {
 
 var (
 	answersFields      = []string{"schema", "organization", "tenant", "populations", "bulk_enrollment_by_staff", "baseline", "rollout", "tenant_check"}
-	checkFields        = []string{"schema", "read_at", "tenant", "findings", "expiries", "restrictions"}
+	checkFields        = []string{"schema", "read_at", "tenant", "findings", "expiries", "restrictions", "devices"}
+	deviceCountFields  = []string{"platform", "ownership", "count"}
 	restrictionFields  = []string{"blocked", "personal_blocked"}
 	findingFields      = []string{"id", "status", "title", "detail", "permission"}
 	expiryFields       = []string{"kind", "name", "date"}
@@ -298,6 +299,9 @@ func (b *binder) tenantCheck(path string, n *node) *TenantCheck {
 		tc.Findings = append(tc.Findings, Finding{ID: b.str(p+".id", fm["id"]), Status: b.str(p+".status", fm["status"]),
 			Title: b.str(p+".title", fm["title"]), Detail: b.str(p+".detail", fm["detail"]), Permission: b.str(p+".permission", fm["permission"])})
 	}
+	// A finding's texts of any length are summarised, never refused: a
+	// refused check would hold up the wizard.
+	SummariseFindings(tc.Findings)
 	if rn, ok := m["restrictions"]; ok && rn.kind != kindNull {
 		if rm := b.object(f("restrictions"), rn, restrictionFields); rm != nil {
 			tc.Restrictions = &Restrictions{Blocked: []string{}, PersonalBlocked: []string{}}
@@ -317,11 +321,23 @@ func (b *binder) tenantCheck(path string, n *node) *TenantCheck {
 		}
 		tc.Expiries = append(tc.Expiries, Expiry{Kind: b.str(p+".kind", em["kind"]), Name: b.str(p+".name", em["name"]), Date: b.str(p+".date", em["date"])})
 	}
+	maxCounts := len(DevicePlatforms) * len(DeviceOwnerships)
+	for i, el := range b.list(f("devices"), m["devices"], maxCounts, "device counts") {
+		p := indexPath(f("devices"), i)
+		dm := b.object(p, el, deviceCountFields)
+		if dm == nil {
+			continue
+		}
+		tc.Devices = append(tc.Devices, DeviceCount{Platform: b.str(p+".platform", dm["platform"]), Ownership: b.str(p+".ownership", dm["ownership"]),
+			Count: b.whole(p+".count", dm["count"], MaxDevices, "managed devices")})
+	}
 	return tc
 }
 
 // DecodeTenantCheck parses and validates the output of check-tenant, as a
-// consultant uploads it into the wizard.
+// consultant uploads it into the wizard. Its findings' titles are the
+// product's own words where the id is known, and their details are marked
+// as the file's (FromUploadedFile).
 func DecodeTenantCheck(data []byte) (*TenantCheck, error) {
 	root, ferr := parseTree(data)
 	if ferr != nil {
@@ -329,6 +345,7 @@ func DecodeTenantCheck(data []byte) (*TenantCheck, error) {
 	}
 	b := binder{reported: map[string]bool{}}
 	tc := b.tenantCheck(rootPath, root)
+	markUploaded(tc)
 	v := validator{skip: b.reported}
 	v.tenantCheck(rootPath, tc)
 	if errs := append(b.errs, v.errs...); len(errs) > 0 {

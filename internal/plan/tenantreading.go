@@ -27,10 +27,8 @@ func (b *builder) tenantReading(p *Plan) *TenantReading {
 	if tc == nil {
 		return nil
 	}
-	r := &TenantReading{ReadAt: tc.ReadAt, Findings: tc.Findings, Overruled: []Overrule{}}
-	if r.Findings == nil {
-		r.Findings = []Finding{}
-	}
+	r := &TenantReading{ReadAt: tc.ReadAt, Findings: append([]Finding{}, tc.Findings...), Overruled: []Overrule{}}
+	SummariseFindings(r.Findings) // answers are not refused for a long finding, so the plan keeps it short
 	// A check without a time says so in other words, never "on ." (an
 	// uploaded check may lack read_at).
 	read, checkOn := "Read from the tenant. ", "The tenant check"

@@ -250,17 +250,28 @@ func (v *validator) tenantCheck(path string, tc *TenantCheck) {
 		if fd.ID == "" || fd.Title == "" {
 			v.fail(p, "needs an id and a title")
 		}
-		for name, s := range map[string]string{"title": fd.Title, "detail": fd.Detail, "permission": fd.Permission} {
-			if n := utf8.RuneCountInString(s); n > MaxFindingText {
-				v.fail(p+"."+name, "is %d characters long; keep it to %d", n, MaxFindingText)
-			}
-		}
+		// Texts over MaxFindingText are summarised where a check is read
+		// and where the plan shows it, never refused.
 	}
 	if r := tc.Restrictions; r != nil {
 		for name, list := range map[string][]string{"blocked": r.Blocked, "personal_blocked": r.PersonalBlocked} {
 			for i, p := range list {
 				v.enum(indexPath(f("restrictions")+"."+name, i), p, Platforms, "a platform", false)
 			}
+		}
+	}
+	seen := map[[2]string]bool{}
+	for i, d := range tc.Devices {
+		p := indexPath(f("devices"), i)
+		okP := v.enum(p+".platform", d.Platform, DevicePlatforms, "a platform", false)
+		okO := v.enum(p+".ownership", d.Ownership, DeviceOwnerships, "an ownership", false)
+		if d.Count < 0 {
+			v.fail(p+".count", "is negative; a count is 0 or more")
+		}
+		if key := [2]string{d.Platform, d.Ownership}; okP && okO && seen[key] {
+			v.fail(p, "counts %s %s devices a second time; give each platform and ownership once", d.Ownership, d.Platform)
+		} else {
+			seen[key] = true
 		}
 	}
 	for i, e := range tc.Expiries {
