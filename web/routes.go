@@ -32,6 +32,7 @@ func (s *Server) Handler() http.Handler {
 	r.Use(s.compress) // outside recoverPanics, so that an error page is compressed like any other
 	r.Use(s.recoverPanics)
 	r.Use(securityHeaders)
+	r.Use(s.signInFormAction) // forms may lead to Microsoft's sign-in when it is on
 	r.Use(limitBody)
 	r.Use(http.NewCrossOriginProtection().Handler) // 403 for cross-site unsafe requests (CONTRACT §6)
 	r.NotFound(s.handle(func(w http.ResponseWriter, r *http.Request) error { return errNotFound }))
@@ -81,6 +82,11 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/p/{id}/progress", s.handle(s.handleTracker))         // the tracker, or the question for the edit key
 	r.Post("/p/{id}/progress", s.handle(s.handleTrackerSave))    // one form of the tracker
 	r.Post("/p/{id}/progress/key", s.handle(s.handleTrackerKey)) // the edit key opens the tracker in this browser
+
+	r.Get("/auth/signin", s.handle(s.handleSignInPage))
+	r.With(creates).Post("/auth/signin", s.handle(s.handleSignInStart)) // a sign-in (and maybe a draft) for this client
+	r.Get("/auth/callback", s.handle(s.handleSignInCallback))           // takeCreate in startCheck for the check it starts
+	r.Get("/auth/adminconsent", s.handle(s.handleAdminConsent))
 
 	r.Route("/wizard", func(r chi.Router) {
 		r.With(creates).Post("/new", s.handle(s.handleNew))

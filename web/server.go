@@ -35,6 +35,9 @@ type Options struct {
 	// credentials for Microsoft Graph ("Check my tenant" in step 1), for
 	// clients in AdminNetworks only (none when empty).
 	TenantChecker TenantChecker
+	// SignIn, when set, offers "Sign in with Microsoft to check your
+	// tenant": a visitor's own sign-in reads their own tenant (§8.4).
+	SignIn        SignInProvider
 	AdminNetworks []netip.Prefix
 	// MaxChecks bounds the tenant checks running at once, however they
 	// were started; 0 means DefaultMaxChecks.
@@ -62,6 +65,8 @@ type Server struct {
 	sessKeys  []string              // Options.SessionKeys, newest first; also derive edit keys (draftEditKey)
 	builds    chan struct{}         // bounds plans computed at once, so CPU-heavy requests queue instead of piling up
 	checker   TenantChecker         // nil: no "Check my tenant"
+	signIn    SignInProvider        // nil: no "Sign in with Microsoft"
+	signIns   *pendingSignIns       // sign-ins gone to Microsoft and not yet back
 	cache     *renderCache          // rendered revisions by (id, revision, ruleset)
 	saves     *draftTurns           // Save & share submits of one draft take turns
 	creates   *httprate.RateLimiter // --create-limit per client; nil when off
@@ -107,6 +112,7 @@ func New(o Options) *Server {
 		}
 	}
 	s.creates = s.newCreateLimiter()
+	s.signIn, s.signIns = o.SignIn, newPendingSignIns(maxPendingSignIns, signInTTL)
 	return s
 }
 

@@ -134,11 +134,11 @@ func (s *Server) orgView(r *http.Request, d *draft, errs pages.FormErrors, raw m
 		Authorities: []pages.Choice{{Value: "intune", Label: "Intune"}, {Value: "configmgr", Label: "Configuration Manager"}, {Value: "office365", Label: "Basic Mobility and Security (Office 365)"}, {Value: "none", Label: "Not set"}, {Value: "unknown", Label: "Not sure"}},
 		Roles:       []pages.Choice{{Value: "intune-admin", Label: "Intune Administrator"}, {Value: "global-admin", Label: "Global Administrator"}, {Value: "other", Label: "Another role"}, {Value: "unknown", Label: "Not sure"}},
 		Cloud:       d.Answers.Tenant.EffectiveCloud(),
-		Clouds: []pages.Choice{{Value: "global", Label: "Commercial (worldwide)"}, {Value: "gcc", Label: "GCC (US Government Community Cloud)"},
-			{Value: "gcc-high", Label: "GCC High"}, {Value: "dod", Label: "DoD"}, {Value: "china", Label: "Operated by 21Vianet in China"}},
-		CanCheck: s.offersAppCheck(r),
-		Expiries: expiryRows(d.Answers.Tenant.Expiries), ExpiryKinds: expiryKinds, MaxExpiries: plan.MaxExpiries,
+		Clouds:      cloudChoices,
+		CanCheck:    s.offersAppCheck(r),
+		Expiries:    expiryRows(d.Answers.Tenant.Expiries), ExpiryKinds: expiryKinds, MaxExpiries: plan.MaxExpiries,
 	}
+	v.CanSignIn = s.signIn != nil
 	if raw != nil && raw["tenant.cloud"] != "" {
 		v.Cloud = raw["tenant.cloud"]
 	}

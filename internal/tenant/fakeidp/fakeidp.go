@@ -141,11 +141,14 @@ func (s *Server) HTTPClient() *http.Client {
 
 // RefuseSignIn makes the authorize endpoint send people back with r (e.g.
 // ConsentRequired) until an administrator consents through the admin
-// consent endpoint.
+// consent endpoint. A zero Refusal lets sign-ins through again.
 func (s *Server) RefuseSignIn(r Refusal) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.authorize = &r
+	if r.Error == "" {
+		s.authorize = nil
+	}
 }
 
 // RefuseToken makes the token endpoint refuse every request with r; nil
