@@ -336,8 +336,8 @@ func (s *Store) SaveDraft(ctx context.Context, d store.Draft) error {
 
 // makeRoom makes room for one new draft under MaxDrafts by deleting the
 // least recently saved drafts (ties: the smaller id first, as in the
-// drivers) idle for MinDraftIdle, or fails with ErrFull, deleting nothing,
-// when those are too few.
+// drivers) idle for MinDraftIdle, or fails with ErrFull when those are too
+// few, as the drivers do, keeping what it deleted.
 func (s *Store) makeRoom(now time.Time) error {
 	excess := len(s.st.drafts) - s.lim.MaxDrafts + 1
 	if excess <= 0 {
@@ -347,10 +347,10 @@ func (s *Store) makeRoom(now time.Time) error {
 		return cmp.Or(a.UpdatedAt.Compare(b.UpdatedAt), cmp.Compare(a.ID, b.ID))
 	})
 	cutoff := now.Add(-s.lim.MinDraftIdle)
-	if !all[excess-1].UpdatedAt.Before(cutoff) {
-		return valid.Full(s.lim, all[0].UpdatedAt, now)
-	}
 	for _, d := range all[:excess] {
+		if !d.UpdatedAt.Before(cutoff) {
+			return valid.Full(s.lim, all[excess-1].UpdatedAt, now)
+		}
 		delete(s.st.drafts, d.ID)
 	}
 	return nil

@@ -185,3 +185,10 @@ func TestUpgradeFromV1(t *testing.T) {
 		return n
 	})
 }
+
+func TestDraftCapLowered(t *testing.T) {
+	cfg, _ := freshSchema(t)
+	storetest.CheckDraftCapLowered(t, func(t *testing.T, opts ...store.Option) store.Store {
+		return openTest(t, cfg, opts...)
+	})
+}

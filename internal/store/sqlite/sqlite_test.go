@@ -331,3 +331,10 @@ func TestGroupCommit(t *testing.T) {
 		t.Errorf("%d writes in %d transactions; want %d writes sharing fewer transactions", writes, batches, n)
 	}
 }
+
+func TestDraftCapLowered(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "enrollplan.db")
+	storetest.CheckDraftCapLowered(t, func(t *testing.T, opts ...store.Option) store.Store {
+		return openTest(t, path, opts...)
+	})
+}

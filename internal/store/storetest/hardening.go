@@ -413,3 +413,45 @@ func testDraftCap(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+// CheckDraftCapLowered: open opens the same empty database each time it is
+// called, with opts. Filled with 5 drafts (3 idle for over a day) under a
+// cap of 5 and reopened with a cap of 2, a new draft purges the 3 idle
+// ones, and is still refused (the 2 left are in recent use, and with it
+// there would be 3), with RetryAfter for the older of those 2; the purge
+// is kept, so the next new draft after one of the 2 is deleted fits.
+func CheckDraftCapLowered(t *testing.T, open func(t *testing.T, opts ...store.Option) store.Store) {
+	ctx := context.Background()
+	t0 := time.Now().UTC().Truncate(time.Microsecond)
+	s := open(t, store.WithLimits(store.Limits{MaxDrafts: 5}))
+	for id, age := range map[string]time.Duration{"i1": 30 * time.Hour, "i2": 40 * time.Hour, "i3": 50 * time.Hour, "r1": 2 * time.Hour, "r2": time.Hour} {
+		if err := s.SaveDraft(ctx, store.Draft{ID: id, Data: []byte(id), UpdatedAt: t0.Add(-age)}); err != nil {
+			t.Fatalf("SaveDraft %s: %v", id, err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = open(t, store.WithLimits(store.Limits{MaxDrafts: 2}))
+	err := s.SaveDraft(ctx, store.Draft{ID: "new", Data: []byte("x")})
+	wantErr(t, "SaveDraft under a lowered cap", err, store.ErrFull)
+	var fe *store.FullError
+	if errors.As(err, &fe) && (fe.RetryAfter > 22*time.Hour+time.Second || fe.RetryAfter < 22*time.Hour-time.Minute) {
+		t.Errorf("RetryAfter %v, want about 22h (when r1 is idle a day)", fe.RetryAfter)
+	}
+	for id, want := range map[string]bool{"i1": false, "i2": false, "i3": false, "r1": true, "r2": true, "new": false} {
+		_, err := s.GetDraft(ctx, id)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			t.Fatal(err)
+		}
+		if (err == nil) != want {
+			t.Errorf("draft %s kept=%v, want %v", id, err == nil, want)
+		}
+	}
+	if err := s.DeleteDraft(ctx, "r1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveDraft(ctx, store.Draft{ID: "new", Data: []byte("x")}); err != nil {
+		t.Fatalf("SaveDraft once there is room: %v", err)
+	}
+}

@@ -41,13 +41,15 @@ func (s *Store) SaveDraft(ctx context.Context, d store.Draft) error {
 	if d.Data == nil {
 		d.Data = []byte{} // the column is NOT NULL; nil would bind as NULL
 	}
+	var full error // the refusal, once what could be purged is
 	err := s.write(ctx, func(ctx context.Context, q Querier) error {
+		full = nil // the write may run again (group commit)
 		// Replacing is the common case and needs no room.
 		n, err := q.Exec(ctx, `UPDATE drafts SET data = $2, updated_at = $3 WHERE id = $1`, d.ID, d.Data, t)
 		if err != nil || n > 0 {
 			return err
 		}
-		if err := s.makeDraftRoom(ctx, q); err != nil {
+		if full, err = s.makeDraftRoom(ctx, q); full != nil || err != nil {
 			return err
 		}
 		// ON CONFLICT: on PostgreSQL another connection may have inserted
@@ -57,6 +59,9 @@ func (s *Store) SaveDraft(ctx context.Context, d store.Draft) error {
 			d.ID, d.Data, t)
 		return err
 	})
+	if err == nil {
+		err = full
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -65,9 +70,11 @@ func (s *Store) SaveDraft(ctx context.Context, d store.Draft) error {
 
 // makeDraftRoom makes room for one new draft under MaxDrafts: it deletes
 // the least recently saved drafts idle for MinDraftIdle, as many as it
-// takes, or returns a *store.FullError when those are too few (the caller's
-// transaction is then rolled back, deletions included).
-func (s *Store) makeDraftRoom(ctx context.Context, q Querier) error {
+// takes. When those are too few it returns the refusal, a
+// *store.FullError, as full; what it deleted stays deleted (only more
+// drafts than the cap, as after MaxDrafts was lowered, leave idle drafts
+// to delete then).
+func (s *Store) makeDraftRoom(ctx context.Context, q Querier) (full, err error) {
 	count := func() (int64, error) {
 		var n int64
 		err := q.QueryRow(ctx, `SELECT count(*) FROM drafts`).Scan(&n)
@@ -75,34 +82,35 @@ func (s *Store) makeDraftRoom(ctx context.Context, q Querier) error {
 	}
 	n, err := count()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	excess := n - int64(s.lim.MaxDrafts) + 1
 	if excess <= 0 {
-		return nil
+		return nil, nil
 	}
 	t := now()
 	deleted, err := q.Exec(ctx, `DELETE FROM drafts WHERE id IN (
 		SELECT id FROM drafts WHERE updated_at < $1 ORDER BY updated_at, id LIMIT $2)`,
 		t.Add(-s.lim.MinDraftIdle), excess)
-	if err != nil {
-		return err
+	if err != nil || deleted == excess {
+		return nil, err
 	}
-	if deleted < excess {
-		// On PostgreSQL another connection may have deleted some of the
-		// same drafts meanwhile: count again before refusing.
-		if n, err = count(); err != nil {
-			return err
-		}
-		if n >= int64(s.lim.MaxDrafts) {
-			var oldest time.Time
-			if err := q.QueryRow(ctx, `SELECT updated_at FROM drafts ORDER BY updated_at, id LIMIT 1`).Scan(&oldest); err != nil {
-				return err
-			}
-			return valid.Full(s.lim, Timestamp(oldest), t)
-		}
+	// On PostgreSQL another connection may have deleted some of the same
+	// drafts meanwhile: count again before refusing.
+	if n, err = count(); err != nil {
+		return nil, err
 	}
-	return nil
+	if excess = n - int64(s.lim.MaxDrafts) + 1; excess <= 0 {
+		return nil, nil
+	}
+	// Room comes when the excess-th least recently saved draft is idle
+	// enough, with those before it.
+	var last time.Time
+	if err := q.QueryRow(ctx, `SELECT updated_at FROM drafts ORDER BY updated_at, id LIMIT 1 OFFSET $1`,
+		excess-1).Scan(&last); err != nil {
+		return nil, err
+	}
+	return valid.Full(s.lim, Timestamp(last), t), nil
 }
 
 // GetDraft implements store.Store.

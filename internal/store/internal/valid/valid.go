@@ -116,13 +116,14 @@ func DraftID(id string) error {
 	return nil
 }
 
-// Full is the ErrFull of a SaveDraft refused at the draft cap, whose least
-// recently saved draft was saved at oldest: it may be purged once it has
-// been idle for lim.MinDraftIdle. The wait is rounded up to a second and
-// kept within [1s, MinDraftIdle] (a draft saved with a time ahead of the
-// store's clock must not promise a longer wait).
-func Full(lim store.Limits, oldest, now time.Time) error {
-	wait := oldest.Add(lim.MinDraftIdle).Sub(now)
+// Full is the ErrFull of a SaveDraft refused at the draft cap, where room
+// comes once the draft saved at last has been idle for lim.MinDraftIdle
+// (with those saved before it: the least recently saved draft, unless
+// there are more drafts than the cap). The wait is rounded up to a second
+// and kept within [1s, MinDraftIdle] (a draft saved with a time ahead of
+// the store's clock must not promise a longer wait).
+func Full(lim store.Limits, last, now time.Time) error {
+	wait := last.Add(lim.MinDraftIdle).Sub(now)
 	wait = min(max(wait, time.Second), lim.MinDraftIdle)
 	wait = (wait + time.Second - 1).Truncate(time.Second)
 	return &store.FullError{RetryAfter: wait}
