@@ -53,7 +53,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 		cfg.SessionKeys = []string{key}
 	}
-	checker, err := serverChecker(getenv, log)
+	checker, err := serverChecker(cfg, getenv, log)
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		return err
 	}
 	srv := web.New(web.Options{Log: log, Store: st, Catalog: cat, PublicURL: cfg.PublicURL, CreateLimit: cfg.CreateLimit,
-		TrustedProxies: cfg.TrustedProxies, SessionKeys: cfg.SessionKeys, TenantChecker: checker, RenderCacheBytes: cacheBytes})
+		TrustedProxies: cfg.TrustedProxies, SessionKeys: cfg.SessionKeys, TenantChecker: checker, RenderCacheBytes: cacheBytes,
+		AdminNetworks: cfg.AdminNetworks, MaxChecks: cfg.MaxChecks})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -172,12 +173,18 @@ func browseURL(addr net.Addr, public string) string {
 	return "http://" + net.JoinHostPort(host, port) + "/"
 }
 
-// serverChecker offers "Check my tenant" in the wizard when the environment
-// holds an application's own Microsoft Graph credentials (AZURE_TENANT_ID,
-// AZURE_CLIENT_ID and a secret or certificate); ENROLLPLAN_GRAPH_CLOUD
-// picks the cloud. Without them the wizard offers the upload only.
-func serverChecker(getenv func(string) string, log *slog.Logger) (web.TenantChecker, error) {
-	if !tenant.HasAppCredentials(getenv) {
+// serverChecker is the check with the server's own Microsoft Graph
+// credentials, offered in the wizard only when the operator asks for it
+// (ENROLLPLAN_TENANT_CHECK_APP=1), and then to the admin networks only.
+// The credentials are explicit (AppSignIn: ENROLLPLAN_GRAPH_TOKEN, or
+// AZURE_TENANT_ID, AZURE_CLIENT_ID and a secret or certificate), and
+// ENROLLPLAN_GRAPH_CLOUD picks the cloud. Without the switch, credentials
+// in the environment serve the command line only, and the log says so.
+func serverChecker(cfg config.Config, getenv func(string) string, log *slog.Logger) (web.TenantChecker, error) {
+	if !cfg.TenantCheckApp {
+		if tenant.HasExplicitCredentials(getenv) {
+			log.Info("the server's Microsoft Graph credentials are not used by the wizard: they serve enrollplan check-tenant only; set ENROLLPLAN_TENANT_CHECK_APP=1 and ENROLLPLAN_ADMIN_NETWORKS to offer \"Check my tenant\" to administrators")
+		}
 		return nil, nil
 	}
 	cloud, err := tenant.ParseCloud(cmp.Or(getenv("ENROLLPLAN_GRAPH_CLOUD"), "global"))
@@ -190,7 +197,10 @@ func serverChecker(getenv func(string) string, log *slog.Logger) (web.TenantChec
 			return nil, usageError{"ENROLLPLAN_GRAPH_URL: " + err.Error()}
 		}
 	}
-	signIn, err := tenant.NewSignIn(tenant.SignInOptions{Cloud: cloud, Getenv: getenv})
+	signIn, err := tenant.AppSignIn(cloud, getenv)
+	if errors.Is(err, tenant.ErrNoAppCredentials) {
+		return nil, usageError{"ENROLLPLAN_TENANT_CHECK_APP=1 needs the server's own credentials: ENROLLPLAN_GRAPH_TOKEN, or AZURE_TENANT_ID and AZURE_CLIENT_ID with AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH"}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("serve: tenant check sign-in: %w", err)
 	}
@@ -198,6 +208,11 @@ func serverChecker(getenv func(string) string, log *slog.Logger) (web.TenantChec
 	if err != nil {
 		return nil, fmt.Errorf("serve: tenant check: %w", err)
 	}
-	log.Info("tenant check offered in the wizard", "cloud", string(cloud), "sign_in", signIn.Via)
+	nets := make([]string, len(cfg.AdminNetworks))
+	for i, p := range cfg.AdminNetworks {
+		nets[i] = p.String()
+	}
+	log.Info("tenant check with the server's own credentials offered in the wizard to the admin networks",
+		"cloud", string(cloud), "sign_in", signIn.Via, "admin_networks", strings.Join(nets, ","), "max_checks", cfg.MaxChecks)
 	return c, nil
 }
