@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -80,13 +81,10 @@ func (e *CheckError) Unwrap() error { return e.Err }
 
 // result is what became of one reading.
 type result struct {
-	findings     []plan.Finding
-	apply        func(*plan.Tenant)
-	expiries     []plan.Expiry
-	restrictions *plan.Restrictions
-	read         bool    // Graph answered it
-	skipped      bool    // not attempted: this sign-in cannot make it
-	fail         failure // when neither
+	outcome
+	read    bool    // Graph answered it
+	skipped bool    // not attempted: this sign-in cannot make it
+	fail    failure // when neither
 }
 
 // Check makes every reading, a few at a time, and returns what they
@@ -148,9 +146,13 @@ func (c *Checker) Check(ctx context.Context, progress func(plan.Finding)) (*plan
 		Findings: []plan.Finding{},
 	}
 	var fails []failure
+	var known facts
 	for _, res := range results {
 		tc.Findings = append(tc.Findings, res.findings...)
 		tc.Expiries = append(tc.Expiries, res.expiries...)
+		tc.Tenant.Expiries = append(tc.Tenant.Expiries, res.tenantExpiries...)
+		tc.Devices = append(tc.Devices, res.devices...)
+		known.merge(res.facts)
 		if res.restrictions != nil {
 			tc.Restrictions = res.restrictions
 		}
@@ -161,10 +163,33 @@ func (c *Checker) Check(ctx context.Context, progress func(plan.Finding)) (*plan
 			fails = append(fails, res.fail)
 		}
 	}
+	crossCheck(tc.Findings, known)
+	// Whatever the tenant holds, the check stays within what the answers
+	// take: the earliest expiries, every text summarised.
+	tc.Expiries = earliest(tc.Expiries, plan.MaxExpiries, func(e plan.Expiry) string { return e.Date })
+	tc.Tenant.Expiries = earliest(tc.Tenant.Expiries, plan.MaxExpiries, func(e plan.TenantExpiry) string { return e.Expires })
+	plan.SummariseFindings(tc.Findings)
 	if len(fails) == len(readings)-skippedCount(results) && len(fails) > 0 {
 		return tc, nothingRead(fails)
 	}
 	return tc, nil
+}
+
+// earliest keeps the max soonest of es, in their order.
+func earliest[E any](es []E, max int, date func(E) string) []E {
+	if len(es) <= max {
+		return es
+	}
+	sorted := slices.Clone(es)
+	slices.SortStableFunc(sorted, func(a, b E) int { return strings.Compare(date(a), date(b)) })
+	last := date(sorted[max-1])
+	out := es[:0:0]
+	for _, e := range es {
+		if len(out) < max && date(e) <= last {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func skippedCount(rs []result) int {
@@ -182,15 +207,15 @@ func (c *Checker) run(ctx context.Context, sem chan struct{}, s *session, r read
 	log := c.cfg.Log.With("reading", r.ID, "endpoint", r.Endpoint)
 	if r.Application == "" && c.cfg.SignIn == SignInApp {
 		log.Info("tenant reading skipped", "why", "delegated sign-in only")
-		return result{skipped: true, findings: unknownFindings(r, r.Delegated,
-			"An application sign-in cannot read this: Graph offers it to a delegated sign-in only. Run check-tenant signed in as a person (Azure CLI or device code) to read it.")}
+		return result{skipped: true, outcome: outcome{findings: unknownFindings(r, r.Delegated,
+			"An application sign-in cannot read this: Graph offers it to a delegated sign-in only. Run check-tenant signed in as a person (Azure CLI or device code) to read it.")}}
 	}
 	select {
 	case sem <- struct{}{}:
 		defer func() { <-sem }()
 	case <-ctx.Done():
 		f := failure{kind: failTimeout, msg: fmt.Sprintf("The check's time (%s) ran out before this reading could start.", c.cfg.Timeout)}
-		return result{fail: f, findings: unknownFindings(r, "", f.detail(c.cfg.ReadingTimeout))}
+		return result{fail: f, outcome: outcome{findings: unknownFindings(r, "", f.detail(c.cfg.ReadingTimeout))}}
 	}
 	rctx, cancel := context.WithTimeout(ctx, c.cfg.ReadingTimeout)
 	defer cancel()
@@ -203,13 +228,13 @@ func (c *Checker) run(ctx context.Context, sem chan struct{}, s *session, r read
 			f := failure{kind: failOther, msg: "the answer could not be understood"}
 			log.Error("tenant reading failed", "outcome", "panic", "duration", time.Since(start),
 				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			res = result{fail: f, findings: unknownFindings(r, "", f.detail(c.cfg.ReadingTimeout))}
+			res = result{fail: f, outcome: outcome{findings: unknownFindings(r, "", f.detail(c.cfg.ReadingTimeout))}}
 		}
 	}()
 	out, err := r.read(rctx, s)
 	if err == nil {
 		log.Info("tenant reading done", "outcome", "read", "duration", time.Since(start))
-		return result{read: true, findings: out.findings, apply: out.apply, expiries: out.expiries, restrictions: out.restrictions}
+		return result{read: true, outcome: out}
 	}
 	f := classify(err, rctx)
 	if f.kind == failTimeout && ctx.Err() != nil {
@@ -220,7 +245,7 @@ func (c *Checker) run(ctx context.Context, sem chan struct{}, s *session, r read
 	if f.kind == failForbidden {
 		perm = permissionFor(r.Reading, c.cfg.SignIn)
 	}
-	return result{fail: f, findings: unknownFindings(r, perm, f.detailFor(perm, c.cfg.ReadingTimeout))}
+	return result{fail: f, outcome: outcome{findings: unknownFindings(r, perm, f.detailFor(perm, c.cfg.ReadingTimeout))}}
 }
 
 func unknownFindings(r reading, permission, detail string) []plan.Finding {
@@ -241,6 +266,8 @@ const (
 	failTimeout      = "timeout"
 	failNetwork      = "network"
 	failSignIn       = "sign-in"
+	failTooLong      = "too-long"
+	failRefused      = "refused" // a redirect or next page elsewhere, not followed
 	failOther        = "error"
 )
 
@@ -272,6 +299,12 @@ func classify(err error, ctx context.Context) failure {
 	}
 	if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) {
 		return failure{kind: failTimeout}
+	}
+	switch {
+	case errors.Is(err, errAnswerTooLong):
+		return failure{kind: failTooLong}
+	case errors.Is(err, errRedirected), errors.Is(err, errForeignPage):
+		return failure{kind: failRefused, msg: err.Error()}
 	}
 	if st := statusOf(err); st != 0 {
 		f := failure{status: st}
@@ -345,6 +378,10 @@ func (f failure) detailFor(permission string, timeout time.Duration) string {
 		return "Graph could not be reached: " + f.msg + "."
 	case failSignIn:
 		return "The sign-in failed: " + f.msg
+	case failTooLong:
+		return "Graph's answer was longer than 16 MiB, far more than this reading ever needs, so it was not read. Run the check again later; if it happens again, a proxy between the check and Graph may be altering the answers."
+	case failRefused:
+		return "Graph sent this reading elsewhere (a redirect, or a next page on another host), which the check does not follow, so it was not read. If a proxy sits in front of Graph (ENROLLPLAN_GRAPH_URL), check where it forwards requests."
 	}
 	if f.status != 0 {
 		return f.graphSaid() + "."

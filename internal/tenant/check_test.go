@@ -152,9 +152,9 @@ func TestHealthyTenant(t *testing.T) {
 		t.Errorf("schema %q, read_at %q", tc.Schema, tc.ReadAt)
 	}
 	wantStatus(t, r, map[string]string{
-		idMDMAuthority: "ok", idLicenses: "ok", idEntraPremium: "ok", idApplePush: "ok", idADE: "ok",
-		idManagedGooglePlay: "ok", idAutopilot: "ok", idDeviceLimit: "ok", idRestrictions: "ok",
-		idDeviceJoin: "ok", idAutoEnrollment: "warning",
+		idMDMAuthority: "ok", idLicenses: "ok", idEntraPremium: "ok", idApplePush: "ok", idADE: "ok", idVPP: "ok",
+		idManagedGooglePlay: "ok", idFullyManaged: "ok", idAutopilot: "ok", idDeviceLimit: "ok", idRestrictions: "ok",
+		idDeviceJoin: "ok", idAutoEnrollment: "warning", idDevices: "ok",
 	})
 	tn := tc.Tenant
 	if tn.MDMAuthority != "intune" || !boolIs(tn.LicensesAssigned, true) || !boolIs(tn.EntraPremium, true) ||
@@ -187,6 +187,30 @@ func TestHealthyTenant(t *testing.T) {
 	if !slices.Equal(tc.Expiries, wantExp) {
 		t.Errorf("expiries %+v, want %+v", tc.Expiries, wantExp)
 	}
+	// tenant.expiries (CONTRACT §8.1) holds the push certificate, the ADE
+	// and the VPP tokens.
+	wantTenantExp := []plan.TenantExpiry{
+		{What: plan.WhatApplePush, Name: "mdm-apple@contoso.com", Expires: "2027-09-30"},
+		{What: plan.WhatADEToken, Name: "Contoso ABM", Expires: "2027-06-30"},
+		{What: plan.WhatVPPToken, Name: "Contoso Apps", Expires: "2027-08-31"},
+	}
+	if !slices.Equal(tn.Expiries, wantTenantExp) {
+		t.Errorf("tenant.expiries %+v, want %+v", tn.Expiries, wantTenantExp)
+	}
+	// Managed devices, counted per platform and ownership over two pages.
+	wantDevices := []plan.DeviceCount{
+		{Platform: "windows", Ownership: "corporate", Count: 2},
+		{Platform: "macos", Ownership: "unknown", Count: 1},
+		{Platform: "ios", Ownership: "corporate", Count: 1},
+		{Platform: "ios", Ownership: "personal", Count: 1},
+		{Platform: "android", Ownership: "corporate", Count: 1},
+	}
+	if !slices.Equal(tc.Devices, wantDevices) {
+		t.Errorf("devices %+v, want %+v", tc.Devices, wantDevices)
+	}
+	if d := r.find(t, idDevices); d.Title != "6 devices are managed by Intune" || !strings.Contains(d.Detail, "iOS/iPadOS: 2 (1 corporate, 1 personal)") {
+		t.Errorf("managed devices %+v", d)
+	}
 	// Findings come in the readings' order, whatever order they completed in,
 	// and progress saw each of them once.
 	var ids []string
@@ -196,7 +220,8 @@ func TestHealthyTenant(t *testing.T) {
 			t.Errorf("finding %+v: needs a title and a detail, and no missing permission", f)
 		}
 	}
-	want := []string{idMDMAuthority, idLicenses, idEntraPremium, idApplePush, idADE, idManagedGooglePlay, idAutopilot, idDeviceLimit, idRestrictions, idDeviceJoin, idAutoEnrollment}
+	want := []string{idMDMAuthority, idLicenses, idEntraPremium, idApplePush, idADE, idVPP, idManagedGooglePlay, idFullyManaged,
+		idAutopilot, idDeviceLimit, idRestrictions, idDeviceJoin, idAutoEnrollment, idDevices}
 	if !slices.Equal(ids, want) {
 		t.Errorf("finding order %v, want %v", ids, want)
 	}
@@ -228,10 +253,14 @@ func TestHealthyTenant(t *testing.T) {
 			if req.RawQuery != "$expand=includedGroups" {
 				t.Errorf("MDM policies query %q", req.RawQuery)
 			}
+		case fakegraph.ManagedDevices:
+			if !strings.HasPrefix(req.RawQuery, "$select=operatingSystem,managedDeviceOwnerType") {
+				t.Errorf("managed devices query %q: counts need two fields only", req.RawQuery)
+			}
 		}
 	}
-	if v1 != 7 || beta != 3 { // 6 v1.0 readings + the Autopilot second page; 3 beta readings
-		t.Errorf("%d v1.0 and %d beta requests, want 7 and 3", v1, beta)
+	if v1 != 10 || beta != 3 { // 8 v1.0 readings + second pages of Autopilot and managed devices; 3 beta readings
+		t.Errorf("%d v1.0 and %d beta requests, want 10 and 3", v1, beta)
 	}
 }
 
@@ -428,8 +457,7 @@ func TestHangingReadingLosesOnlyItself(t *testing.T) {
 
 func TestOverallTimeout(t *testing.T) {
 	srv := fakegraph.New(t)
-	for _, p := range []string{fakegraph.Organization, fakegraph.SubscribedSkus, fakegraph.ApplePush, fakegraph.DEPOnboarding,
-		fakegraph.ManagedPlay, fakegraph.Autopilot, fakegraph.Enrollment, fakegraph.DeviceReg, fakegraph.MDMPolicies} {
+	for _, p := range fakegraph.Paths {
 		srv.Set(p, fakegraph.Route{Hang: true})
 	}
 	r := check(t, srv, func(c *Config) { c.Timeout = 200 * time.Millisecond; c.ReadingTimeout = time.Second; c.Concurrency = 2 })
@@ -473,8 +501,8 @@ func TestNationalCloudRoot(t *testing.T) {
 		t.Errorf("tenant.cloud %q", r.tc.Tenant.Cloud)
 	}
 	reqs := srv.Requests()
-	if len(reqs) != 10 {
-		t.Errorf("%d requests", len(reqs))
+	if len(reqs) != 13 {
+		t.Errorf("%d requests, want 13 (11 readings and 2 second pages)", len(reqs))
 	}
 	for _, req := range reqs {
 		if req.Host != "graph.microsoft.us" || !(strings.HasPrefix(req.Path, "/v1.0/") || strings.HasPrefix(req.Path, "/beta/")) {
@@ -576,8 +604,7 @@ func TestAppOnlySignInSkipsDelegatedOnlyReading(t *testing.T) {
 }
 
 func TestNothingCouldBeRead(t *testing.T) {
-	all := []string{fakegraph.Organization, fakegraph.SubscribedSkus, fakegraph.ApplePush, fakegraph.DEPOnboarding,
-		fakegraph.ManagedPlay, fakegraph.Autopilot, fakegraph.Enrollment, fakegraph.DeviceReg, fakegraph.MDMPolicies}
+	all := fakegraph.Paths
 
 	t.Run("permission", func(t *testing.T) {
 		srv := fakegraph.New(t)

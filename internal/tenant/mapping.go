@@ -1,6 +1,7 @@
 package tenant
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -16,10 +17,25 @@ import (
 
 // outcome is what one reading established.
 type outcome struct {
-	findings     []plan.Finding
-	apply        func(*plan.Tenant) // sets the tenant answers the reading established
-	expiries     []plan.Expiry
-	restrictions *plan.Restrictions // the default enrollment restrictions, when read
+	findings       []plan.Finding
+	apply          func(*plan.Tenant) // sets the tenant answers the reading established
+	expiries       []plan.Expiry      // the check's own expiries (push certificate, ADE tokens)
+	tenantExpiries []plan.TenantExpiry
+	restrictions   *plan.Restrictions // the default enrollment restrictions, when read
+	devices        []plan.DeviceCount
+	facts          facts
+}
+
+// facts are numbers one reading holds that another reading's finding
+// needs (crossCheck).
+type facts struct {
+	deviceLimit *int // Intune's default device limit (enrollment configurations)
+	deviceQuota *int // Entra ID's devices per user (device registration policy)
+}
+
+func (f *facts) merge(g facts) {
+	f.deviceLimit = cmp.Or(g.deviceLimit, f.deviceLimit)
+	f.deviceQuota = cmp.Or(g.deviceQuota, f.deviceQuota)
 }
 
 func finding(id, status, title, detail string) plan.Finding {
@@ -42,23 +58,15 @@ const (
 	idRestrictions      = "enrollment-restrictions"
 	idDeviceJoin        = "device-join"
 	idAutoEnrollment    = "automatic-enrollment"
+	idVPP               = "vpp-tokens"
+	idFullyManaged      = "android-fully-managed-enrollment"
+	idDevices           = "managed-devices"
 )
 
 // subjects name what a finding is about, for the findings of a reading that
-// could not be made.
-var subjects = map[string]string{
-	idMDMAuthority:      "MDM authority",
-	idLicenses:          "Intune licences",
-	idEntraPremium:      "Microsoft Entra ID P1/P2",
-	idApplePush:         "Apple MDM push certificate",
-	idADE:               "Automatic Device Enrollment tokens",
-	idManagedGooglePlay: "Managed Google Play binding",
-	idAutopilot:         "Windows Autopilot devices",
-	idDeviceLimit:       "Device limit",
-	idRestrictions:      "Enrollment restrictions",
-	idDeviceJoin:        "Who may join devices to Microsoft Entra ID",
-	idAutoEnrollment:    "Automatic MDM enrollment scope",
-}
+// could not be made: the product's words, which an uploaded file's titles
+// are replaced with too.
+var subjects = plan.FindingSubjects
 
 // mapMDMAuthority reads organization.mobileDeviceManagementAuthority
 // (unknown, intune, sccm, office365; "" when Graph did not say).
@@ -228,14 +236,17 @@ func mapApplePush(c applePush, now time.Time) outcome {
 		sameID = fmt.Sprintf("the same Apple ID (%s)", c.appleID)
 	}
 	if c.expires == nil {
-		return outcome{
-			findings: []plan.Finding{finding(idApplePush, plan.FindingOK, "Apple MDM push certificate is present",
-				"Graph did not report its expiry date. Renew it every year with "+sameID+".")},
-			apply: func(t *plan.Tenant) { t.AppleMDMPushCertificate = ptr(true) },
-		}
+		// An answer without an expiry is not one the check understood (the
+		// reference's example wraps the certificate in "value", for
+		// instance): it says nothing either way.
+		return outcome{findings: []plan.Finding{finding(idApplePush, plan.FindingUnknown, "Apple MDM push certificate: expiry not reported",
+			"Graph's answer named no expiry date, so whether the certificate is there and still works is not known. Look in the Intune admin center: Devices > Enrollment > Apple > Apple MDM Push certificate.")}}
 	}
 	date, days := dateOf(*c.expires), daysLeft(now, *c.expires)
-	o := outcome{expiries: []plan.Expiry{{Kind: plan.ExpiryApplePush, Name: c.appleID, Date: date}}}
+	o := outcome{
+		expiries:       []plan.Expiry{{Kind: plan.ExpiryApplePush, Name: c.appleID, Date: date}},
+		tenantExpiries: []plan.TenantExpiry{{What: plan.WhatApplePush, Name: c.appleID, Expires: date}},
+	}
 	renew := "Renew it in the Apple Push Certificates Portal with " + sameID + ": a certificate made with another Apple ID means re-enrolling every Apple device."
 	switch {
 	case days < 0:
@@ -274,6 +285,50 @@ func worse(a, b string) string {
 	return a
 }
 
+// nameMax bounds a token's name where a finding quotes it.
+const nameMax = 80
+
+// detailBudget is what a finding's detail may take before its closing
+// advice and "and N more": the whole stays within plan.MaxFindingText.
+const detailBudget = plan.MaxFindingText - 40
+
+// listed joins lines within budget characters and says how many more
+// there were, so a tenant with many tokens still fits one finding.
+func listed(lines []string, budget int, more func(n int) string) string {
+	out := ""
+	for i, l := range lines {
+		next := l
+		if i > 0 {
+			next = "; " + l
+		}
+		rest := ""
+		if i < len(lines)-1 {
+			rest = more(len(lines) - i - 1)
+		}
+		if len(out)+len(next)+len(rest) > budget && i > 0 {
+			return out + more(len(lines)-i)
+		}
+		out += next
+	}
+	return out
+}
+
+// quoteName quotes a name from the tenant, cut to nameMax.
+func quoteName(name string) string { return fmt.Sprintf("%q", plan.Summarise(name, nameMax)) }
+
+// urgency orders dated things: expired first, then by expiry date; undated last.
+func urgency(a, b *time.Time) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	return a.Compare(*b)
+}
+
 func mapADETokens(tokens []depToken, now time.Time) outcome {
 	if len(tokens) == 0 {
 		return outcome{
@@ -282,42 +337,51 @@ func mapADETokens(tokens []depToken, now time.Time) outcome {
 			apply: func(t *plan.Tenant) { t.AppleBusinessManager = ptr(false) },
 		}
 	}
+	tokens = slices.Clone(tokens)
+	slices.SortStableFunc(tokens, func(a, b depToken) int { return urgency(a.expires, b.expires) })
 	status, usable := plan.FindingOK, false
-	var lines, expiring []string
+	var lines, expiring, accounts []string
 	var expiries []plan.Expiry
+	var tenantExp []plan.TenantExpiry
 	for _, tk := range tokens {
 		name := tk.name
 		if name == "" {
 			name = "unnamed token"
 		}
-		account := "the same Apple Business account"
-		if tk.tokenType == "appleSchoolManager" {
-			account = "the same Apple School Manager account"
-		}
-		if tk.appleID != "" {
-			account += " (" + tk.appleID + ")"
-		}
-		line := fmt.Sprintf("%q", name)
+		line := quoteName(name)
 		switch {
 		case tk.expires == nil:
 			usable = true
 			line += ": expiry not reported"
 		default:
 			date, days := dateOf(*tk.expires), daysLeft(now, *tk.expires)
-			expiries = append(expiries, plan.Expiry{Kind: plan.ExpiryADEToken, Name: name, Date: date})
+			expiries = append(expiries, plan.Expiry{Kind: plan.ExpiryADEToken, Name: plan.Summarise(name, plan.MaxText), Date: date})
+			tenantExp = append(tenantExp, plan.TenantExpiry{What: plan.WhatADEToken, Name: plan.Summarise(name, plan.MaxText), Expires: date})
 			switch {
 			case days < 0:
 				status = worse(status, plan.FindingMissing)
-				line += fmt.Sprintf(": expired on %s (%s); devices no longer sync. Renew it in Apple Business Manager with %s and upload it to the same token in Intune", date, daysAgo(-days), account)
-				expiring = append(expiring, fmt.Sprintf("%q has expired", name))
+				line += fmt.Sprintf(": expired on %s (%s); its devices no longer sync", date, daysAgo(-days))
+				expiring = append(expiring, quoteName(name)+" has expired")
 			case days <= warnDays:
 				usable = true
 				status = worse(status, plan.FindingWarning)
-				line += fmt.Sprintf(": expires on %s (%d days left). Renew it in Apple Business Manager with %s and upload it to the same token in Intune", date, days, account)
-				expiring = append(expiring, fmt.Sprintf("%q expires %s", name, inDays(days)))
+				line += fmt.Sprintf(": expires on %s (%d days left)", date, days)
+				expiring = append(expiring, quoteName(name)+" expires "+inDays(days))
 			default:
 				usable = true
 				line += fmt.Sprintf(": valid until %s (%d days left)", date, days)
+			}
+			if days <= warnDays {
+				account := "the same Apple Business account"
+				if tk.tokenType == "appleSchoolManager" {
+					account = "the same Apple School Manager account"
+				}
+				if tk.appleID != "" {
+					account += " (" + plan.Summarise(tk.appleID, nameMax) + ")"
+				}
+				if !slices.Contains(accounts, account) {
+					accounts = append(accounts, account)
+				}
 			}
 		}
 		if tk.lastSync != nil {
@@ -331,20 +395,114 @@ func mapADETokens(tokens []depToken, now time.Time) outcome {
 		}
 		lines = append(lines, line)
 	}
-	title := fmt.Sprintf("%d Automatic Device Enrollment token(s)", len(tokens))
+	title := fmt.Sprintf("%d Automatic Device Enrollment tokens", len(tokens))
 	if len(tokens) == 1 {
 		title = "Automatic Device Enrollment token is valid"
 	}
 	if len(expiring) > 0 {
-		title = "Enrollment program token " + strings.Join(expiring, ", ")
+		// The most urgent named; the rest counted.
+		title = "Enrollment program token " + expiring[0]
+		if n := len(expiring) - 1; n > 0 {
+			title += fmt.Sprintf(", and %d more expire within %d days or have expired", n, warnDays)
+		}
 	}
+	advice := ""
+	if len(accounts) > 0 {
+		with := accounts[0]
+		if len(accounts) > 1 {
+			with = "the account that downloaded it"
+		}
+		advice = " Renew it in Apple Business Manager with " + with + " and upload it to the same token in Intune."
+		if len(expiring) > 1 {
+			advice = " Renew each in Apple Business Manager with " + with + " and upload it to the same token in Intune."
+		}
+	}
+	detail := listed(lines, detailBudget-len(advice), func(n int) string {
+		return fmt.Sprintf("; and %d more tokens, later to expire", n)
+	}) + "." + advice
 	if !usable {
 		status = plan.FindingMissing
 	}
 	return outcome{
-		findings: []plan.Finding{finding(idADE, status, title, strings.Join(lines, "; ")+".")},
-		apply:    func(t *plan.Tenant) { t.AppleBusinessManager = ptr(usable) },
-		expiries: expiries,
+		findings:       []plan.Finding{finding(idADE, status, plan.Summarise(title, plan.MaxFindingText), plan.Summarise(detail, plan.MaxFindingText))},
+		apply:          func(t *plan.Tenant) { t.AppleBusinessManager = ptr(usable) },
+		expiries:       expiries,
+		tenantExpiries: tenantExp,
+	}
+}
+
+// vppToken is one Apple Apps and Books (VPP) location token.
+type vppToken struct {
+	organization string
+	appleID      string
+	education    bool
+	expires      *time.Time
+	state        string // unknown, valid, expired, invalid, assignedToExternalMDM
+}
+
+func mapVPPTokens(tokens []vppToken, now time.Time) outcome {
+	if len(tokens) == 0 {
+		return outcome{findings: []plan.Finding{finding(idVPP, plan.FindingMissing, "No Apple Apps and Books (VPP) token",
+			"Intune holds no location token from Apple Business Manager: Automatic Device Enrollment with user affinity installs Company Portal as a device-licensed app from one, and apps assigned to devices without an Apple ID need one. Other enrollments do without.")}}
+	}
+	tokens = slices.Clone(tokens)
+	slices.SortStableFunc(tokens, func(a, b vppToken) int { return urgency(a.expires, b.expires) })
+	status := plan.FindingOK
+	var lines, urgent []string
+	var tenantExp []plan.TenantExpiry
+	for _, tk := range tokens {
+		name := cmp.Or(tk.organization, tk.appleID, "unnamed token")
+		line := quoteName(name)
+		switch tk.state {
+		case "expired", "invalid":
+			status = worse(status, plan.FindingMissing)
+			line += " is " + tk.state
+			urgent = append(urgent, quoteName(name)+" is "+tk.state)
+		case "assignedToExternalMDM":
+			status = worse(status, plan.FindingWarning)
+			line += " is assigned to another MDM"
+			urgent = append(urgent, quoteName(name)+" is assigned to another MDM")
+		}
+		if tk.expires != nil {
+			date, days := dateOf(*tk.expires), daysLeft(now, *tk.expires)
+			tenantExp = append(tenantExp, plan.TenantExpiry{What: plan.WhatVPPToken, Name: plan.Summarise(name, plan.MaxText), Expires: date})
+			switch {
+			case days < 0:
+				status = worse(status, plan.FindingMissing)
+				line += fmt.Sprintf(": expired on %s (%s)", date, daysAgo(-days))
+				if tk.state != "expired" {
+					urgent = append(urgent, quoteName(name)+" has expired")
+				}
+			case days <= warnDays:
+				status = worse(status, plan.FindingWarning)
+				line += fmt.Sprintf(": expires on %s (%d days left)", date, days)
+				urgent = append(urgent, quoteName(name)+" expires "+inDays(days))
+			default:
+				line += fmt.Sprintf(": valid until %s (%d days left)", date, days)
+			}
+		} else {
+			line += ": expiry not reported"
+		}
+		lines = append(lines, line)
+	}
+	title := fmt.Sprintf("%d Apple Apps and Books (VPP) tokens", len(tokens))
+	if len(tokens) == 1 {
+		title = "Apple Apps and Books (VPP) token is valid"
+	}
+	advice := ""
+	if len(urgent) > 0 {
+		title = "Apps and Books token " + urgent[0]
+		if n := len(urgent) - 1; n > 0 {
+			title += fmt.Sprintf(", and %d more need attention", n)
+		}
+		advice = " Download the location token again from Apple Business Manager and update it in Intune (Tenant administration > Connectors and tokens > Apple VPP tokens); apps from an expired token stop installing and updating."
+	}
+	detail := listed(lines, detailBudget-len(advice), func(n int) string {
+		return fmt.Sprintf("; and %d more tokens, later to expire", n)
+	}) + "." + advice
+	return outcome{
+		findings:       []plan.Finding{finding(idVPP, status, plan.Summarise(title, plan.MaxFindingText), plan.Summarise(detail, plan.MaxFindingText))},
+		tenantExpiries: tenantExp,
 	}
 }
 
@@ -354,9 +512,31 @@ type googlePlay struct {
 	bindStatus   string
 	lastAppSync  string // lastAppSyncStatus: success, credentialsNotValid, androidForWorkApiError, managementServiceError, unknownError, none
 	ownerOrgName string
+	fullyManaged *bool // androidDeviceOwnerFullyManagedEnrollmentEnabled
 }
 
 func mapGooglePlay(g googlePlay) outcome {
+	o := mapBinding(g)
+	o.findings = append(o.findings, mapFullyManaged(g.fullyManaged))
+	return o
+}
+
+// mapFullyManaged reads whether corporate-owned, fully managed Android
+// devices may enroll (the setting is Intune's, beside the binding).
+func mapFullyManaged(on *bool) plan.Finding {
+	switch {
+	case on == nil:
+		return finding(idFullyManaged, plan.FindingUnknown, "Fully managed Android enrollment: not reported",
+			"Graph's answer did not say whether corporate-owned, fully managed Android devices may enroll.")
+	case *on:
+		return finding(idFullyManaged, plan.FindingOK, "Fully managed Android enrollment is allowed",
+			"Corporate-owned, fully managed Android devices may enroll (once managed Google Play is bound).")
+	}
+	return finding(idFullyManaged, plan.FindingWarning, "Fully managed Android enrollment is turned off",
+		"Intune refuses corporate-owned, fully managed Android devices: a population planned as fully managed cannot enroll until it is turned on (Intune admin center > Devices > Enrollment > Android > Corporate-owned, fully managed user devices > Allow users to enroll corporate-owned user devices: Yes).")
+}
+
+func mapBinding(g googlePlay) outcome {
 	switch g.bindStatus {
 	case "bound", "boundAndValidated":
 		detail := "Intune is connected to managed Google Play"
@@ -424,7 +604,7 @@ type enrollmentConfig struct {
 }
 
 func mapEnrollmentConfig(c enrollmentConfig) outcome {
-	var o outcome
+	o := outcome{facts: facts{deviceLimit: c.defaultLimit}}
 	if c.defaultLimit != nil {
 		detail := fmt.Sprintf("Each user may enroll up to %d devices; one more is refused.", *c.defaultLimit)
 		if c.limits > 1 {
@@ -541,4 +721,104 @@ func mapAutoEnrollment(p mdmPolicy) outcome {
 	}
 	return outcome{findings: []plan.Finding{finding(idAutoEnrollment, plan.FindingUnknown, "Automatic MDM enrollment scope: not reported",
 		fmt.Sprintf("Graph reported the MDM user scope as %q.", p.appliesTo))}}
+}
+
+// crossCheck adds to the findings what only two readings together tell:
+// Microsoft Entra ID's device quota below Intune's device limit, where the
+// lower one wins (Intune and Microsoft Entra device limit restrictions).
+func crossCheck(fs []plan.Finding, f facts) {
+	if f.deviceLimit == nil || f.deviceQuota == nil || *f.deviceQuota >= *f.deviceLimit {
+		return
+	}
+	i := slices.IndexFunc(fs, func(x plan.Finding) bool { return x.ID == idDeviceLimit })
+	if i < 0 {
+		return
+	}
+	limit, quota := *f.deviceLimit, *f.deviceQuota
+	entra := fmt.Sprintf("Microsoft Entra ID lets each user join or register only %d devices (Maximum number of devices per user)", quota)
+	if quota == 0 {
+		entra = "Microsoft Entra ID lets users join or register no device at all (Maximum number of devices per user is 0)"
+	}
+	fs[i].Status = worse(fs[i].Status, plan.FindingWarning)
+	fs[i].Title = fmt.Sprintf("Device limit: Entra ID's %d devices per user win over Intune's %d", quota, limit)
+	fs[i].Detail = plan.Summarise(fmt.Sprintf("Intune lets each user enroll up to %d devices, but %s. The lower limit wins: Entra ID refuses a user's device beyond %d, though Intune would take it. "+
+		"Raise Maximum number of devices per user to at least %d (Microsoft Entra admin center > Identity > Devices > Device settings), or lower Intune's device limit to %d so that both agree. Entra ID's limit does not count hybrid-joined Windows devices.",
+		limit, entra, quota, limit, quota), plan.MaxFindingText)
+}
+
+// devicePlatform reads a managed device's operatingSystem as a platform
+// word of CONTRACT §8.4.
+func devicePlatform(os string) string {
+	v := strings.ToLower(strings.TrimSpace(os))
+	switch {
+	case strings.Contains(v, "mobile") || strings.Contains(v, "phone"):
+		return "other" // Windows Mobile, Windows Phone
+	case strings.HasPrefix(v, "windows"):
+		return "windows"
+	case v == "ios" || v == "ipados":
+		return "ios"
+	case v == "macos" || v == "mac os" || v == "macmdm" || v == "osx" || v == "os x":
+		return "macos"
+	case strings.HasPrefix(v, "android"):
+		return "android"
+	case v == "linux" || v == "ubuntu" || strings.HasPrefix(v, "rhel") || strings.HasPrefix(v, "red hat"):
+		return "linux"
+	}
+	return "other"
+}
+
+// deviceOwnership reads managedDeviceOwnerType (unknown, company, personal).
+func deviceOwnership(owner string) string {
+	switch strings.ToLower(owner) {
+	case "company":
+		return plan.OwnCorporate
+	case "personal":
+		return plan.OwnPersonal
+	}
+	return "unknown"
+}
+
+// platformNames say the device platforms in findings.
+var platformNames = map[string]string{
+	"windows": "Windows", "macos": "macOS", "ios": "iOS/iPadOS", "android": "Android", "linux": "Linux", "other": "other platforms",
+}
+
+// mapManagedDevices turns the counts per platform and ownership into the
+// check's devices and a finding; more says the count stopped at its cap.
+func mapManagedDevices(counts map[[2]string]int, more bool) outcome {
+	var o outcome
+	total := 0
+	var parts []string
+	for _, p := range plan.DevicePlatforms {
+		sum := 0
+		var by []string
+		for _, own := range plan.DeviceOwnerships {
+			if n := counts[[2]string{p, own}]; n > 0 {
+				o.devices = append(o.devices, plan.DeviceCount{Platform: p, Ownership: own, Count: n})
+				sum += n
+				word := own
+				if own == "unknown" {
+					word = "of unknown ownership"
+				}
+				by = append(by, fmt.Sprintf("%s %s", plan.Thousands(n), word))
+			}
+		}
+		if sum > 0 {
+			total += sum
+			parts = append(parts, fmt.Sprintf("%s: %s (%s)", platformNames[p], plan.Thousands(sum), strings.Join(by, ", ")))
+		}
+	}
+	if total == 0 {
+		o.findings = []plan.Finding{finding(idDevices, plan.FindingOK, "No device is managed by Intune yet",
+			"Intune manages no device yet: every device of the plan is still to enroll.")}
+		return o
+	}
+	count := plan.Thousands(total)
+	detail := strings.Join(parts, "; ") + "."
+	if more {
+		count = "At least " + count
+		detail += fmt.Sprintf(" The count stopped after %d pages of devices; the tenant has more.", maxDevicePages)
+	}
+	o.findings = []plan.Finding{finding(idDevices, plan.FindingOK, count+" devices are managed by Intune", detail)}
+	return o
 }

@@ -3,6 +3,7 @@ package tenant
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -41,8 +42,15 @@ type session struct {
 	now     time.Time
 }
 
-// maxPages bounds how far a collection is paged.
+// maxPages bounds how many pages of one collection a reading follows:
+// far more than the lists of tokens, policies and configurations a tenant
+// holds. A longer list is read as far as that, and says so where it counts.
 const maxPages = 50
+
+// maxDevicePages bounds the paging of managed devices: Graph answers about
+// a thousand to a page, so about 100,000 devices are counted; a larger
+// fleet is counted as "at least" that many.
+const maxDevicePages = 100
 
 var readings = []reading{
 	{Reading{"organization", "GET /v1.0/organization", "MDM authority",
@@ -53,16 +61,20 @@ var readings = []reading{
 		"DeviceManagementManagedDevices.Read.All", "DeviceManagementManagedDevices.Read.All", []string{idApplePush}}, readApplePush},
 	{Reading{"dep-onboarding-settings", "GET /beta/deviceManagement/depOnboardingSettings", "Automatic Device Enrollment tokens, expiry, last sync",
 		"DeviceManagementServiceConfig.Read.All", "DeviceManagementServiceConfig.Read.All", []string{idADE}}, readDEPTokens},
-	{Reading{"managed-google-play", "GET /beta/deviceManagement/androidManagedStoreAccountEnterpriseSettings", "managed Google Play binding (bindStatus)",
-		"DeviceManagementConfiguration.Read.All", "DeviceManagementConfiguration.Read.All", []string{idManagedGooglePlay}}, readGooglePlay},
+	{Reading{"vpp-tokens", "GET /v1.0/deviceAppManagement/vppTokens", "Apple Apps and Books (VPP) location tokens, expiry, state",
+		"DeviceManagementServiceConfig.Read.All", "DeviceManagementServiceConfig.Read.All", []string{idVPP}}, readVPPTokens},
+	{Reading{"managed-google-play", "GET /beta/deviceManagement/androidManagedStoreAccountEnterpriseSettings", "managed Google Play binding (bindStatus), fully managed enrollment allowed",
+		"DeviceManagementConfiguration.Read.All", "DeviceManagementConfiguration.Read.All", []string{idManagedGooglePlay, idFullyManaged}}, readGooglePlay},
 	{Reading{"autopilot-devices", "GET /v1.0/deviceManagement/windowsAutopilotDeviceIdentities", "Windows Autopilot devices (count)",
 		"DeviceManagementServiceConfig.Read.All", "DeviceManagementServiceConfig.Read.All", []string{idAutopilot}}, readAutopilot},
 	{Reading{"enrollment-configurations", "GET /v1.0/deviceManagement/deviceEnrollmentConfigurations", "device limit, platform and personal-device restrictions",
 		"DeviceManagementServiceConfig.Read.All", "DeviceManagementServiceConfig.Read.All", []string{idDeviceLimit, idRestrictions}}, readEnrollmentConfigurations},
-	{Reading{"device-registration-policy", "GET /v1.0/policies/deviceRegistrationPolicy", "who may join devices to Microsoft Entra ID",
+	{Reading{"device-registration-policy", "GET /v1.0/policies/deviceRegistrationPolicy", "who may join devices to Microsoft Entra ID, devices per user",
 		"Policy.Read.DeviceConfiguration", "Policy.Read.DeviceConfiguration", []string{idDeviceJoin}}, readDeviceRegistration},
 	{Reading{"mdm-policies", "GET /beta/policies/mobileDeviceManagementPolicies", "automatic MDM enrollment scope",
 		"Policy.Read.All", "", []string{idAutoEnrollment}}, readMDMPolicies},
+	{Reading{"managed-devices", "GET /v1.0/deviceManagement/managedDevices", "devices Intune manages, counted per platform and ownership (counts only)",
+		"DeviceManagementManagedDevices.Read.All", "DeviceManagementManagedDevices.Read.All", []string{idDevices}}, readManagedDevices},
 }
 
 // Readings lists every reading check-tenant makes, in order.
@@ -126,7 +138,7 @@ var errorMappings = abs.ErrorMappings{"XXX": odataerrors.CreateODataErrorFromDis
 // Graph sends, secrets included, is dropped here, and the raw bytes are
 // cleared once decoded.
 func (s *session) getBeta(ctx context.Context, pathAndQuery string, v any) error {
-	u, err := url.Parse(s.root.String() + "/beta" + pathAndQuery)
+	u, err := s.graphURL("/beta" + pathAndQuery)
 	if err != nil {
 		return err
 	}
@@ -153,16 +165,76 @@ func (s *session) getRaw(ctx context.Context, u *url.URL, v any) error {
 	return nil
 }
 
-// nextPage follows an @odata.nextLink on Graph's own host only.
-func (s *session) nextPage(link *string) (*url.URL, bool) {
-	if link == nil || *link == "" {
-		return nil, false
+// errForeignPage is an @odata.nextLink to another host: the check does not
+// follow it (the token would not go there, but the reading would take what
+// that host answers).
+var errForeignPage = errors.New("Graph's next page is on another host")
+
+// pageURL checks an @odata.nextLink: on Graph's own host only.
+func (s *session) pageURL(link string) (*url.URL, error) {
+	u, err := url.Parse(link)
+	if err != nil || !u.IsAbs() {
+		return nil, errors.New("Graph's next page has an address that could not be read")
 	}
-	u, err := url.Parse(*link)
-	if err != nil || !sameHost(u, s.root.Host) {
-		return nil, false
+	if !sameHost(u, s.root.Host) {
+		return nil, errForeignPage
 	}
-	return u, true
+	return u, nil
+}
+
+// pager is a page of a collection: the SDK's collection responses, and the
+// raw pages below (through rawPage).
+type pager interface{ GetOdataNextLink() *string }
+
+// rawPage is the paging part of a collection decoded as raw JSON.
+type rawPage struct {
+	NextLink *string `json:"@odata.nextLink"`
+}
+
+func (p *rawPage) GetOdataNextLink() *string { return p.NextLink }
+
+// follow hands first and each page after it to each, following
+// @odata.nextLink on Graph's own host, max pages in all. more says pages
+// were left unread; a next page on another host is an error, since what
+// was read would look complete.
+func follow[P pager](s *session, first P, max int, get func(*url.URL) (P, error), each func(P)) (more bool, err error) {
+	page := first
+	for n := 1; ; n++ {
+		each(page)
+		link := page.GetOdataNextLink()
+		if link == nil || *link == "" {
+			return false, nil
+		}
+		u, err := s.pageURL(*link)
+		if err != nil {
+			return false, err
+		}
+		if n >= max {
+			return true, nil
+		}
+		if page, err = get(u); err != nil {
+			return false, err
+		}
+	}
+}
+
+// rawPages reads a collection as raw JSON, page by page, into fresh values
+// of newPage.
+func rawPages[P pager](ctx context.Context, s *session, first *url.URL, max int, newPage func() P, each func(P)) (bool, error) {
+	get := func(u *url.URL) (P, error) {
+		p := newPage()
+		return p, s.getRaw(ctx, u, p)
+	}
+	p, err := get(first)
+	if err != nil {
+		return false, err
+	}
+	return follow(s, p, max, get, each)
+}
+
+// graphURL is a path and query on Graph's root, e.g. /beta/policies/….
+func (s *session) graphURL(pathAndQuery string) (*url.URL, error) {
+	return url.Parse(s.root.String() + pathAndQuery)
 }
 
 func str(p *string) string {
@@ -180,7 +252,8 @@ func num[T ~int32 | ~int64](p *T) int {
 }
 
 func readOrganization(ctx context.Context, s *session) (outcome, error) {
-	resp, err := s.client.Organization().Get(ctx, &organization.OrganizationRequestBuilderGetRequestConfiguration{
+	b := s.client.Organization()
+	resp, err := b.Get(ctx, &organization.OrganizationRequestBuilderGetRequestConfiguration{
 		QueryParameters: &organization.OrganizationRequestBuilderGetQueryParameters{
 			Select: []string{"id", "displayName", "mobileDeviceManagementAuthority"},
 		},
@@ -189,22 +262,32 @@ func readOrganization(ctx context.Context, s *session) (outcome, error) {
 		return outcome{}, err
 	}
 	var authority string
-	for _, org := range resp.GetValue() {
-		if a := org.GetMobileDeviceManagementAuthority(); a != nil {
-			authority = a.String()
+	_, err = follow(s, resp, maxPages, func(u *url.URL) (models.OrganizationCollectionResponseable, error) {
+		return b.WithUrl(u.String()).Get(ctx, nil)
+	}, func(page models.OrganizationCollectionResponseable) {
+		for _, org := range page.GetValue() {
+			if a := org.GetMobileDeviceManagementAuthority(); a != nil {
+				authority = a.String()
+			}
 		}
+	})
+	if err != nil {
+		return outcome{}, err
 	}
 	return mapMDMAuthority(authority), nil
 }
 
 func readSubscribedSkus(ctx context.Context, s *session) (outcome, error) {
-	resp, err := s.client.SubscribedSkus().Get(ctx, nil)
+	b := s.client.SubscribedSkus()
+	resp, err := b.Get(ctx, nil)
 	if err != nil {
 		return outcome{}, err
 	}
 	var skus []sku
-	for page := 0; ; page++ {
-		for _, v := range resp.GetValue() {
+	_, err = follow(s, resp, maxPages, func(u *url.URL) (models.SubscribedSkuCollectionResponseable, error) {
+		return b.WithUrl(u.String()).Get(ctx, nil)
+	}, func(page models.SubscribedSkuCollectionResponseable) {
+		for _, v := range page.GetValue() {
 			k := sku{part: str(v.GetSkuPartNumber()), status: str(v.GetCapabilityStatus()), consumed: num(v.GetConsumedUnits())}
 			if pu := v.GetPrepaidUnits(); pu != nil {
 				k.enabled = num(pu.GetEnabled())
@@ -214,13 +297,9 @@ func readSubscribedSkus(ctx context.Context, s *session) (outcome, error) {
 			}
 			skus = append(skus, k)
 		}
-		next, ok := s.nextPage(resp.GetOdataNextLink())
-		if !ok || page >= maxPages {
-			break
-		}
-		if resp, err = s.client.SubscribedSkus().WithUrl(next.String()).Get(ctx, nil); err != nil {
-			return outcome{}, err
-		}
+	})
+	if err != nil {
+		return outcome{}, err
 	}
 	return mapLicences(skus), nil
 }
@@ -251,30 +330,56 @@ type depOnboardingSettings struct {
 		LastSyncErrorCode          int        `json:"lastSyncErrorCode"`
 		SyncedDeviceCount          int        `json:"syncedDeviceCount"`
 	} `json:"value"`
-	NextLink *string `json:"@odata.nextLink"`
+	rawPage
 }
 
 func readDEPTokens(ctx context.Context, s *session) (outcome, error) {
-	var tokens []depToken
-	var page depOnboardingSettings
-	if err := s.getBeta(ctx, "/deviceManagement/depOnboardingSettings", &page); err != nil {
+	first, err := s.graphURL("/beta/deviceManagement/depOnboardingSettings")
+	if err != nil {
 		return outcome{}, err
 	}
-	for n := 0; ; n++ {
+	var tokens []depToken
+	_, err = rawPages(ctx, s, first, maxPages, func() *depOnboardingSettings { return &depOnboardingSettings{} }, func(page *depOnboardingSettings) {
 		for _, v := range page.Value {
 			tokens = append(tokens, depToken{name: v.TokenName, appleID: v.AppleIdentifier, tokenType: v.TokenType,
 				expires: v.TokenExpirationDateTime, lastSync: v.LastSuccessfulSyncDateTime, syncError: v.LastSyncErrorCode, devices: v.SyncedDeviceCount})
 		}
-		next, ok := s.nextPage(page.NextLink)
-		if !ok || n >= maxPages {
-			break
-		}
-		page = depOnboardingSettings{}
-		if err := s.getRaw(ctx, next, &page); err != nil {
-			return outcome{}, err
-		}
+	})
+	if err != nil {
+		return outcome{}, err
 	}
 	return mapADETokens(tokens, s.now), nil
+}
+
+// vppTokens is the part of the vppToken collection the check keeps. The
+// token itself has no field here, so it is dropped as the answer is decoded.
+type vppTokens struct {
+	Value []struct {
+		OrganizationName   string     `json:"organizationName"`
+		AppleID            string     `json:"appleId"`
+		AccountType        string     `json:"vppTokenAccountType"`
+		ExpirationDateTime *time.Time `json:"expirationDateTime"`
+		State              string     `json:"state"`
+	} `json:"value"`
+	rawPage
+}
+
+func readVPPTokens(ctx context.Context, s *session) (outcome, error) {
+	first, err := s.graphURL("/v1.0/deviceAppManagement/vppTokens")
+	if err != nil {
+		return outcome{}, err
+	}
+	var tokens []vppToken
+	_, err = rawPages(ctx, s, first, maxPages, func() *vppTokens { return &vppTokens{} }, func(page *vppTokens) {
+		for _, v := range page.Value {
+			tokens = append(tokens, vppToken{organization: v.OrganizationName, appleID: v.AppleID, education: v.AccountType == "education",
+				expires: v.ExpirationDateTime, state: v.State})
+		}
+	})
+	if err != nil {
+		return outcome{}, err
+	}
+	return mapVPPTokens(tokens, s.now), nil
 }
 
 // androidManagedStoreSettings is the part of the beta
@@ -291,6 +396,7 @@ type androidManagedStoreFields struct {
 	BindStatus            string `json:"bindStatus"`
 	LastAppSyncStatus     string `json:"lastAppSyncStatus"`
 	OwnerOrganizationName string `json:"ownerOrganizationName"`
+	FullyManagedEnabled   *bool  `json:"androidDeviceOwnerFullyManagedEnrollmentEnabled"`
 }
 
 func readGooglePlay(ctx context.Context, s *session) (outcome, error) {
@@ -302,7 +408,8 @@ func readGooglePlay(ctx context.Context, s *session) (outcome, error) {
 	if f.BindStatus == "" && v.Value != nil {
 		f = *v.Value
 	}
-	return mapGooglePlay(googlePlay{bindStatus: f.BindStatus, lastAppSync: f.LastAppSyncStatus, ownerOrgName: f.OwnerOrganizationName}), nil
+	return mapGooglePlay(googlePlay{bindStatus: f.BindStatus, lastAppSync: f.LastAppSyncStatus, ownerOrgName: f.OwnerOrganizationName,
+		fullyManaged: f.FullyManagedEnabled}), nil
 }
 
 func readAutopilot(ctx context.Context, s *session) (outcome, error) {
@@ -312,19 +419,13 @@ func readAutopilot(ctx context.Context, s *session) (outcome, error) {
 		return outcome{}, err
 	}
 	n := 0
-	for page := 0; ; page++ {
-		n += len(resp.GetValue())
-		next, ok := s.nextPage(resp.GetOdataNextLink())
-		if !ok {
-			return mapAutopilot(n, false), nil
-		}
-		if page >= maxPages {
-			return mapAutopilot(n, true), nil
-		}
-		if resp, err = b.WithUrl(next.String()).Get(ctx, nil); err != nil {
-			return outcome{}, err
-		}
+	more, err := follow(s, resp, maxPages, func(u *url.URL) (models.WindowsAutopilotDeviceIdentityCollectionResponseable, error) {
+		return b.WithUrl(u.String()).Get(ctx, nil)
+	}, func(page models.WindowsAutopilotDeviceIdentityCollectionResponseable) { n += len(page.GetValue()) })
+	if err != nil {
+		return outcome{}, err
 	}
+	return mapAutopilot(n, more), nil
 }
 
 func readEnrollmentConfigurations(ctx context.Context, s *session) (outcome, error) {
@@ -335,8 +436,10 @@ func readEnrollmentConfigurations(ctx context.Context, s *session) (outcome, err
 	}
 	var c enrollmentConfig
 	var limitPriority, restrictionPriority int = 1 << 30, 1 << 30
-	for page := 0; ; page++ {
-		for _, v := range resp.GetValue() {
+	_, err = follow(s, resp, maxPages, func(u *url.URL) (models.DeviceEnrollmentConfigurationCollectionResponseable, error) {
+		return b.WithUrl(u.String()).Get(ctx, nil)
+	}, func(page models.DeviceEnrollmentConfigurationCollectionResponseable) {
+		for _, v := range page.GetValue() {
 			prio := num(v.GetPriority())
 			switch cfg := v.(type) {
 			case models.DeviceEnrollmentLimitConfigurationable:
@@ -363,13 +466,9 @@ func readEnrollmentConfigurations(ctx context.Context, s *session) (outcome, err
 				}
 			}
 		}
-		next, ok := s.nextPage(resp.GetOdataNextLink())
-		if !ok || page >= maxPages {
-			break
-		}
-		if resp, err = b.WithUrl(next.String()).Get(ctx, nil); err != nil {
-			return outcome{}, err
-		}
+	})
+	if err != nil {
+		return outcome{}, err
 	}
 	return mapEnrollmentConfig(c), nil
 }
@@ -402,7 +501,9 @@ func readDeviceRegistration(ctx context.Context, s *session) (outcome, error) {
 			j.allowed = "none"
 		}
 	}
-	return mapDeviceJoin(j), nil
+	o := mapDeviceJoin(j)
+	o.facts.deviceQuota = j.quota
+	return o, nil
 }
 
 // intuneAppID identifies Microsoft Intune among the mobility applications.
@@ -419,24 +520,57 @@ type mobilityPolicies struct {
 			DisplayName string `json:"displayName"`
 		} `json:"includedGroups"`
 	} `json:"value"`
+	rawPage
 }
 
 func readMDMPolicies(ctx context.Context, s *session) (outcome, error) {
-	var v mobilityPolicies
-	if err := s.getBeta(ctx, "/policies/mobileDeviceManagementPolicies?$expand=includedGroups", &v); err != nil {
+	first, err := s.graphURL("/beta/policies/mobileDeviceManagementPolicies?$expand=includedGroups")
+	if err != nil {
 		return outcome{}, err
 	}
 	var p mdmPolicy
-	for _, pol := range v.Value {
-		if pol.ID == intuneAppID || strings.EqualFold(pol.DisplayName, "Microsoft Intune") {
+	_, err = rawPages(ctx, s, first, maxPages, func() *mobilityPolicies { return &mobilityPolicies{} }, func(page *mobilityPolicies) {
+		for _, pol := range page.Value {
+			if p.found || pol.ID != intuneAppID && !strings.EqualFold(pol.DisplayName, "Microsoft Intune") {
+				continue
+			}
 			p = mdmPolicy{found: true, appliesTo: pol.AppliesTo}
 			for _, g := range pol.IncludedGroups {
 				if g.DisplayName != "" {
 					p.groups = append(p.groups, g.DisplayName)
 				}
 			}
-			break
 		}
+	})
+	if err != nil {
+		return outcome{}, err
 	}
 	return mapAutoEnrollment(p), nil
+}
+
+// managedDevices is a page of managed devices with the two fields the
+// count needs; $select asks Graph for no more (no names, serials or users).
+type managedDevices struct {
+	Value []struct {
+		OperatingSystem string `json:"operatingSystem"`
+		OwnerType       string `json:"managedDeviceOwnerType"`
+	} `json:"value"`
+	rawPage
+}
+
+func readManagedDevices(ctx context.Context, s *session) (outcome, error) {
+	first, err := s.graphURL("/v1.0/deviceManagement/managedDevices?$select=operatingSystem,managedDeviceOwnerType")
+	if err != nil {
+		return outcome{}, err
+	}
+	counts := map[[2]string]int{}
+	more, err := rawPages(ctx, s, first, maxDevicePages, func() *managedDevices { return &managedDevices{} }, func(page *managedDevices) {
+		for _, d := range page.Value {
+			counts[[2]string{devicePlatform(d.OperatingSystem), deviceOwnership(d.OwnerType)}]++
+		}
+	})
+	if err != nil {
+		return outcome{}, err
+	}
+	return mapManagedDevices(counts, more), nil
 }

@@ -2,10 +2,13 @@ package tenant
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	khttp "github.com/microsoft/kiota-http-go"
@@ -13,22 +16,40 @@ import (
 	msgraphcore "github.com/microsoftgraph/msgraph-sdk-go-core"
 )
 
+// MaxAnswer is the most of one Graph answer a reading takes, counted after
+// decompression (CONTRACT §8.4): a real answer is a few hundred kilobytes,
+// and a small compressed answer can inflate to gigabytes.
+const MaxAnswer = 16 << 20
+
+// errAnswerTooLong ends the reading of an answer longer than MaxAnswer.
+var errAnswerTooLong = errors.New("Graph's answer is longer than 16 MiB")
+
+// errRedirected is a redirect the check did not follow: to another host,
+// or one the redirect middleware gave up on.
+var errRedirected = errors.New("Graph redirected the request elsewhere")
+
 // newAdapter builds the Graph SDK's request adapter on Graph's root: the
 // SDK's middleware, with its own retry handler replaced by throttle (which
-// honours Retry-After with a bound and a clock the tests can drive).
+// honours Retry-After with a bound and a clock the tests can drive), its
+// redirect handler kept to Graph's own host, and every answer read through
+// capTransport.
 func newAdapter(cfg Config, root *url.URL, tokens *tokenCache) (*msgraph.GraphRequestAdapter, error) {
 	never := func(time.Duration, int, *http.Request, *http.Response) bool { return false }
-	kiota, err := khttp.GetDefaultMiddlewaresWithOptions(&khttp.RetryHandlerOptions{ShouldRetry: never})
+	kiota, err := khttp.GetDefaultMiddlewaresWithOptions(
+		&khttp.RetryHandlerOptions{ShouldRetry: never},
+		&khttp.RedirectHandlerOptions{MaxRedirects: 3, ShouldRedirect: sameHostRedirect},
+	)
 	if err != nil {
 		return nil, err
 	}
 	opts := msgraph.GetDefaultClientOptions()
 	mw := append([]khttp.Middleware{
+		refuseRedirects{},
 		&throttle{maxRetries: cfg.MaxRetries, maxWait: cfg.MaxRetryWait, sleep: cfg.Sleep},
 		msgraphcore.NewGraphTelemetryHandler(&opts),
 	}, kiota...)
 	client := &http.Client{
-		Transport: khttp.NewCustomTransportWithParentTransport(cfg.Transport, mw...),
+		Transport: khttp.NewCustomTransportWithParentTransport(capTransport{next: cfg.Transport}, mw...),
 		// Redirects are the redirect middleware's to follow (as in the SDK's default client).
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
@@ -101,3 +122,74 @@ func retryAfter(v string, now time.Time) time.Duration {
 	}
 	return -1
 }
+
+// sameHostRedirect lets the SDK's redirect middleware follow a redirect on
+// the request's own scheme and host only: another host would receive the
+// request (the middleware drops the token, but the check would still read
+// whatever that host answers).
+func sameHostRedirect(req *http.Request, resp *http.Response) bool {
+	loc, err := req.URL.Parse(resp.Header.Get("Location"))
+	return err == nil && strings.EqualFold(loc.Scheme, req.URL.Scheme) && strings.EqualFold(loc.Host, req.URL.Host)
+}
+
+// refuseRedirects, the outermost middleware, turns a redirect that was not
+// followed into an error: the SDK would otherwise take a 3xx for success
+// and read its empty body as an empty answer.
+type refuseRedirects struct{}
+
+func (refuseRedirects) Intercept(p khttp.Pipeline, i int, req *http.Request) (*http.Response, error) {
+	resp, err := p.Next(req, i)
+	if err != nil || resp.StatusCode < 300 || resp.StatusCode >= 400 || resp.StatusCode == http.StatusNotModified {
+		return resp, err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	to := "another address"
+	if loc, err := req.URL.Parse(resp.Header.Get("Location")); err == nil && loc.Host != "" && !strings.EqualFold(loc.Host, req.URL.Host) {
+		to = "another host"
+	}
+	return nil, fmt.Errorf("%w (%d to %s)", errRedirected, resp.StatusCode, to)
+}
+
+// capTransport reads every answer up to MaxAnswer bytes. It wraps the
+// transport itself, so it counts what the SDK reads: the body after Go's
+// transport has decompressed it.
+type capTransport struct{ next http.RoundTripper }
+
+func (t capTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.next.RoundTrip(req)
+	if err != nil {
+		return resp, err
+	}
+	if resp.ContentLength > MaxAnswer { // said so up front: not worth reading
+		resp.Body.Close()
+		return nil, errAnswerTooLong
+	}
+	resp.Body = &cappedBody{rc: resp.Body, left: MaxAnswer}
+	return resp, nil
+}
+
+// cappedBody fails a read that goes past its limit. Reads of the SDK and
+// of its clean-up (which drains the rest of a body) both stop there.
+type cappedBody struct {
+	rc   io.ReadCloser
+	left int64 // bytes still allowed; negative once the limit was passed
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left < 0 {
+		return 0, errAnswerTooLong
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1]
+	}
+	n, err := b.rc.Read(p)
+	if int64(n) > b.left {
+		n, b.left = int(b.left), -1
+		return n, errAnswerTooLong
+	}
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *cappedBody) Close() error { return b.rc.Close() }

@@ -2,21 +2,41 @@
 // server that answers every reading check-tenant makes with Graph's own JSON
 // shapes, written from the Graph API reference's response examples (the
 // reference wraps single entities in "value"; Graph itself, and these
-// fixtures, return them at the top level). Tests change a route's answer to
-// play an empty tenant, throttling, a refusal or a reading that hangs.
+// fixtures, return them at the top level; fixtures/reference keeps an
+// example in the reference's own shape). Tests change a route's answer to
+// play an empty tenant, throttling, a refusal, a reading that hangs, a
+// second page, a redirect or an answer too large to take.
 package fakegraph
 
 import (
 	"embed"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 )
 
-//go:embed fixtures/*.json
+//go:embed fixtures/*.json fixtures/reference/*.json
 var fixtures embed.FS
+
+// Reference is a response example in the Graph API reference's own shape,
+// from fixtures/reference (e.g. "applePushNotificationCertificate").
+func Reference(name string) string {
+	data, err := fixtures.ReadFile("fixtures/reference/" + name + ".json")
+	if err != nil {
+		panic("fakegraph: no reference fixture " + name)
+	}
+	return string(data)
+}
+
+// Fixture is the fixture a path is answered with, its variables unfilled
+// ("" for a path without one).
+func Fixture(path string) string {
+	data, _ := fixtures.ReadFile("fixtures/" + files[path] + ".json")
+	return string(data)
+}
 
 // Token is the bearer token the server accepts.
 const Token = "x"
@@ -24,27 +44,37 @@ const Token = "x"
 // Secrets are values the managed Google Play fixture carries in its
 // companyCodes (an enrollment token, QR code content, a QR image): none may
 // ever appear in anything the product prints, stores or logs.
+// The VPP token's own value and a managed device's name, serial number and
+// user (which Graph sends when $select is ignored) must not appear either.
 var Secrets = []string{
 	"SECRET-ENROLLMENT-TOKEN-7f3a9c",
 	"SECRET-QR-CONTENT-7f3a9c",
 	"U0VDUkVULVFSLUlNQUdFLTdmM2E5Yw==",
 	"companyCodes",
+	"SECRET-VPP-TOKEN-7f3a9c",
+	"SECRET-DEVICE-NAME-7f3a9c",
+	"SECRET-SERIAL-7f3a9c",
+	"SECRET-USER-7f3a9c",
 }
 
 // Paths of the readings, below the root.
 const (
-	Organization     = "/v1.0/organization"
-	SubscribedSkus   = "/v1.0/subscribedSkus"
-	ApplePush        = "/v1.0/deviceManagement/applePushNotificationCertificate"
-	DEPOnboarding    = "/beta/deviceManagement/depOnboardingSettings"
-	ManagedPlay      = "/beta/deviceManagement/androidManagedStoreAccountEnterpriseSettings"
-	Autopilot        = "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities"
-	Enrollment       = "/v1.0/deviceManagement/deviceEnrollmentConfigurations"
-	DeviceReg        = "/v1.0/policies/deviceRegistrationPolicy"
-	MDMPolicies      = "/beta/policies/mobileDeviceManagementPolicies"
-	autopilotPage2   = "$skiptoken=page2"
-	fixtureAutopilot = "windowsAutopilotDeviceIdentities"
+	Organization   = "/v1.0/organization"
+	SubscribedSkus = "/v1.0/subscribedSkus"
+	ApplePush      = "/v1.0/deviceManagement/applePushNotificationCertificate"
+	DEPOnboarding  = "/beta/deviceManagement/depOnboardingSettings"
+	ManagedPlay    = "/beta/deviceManagement/androidManagedStoreAccountEnterpriseSettings"
+	Autopilot      = "/v1.0/deviceManagement/windowsAutopilotDeviceIdentities"
+	Enrollment     = "/v1.0/deviceManagement/deviceEnrollmentConfigurations"
+	DeviceReg      = "/v1.0/policies/deviceRegistrationPolicy"
+	MDMPolicies    = "/beta/policies/mobileDeviceManagementPolicies"
+	VPPTokens      = "/v1.0/deviceAppManagement/vppTokens"
+	ManagedDevices = "/v1.0/deviceManagement/managedDevices"
+	page2          = "$skiptoken=page2"
 )
+
+// Paths lists every reading's path, in the readings' order.
+var Paths = []string{Organization, SubscribedSkus, ApplePush, DEPOnboarding, VPPTokens, ManagedPlay, Autopilot, Enrollment, DeviceReg, MDMPolicies, ManagedDevices}
 
 // Route is how the server answers one path.
 type Route struct {
@@ -56,7 +86,15 @@ type Route struct {
 	RetryAfter    string
 	// Hang holds the request until the client gives up.
 	Hang bool
+	// Pages answer the next pages: Pages[0] a request whose query holds
+	// $skiptoken=2, Pages[1] $skiptoken=3, and so on (Body is the first).
+	Pages []string
+	// Handler, when set, answers instead (after the token is checked): a
+	// redirect, a compressed answer, one streamed without end.
+	Handler http.HandlerFunc
 }
+
+var skiptoken = regexp.MustCompile(`\$skiptoken=(\d+)`)
 
 // Request is one request the server saw.
 type Request struct {
@@ -83,6 +121,7 @@ type Server struct {
 var defaults = map[string]string{
 	"apns_expiry":          "2027-09-30T10:00:00Z",
 	"ade_expiry":           "2027-06-30T10:00:00Z",
+	"vpp_expiry":           "2027-08-31T10:00:00Z",
 	"bind_status":          "boundAndValidated",
 	"ios_personal_blocked": "false",
 }
@@ -93,10 +132,12 @@ var files = map[string]string{
 	ApplePush:      "applePushNotificationCertificate",
 	DEPOnboarding:  "depOnboardingSettings",
 	ManagedPlay:    "androidManagedStoreAccountEnterpriseSettings",
-	Autopilot:      fixtureAutopilot,
+	Autopilot:      "windowsAutopilotDeviceIdentities",
 	Enrollment:     "deviceEnrollmentConfigurations",
 	DeviceReg:      "deviceRegistrationPolicy",
 	MDMPolicies:    "mobileDeviceManagementPolicies",
+	VPPTokens:      "vppTokens",
+	ManagedDevices: "managedDevices",
 }
 
 // New starts a fake Graph playing a healthy tenant, closed when the test ends.
@@ -123,7 +164,7 @@ func (s *Server) Set(path string, r Route) {
 	s.routes[path] = r
 }
 
-// Var sets a fixture variable (apns_expiry, ade_expiry, bind_status, ios_personal_blocked).
+// Var sets a fixture variable (apns_expiry, ade_expiry, vpp_expiry, bind_status, ios_personal_blocked).
 func (s *Server) Var(name, value string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -198,15 +239,30 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	for k, v := range route.Header {
 		w.Header().Set(k, v)
 	}
+	if route.Handler != nil {
+		route.Handler(w, r)
+		return
+	}
 	body := route.Body
-	if !custom || body == "" && route.Status == 0 {
+	if m := skiptoken.FindStringSubmatch(r.URL.RawQuery); m != nil && len(route.Pages) > 0 {
+		n := 0
+		for _, c := range m[1] {
+			n = n*10 + int(c-'0')
+		}
+		if n < 2 || n-2 >= len(route.Pages) {
+			w.WriteHeader(400)
+			w.Write([]byte(Error("BadRequest", "No such page.")))
+			return
+		}
+		body = route.Pages[n-2]
+	} else if !custom || body == "" && route.Status == 0 {
 		name, ok := files[path]
 		if !ok {
 			w.WriteHeader(404)
 			w.Write([]byte(Error("Request_ResourceNotFound", "Resource not found.")))
 			return
 		}
-		if path == Autopilot && strings.Contains(r.URL.RawQuery, autopilotPage2) {
+		if strings.Contains(r.URL.RawQuery, page2) {
 			name += "-page2"
 		}
 		data, err := fixtures.ReadFile("fixtures/" + name + ".json")
