@@ -39,6 +39,11 @@ type contractOutput struct {
 		Blocked         []string `json:"blocked"`
 		PersonalBlocked []string `json:"personal_blocked"`
 	} `json:"restrictions"` // an addition to §7: the default enrollment restrictions
+	Devices []struct {
+		Platform  string `json:"platform"`
+		Ownership string `json:"ownership"`
+		Count     int    `json:"count"`
+	} `json:"devices"` // CONTRACT §8.4: counts only
 }
 
 func decodeCheck(t *testing.T, out string) contractOutput {
@@ -70,8 +75,14 @@ func TestCheckTenantPrintsContractJSON(t *testing.T) {
 	if tn["cloud"] != "global" || tn["mdm_authority"] != "intune" || tn["apple_mdm_push_certificate"] != true || tn["managed_google_play"] != true {
 		t.Errorf("tenant %v", tn)
 	}
-	if len(v.Findings) != 11 {
-		t.Errorf("%d findings", len(v.Findings))
+	if len(v.Findings) != 14 {
+		t.Errorf("%d findings, want 14", len(v.Findings))
+	}
+	if len(v.Devices) != 5 || v.Devices[0].Platform != "windows" || v.Devices[0].Ownership != "corporate" || v.Devices[0].Count != 2 {
+		t.Errorf("devices %+v", v.Devices)
+	}
+	if exp, _ := tn["expiries"].([]any); len(exp) != 3 {
+		t.Errorf("tenant.expiries %v, want the push certificate, the ADE and the VPP token", tn["expiries"])
 	}
 	for _, f := range v.Findings {
 		if f.ID == "" || f.Title == "" || f.Permission == nil || !strings.Contains("ok warning missing unknown", f.Status) {
@@ -101,7 +112,7 @@ func TestCheckTenantProgressOnATerminal(t *testing.T) {
 	if !strings.Contains(lines[0], "usgov") || !strings.Contains(lines[0], "ENROLLPLAN_GRAPH_TOKEN") {
 		t.Errorf("first line %q", lines[0])
 	}
-	if len(lines) != 1+11 {
+	if len(lines) != 1+14 {
 		t.Errorf("want a line per finding:\n%s", errs.String())
 	}
 	if !strings.Contains(errs.String(), "  ok       MDM authority is Intune") || !strings.Contains(errs.String(), "  warning  Automatic MDM enrollment applies to selected groups only") {
@@ -137,8 +148,7 @@ func TestCheckTenantPartialIsStillSuccess(t *testing.T) {
 func TestCheckTenantNothingRead(t *testing.T) {
 	t.Run("permission", func(t *testing.T) {
 		srv := fakegraph.New(t)
-		for _, p := range []string{fakegraph.Organization, fakegraph.SubscribedSkus, fakegraph.ApplePush, fakegraph.DEPOnboarding,
-			fakegraph.ManagedPlay, fakegraph.Autopilot, fakegraph.Enrollment, fakegraph.DeviceReg, fakegraph.MDMPolicies} {
+		for _, p := range fakegraph.Paths {
 			srv.Set(p, fakegraph.Forbidden)
 		}
 		code, out, errs := cli(t, "", graphEnv(srv), "check-tenant")
@@ -194,6 +204,8 @@ func TestCheckTenantPermissions(t *testing.T) {
 		"Delegated", "Application", "User.Read", "Organization.Read.All", "DeviceManagementManagedDevices.Read.All",
 		"DeviceManagementServiceConfig.Read.All", "DeviceManagementConfiguration.Read.All", "Policy.Read.DeviceConfiguration", "Policy.Read.All",
 		"App-only sign-in cannot make:\n  GET /beta/policies/mobileDeviceManagementPolicies",
+		"GET /v1.0/deviceManagement/managedDevices\n    devices Intune manages, counted per platform and ownership (counts only)\n    delegated: DeviceManagementManagedDevices.Read.All; application: DeviceManagementManagedDevices.Read.All",
+		"GET /v1.0/deviceAppManagement/vppTokens",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--permissions lacks %q:\n%s", want, out)
