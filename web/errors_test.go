@@ -190,7 +190,7 @@ func (c failingChecker) Check(context.Context, func(plan.Finding)) (*plan.Tenant
 // logged under the request id of the post that started the check.
 func TestCheckFailureShowsNoInternalText(t *testing.T) {
 	internal := "AADSTS7000215: Invalid client secret provided for app 6b0f; dial tcp 10.1.2.3:443: i/o timeout"
-	e := newTestServer(t, func(o *Options) { o.TenantChecker = failingChecker{errors.New(internal)} }, nil)
+	e := newTestServer(t, func(o *Options) { o.TenantChecker, o.AdminNetworks = failingChecker{errors.New(internal)}, loopback }, nil)
 	p := newPlanner(t, e.srv.URL)
 	expectRedirect(t, p.post("/wizard/tenant-check", nil), "/wizard/tenant-check")
 	e.server.checks.Wait()
