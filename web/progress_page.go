@@ -155,6 +155,12 @@ func (s *Server) handleTracker(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v.Saved = r.URL.Query().Get("saved") != ""
+	switch r.URL.Query().Get("checked") { // back from a re-check (recheck.go)
+	case "1":
+		v.Recheck.Applied = fmt.Sprintf("The tenant check read on %s is applied: it is revision %d of the plan, and the prerequisites it read are recorded below.", v.Recheck.ReadAt, info.Revision)
+	case "same":
+		v.Recheck.Applied = "The plan already holds this tenant check; the prerequisites it read are recorded below."
+	}
 	return s.renderTracker(w, r, v, http.StatusOK)
 }
 
@@ -336,6 +342,9 @@ func (s *Server) trackerView(r *http.Request, info store.PlanInfo, ps progressSt
 	}
 	for _, c := range changes {
 		v.History = append(v.History, historyRow(ps.t, c))
+	}
+	if v.Recheck, err = s.recheckView(r.Context(), info); err != nil { // recheck.go
+		return v, err
 	}
 	return v, nil
 }

@@ -82,6 +82,8 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/p/{id}/progress", s.handle(s.handleTracker))         // the tracker, or the question for the edit key
 	r.Post("/p/{id}/progress", s.handle(s.handleTrackerSave))    // one form of the tracker
 	r.Post("/p/{id}/progress/key", s.handle(s.handleTrackerKey)) // the edit key opens the tracker in this browser
+	// A newer tenant check, uploaded from the tracker: a new revision.
+	r.With(creates).Post("/p/{id}/progress/tenant-check", s.handle(s.handleRecheck))
 
 	r.Get("/auth/signin", s.handle(s.handleSignInPage))
 	r.With(creates).Post("/auth/signin", s.handle(s.handleSignInStart)) // a sign-in (and maybe a draft) for this client
