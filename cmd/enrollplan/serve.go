@@ -57,12 +57,16 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
+	signIn, err := signInProvider(cfg.PublicURL, getenv, log, tenant.DelegatedConfig{})
+	if err != nil {
+		return err
+	}
 	cacheBytes, err := renderCacheBytes(getenv)
 	if err != nil {
 		return err
 	}
 	srv := web.New(web.Options{Log: log, Store: st, Catalog: cat, PublicURL: cfg.PublicURL, CreateLimit: cfg.CreateLimit,
-		TrustedProxies: cfg.TrustedProxies, SessionKeys: cfg.SessionKeys, TenantChecker: checker, RenderCacheBytes: cacheBytes,
+		TrustedProxies: cfg.TrustedProxies, SessionKeys: cfg.SessionKeys, SignIn: signIn, TenantChecker: checker, RenderCacheBytes: cacheBytes,
 		AdminNetworks: cfg.AdminNetworks, MaxChecks: cfg.MaxChecks})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
