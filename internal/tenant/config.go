@@ -142,6 +142,10 @@ type Config struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Transport sends the HTTP requests; default http.DefaultTransport.
 	Transport http.RoundTripper
+	// Answers bounds the memory Graph answers hold at once: share one
+	// between every checker of a process (a server makes one per visitor
+	// signed in). Default: a budget of this checker's own.
+	Answers *AnswerBudget
 	// Log receives one line per reading (endpoint, status, duration), never a
 	// body or a token; default discards.
 	Log *slog.Logger
@@ -183,6 +187,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Log == nil {
 		c.Log = slog.New(slog.DiscardHandler)
+	}
+	if c.Answers == nil {
+		c.Answers = NewAnswerBudget(0)
 	}
 	return c
 }

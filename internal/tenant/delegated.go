@@ -58,6 +58,8 @@ type Delegated struct {
 
 	mu      sync.Mutex
 	clients map[Cloud]confidential.Client // for authorization URLs only: they never hold a token
+
+	answers *AnswerBudget // shared by the checks of every visitor signed in
 }
 
 // NewDelegated checks cfg and reads its credential.
@@ -106,7 +108,7 @@ func NewDelegated(cfg DelegatedConfig) (*Delegated, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Delegated{cfg: cfg, cred: cred, clients: map[Cloud]confidential.Client{}}, nil
+	return &Delegated{cfg: cfg, cred: cred, clients: map[Cloud]confidential.Client{}, answers: NewAnswerBudget(0)}, nil
 }
 
 // CloudOfAnswer is the cloud that signs in and serves Graph for a tenant
@@ -255,7 +257,7 @@ func (d *Delegated) Redeem(ctx context.Context, cloud, code, verifier, nonce, re
 	}
 	held := &heldToken{token: res.AccessToken, expires: res.ExpiresOn}
 	checker, err := New(Config{Cloud: c, GraphURL: d.cfg.GraphURL, Credential: held, SignIn: SignInDelegated,
-		Transport: d.cfg.Transport, Log: d.cfg.Log, Now: d.cfg.Now})
+		Transport: d.cfg.Transport, Log: d.cfg.Log, Now: d.cfg.Now, Answers: d.answers})
 	if err != nil {
 		return nil, err
 	}

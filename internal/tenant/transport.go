@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	khttp "github.com/microsoft/kiota-http-go"
@@ -23,6 +24,10 @@ const MaxAnswer = 16 << 20
 
 // errAnswerTooLong ends the reading of an answer longer than MaxAnswer.
 var errAnswerTooLong = errors.New("Graph's answer is longer than 16 MiB")
+
+// errAnswersAtOnce ends the reading of an answer that would take more
+// memory than the checks running at once may share (AnswerBudget).
+var errAnswersAtOnce = fmt.Errorf("%w: too much of Graph's answers held at once", errAnswerTooLong)
 
 // errRedirected is a redirect the check did not follow: to another host,
 // or one the redirect middleware gave up on.
@@ -49,7 +54,7 @@ func newAdapter(cfg Config, root *url.URL, tokens *tokenCache) (*msgraph.GraphRe
 		msgraphcore.NewGraphTelemetryHandler(&opts),
 	}, kiota...)
 	client := &http.Client{
-		Transport: khttp.NewCustomTransportWithParentTransport(capTransport{next: cfg.Transport}, mw...),
+		Transport: khttp.NewCustomTransportWithParentTransport(capTransport{next: cfg.Transport, budget: cfg.Answers}, mw...),
 		// Redirects are the redirect middleware's to follow (as in the SDK's default client).
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
@@ -153,8 +158,12 @@ func (refuseRedirects) Intercept(p khttp.Pipeline, i int, req *http.Request) (*h
 
 // capTransport reads every answer up to MaxAnswer bytes. It wraps the
 // transport itself, so it counts what the SDK reads: the body after Go's
-// transport has decompressed it.
-type capTransport struct{ next http.RoundTripper }
+// transport has decompressed it. Beyond the first freeAnswerBytes, an
+// answer draws on budget, shared by every check in the process.
+type capTransport struct {
+	next   http.RoundTripper
+	budget *AnswerBudget
+}
 
 func (t capTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := t.next.RoundTrip(req)
@@ -165,16 +174,70 @@ func (t capTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body.Close()
 		return nil, errAnswerTooLong
 	}
-	resp.Body = &cappedBody{rc: resp.Body, left: MaxAnswer}
+	resp.Body = &cappedBody{rc: resp.Body, left: MaxAnswer, free: freeAnswerBytes, budget: t.budget}
 	return resp, nil
 }
 
-// cappedBody fails a read that goes past its limit. Reads of the SDK and
-// of its clean-up (which drains the rest of a body) both stop there.
+// freeAnswerBytes of each answer are read without drawing on the budget:
+// real answers (a page of 999 devices with two fields is about 70 KB) fit,
+// so only outsized ones compete for it.
+const freeAnswerBytes = 256 << 10
+
+// DefaultAnswerBudget is the memory the Graph answers of all checks in a
+// process may hold beyond their free first 256 KiB each.
+const DefaultAnswerBudget = 16 << 20
+
+// AnswerBudget bounds the memory that Graph answers of all the checks in a
+// process hold at once. MaxAnswer bounds one answer; with several checks
+// of several readings each, that alone allowed 16 answers × 16 MiB (a
+// Graph of gzip bombs took a server to 279 MiB). An answer that finds the
+// budget spent fails that reading at once (no waiting, so readings cannot
+// wait on each other); it is released when the answer is closed.
+type AnswerBudget struct {
+	mu   sync.Mutex
+	left int64
+}
+
+// NewAnswerBudget makes a budget of n bytes (DefaultAnswerBudget when n ≤ 0).
+func NewAnswerBudget(n int64) *AnswerBudget {
+	if n <= 0 {
+		n = DefaultAnswerBudget
+	}
+	return &AnswerBudget{left: n}
+}
+
+func (b *AnswerBudget) take(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.left < n {
+		return false
+	}
+	b.left -= n
+	return true
+}
+
+func (b *AnswerBudget) give(n int64) {
+	b.mu.Lock()
+	b.left += n
+	b.mu.Unlock()
+}
+
+// cappedBody fails a read that goes past its limit, or past what the
+// budget grants. Reads of the SDK and of its clean-up (which drains the
+// rest of a body) both stop there.
 type cappedBody struct {
 	rc   io.ReadCloser
 	left int64 // bytes still allowed; negative once the limit was passed
+
+	free    int64 // bytes still readable without the budget
+	budget  *AnswerBudget
+	granted int64 // bytes taken from the budget (given back on Close)
+	held    int64 // bytes of the grant not read yet
+	closed  bool
 }
+
+// budgetChunk is how much an answer takes from the budget at a time.
+const budgetChunk = 256 << 10
 
 func (b *cappedBody) Read(p []byte) (int, error) {
 	if b.left < 0 {
@@ -183,13 +246,47 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 	if int64(len(p)) > b.left+1 {
 		p = p[:b.left+1]
 	}
+	if b.budget != nil && b.free > 0 && int64(len(p)) > b.free {
+		p = p[:b.free] // one large read must not run past the free part
+	} else if b.budget != nil && b.free <= 0 {
+		if b.held <= 0 && len(p) > 0 {
+			// Ask for a chunk only when there is more to read: an answer
+			// that ends right at its free part never touches the budget.
+			n, err := b.rc.Read(p[:1])
+			if n == 0 {
+				return 0, err
+			}
+			if !b.budget.take(budgetChunk) {
+				b.left = -1
+				return 0, errAnswersAtOnce
+			}
+			b.granted += budgetChunk
+			b.held = budgetChunk - 1
+			b.left--
+			return 1, err
+		}
+		if int64(len(p)) > b.held {
+			p = p[:b.held]
+		}
+	}
 	n, err := b.rc.Read(p)
 	if int64(n) > b.left {
 		n, b.left = int(b.left), -1
 		return n, errAnswerTooLong
 	}
 	b.left -= int64(n)
+	if b.free > 0 {
+		b.free -= int64(n)
+	} else {
+		b.held -= int64(n)
+	}
 	return n, err
 }
 
-func (b *cappedBody) Close() error { return b.rc.Close() }
+func (b *cappedBody) Close() error {
+	if !b.closed && b.budget != nil && b.granted > 0 {
+		b.budget.give(b.granted)
+	}
+	b.closed = true
+	return b.rc.Close()
+}
