@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/enrollplan/enrollplan/internal/tenant/fakeidp"
 )
 
 // TestBrowserSignInWithMicrosoft: in Chromium, step 1's "Sign in with
@@ -17,9 +19,28 @@ import (
 // comes along on that cross-site navigation, so the check starts for this
 // browser's draft and its progress page shows the findings.
 func TestBrowserSignInWithMicrosoft(t *testing.T) {
-	exe := e2eRequire(t)
+	exe := e2eRequire(t, "axe")
 	e := newSignInEnv(t, nil)
 	b := newTab(t, signInBrowser(t, exe), e.srv.URL)
+	// The new pages pass axe's WCAG 2.1 A/AA rules: the offer, a refusal
+	// with the admin-consent advice, and step 1 with the sign-in form.
+	for _, page := range []string{"/auth/signin", "/wizard/organisation"} {
+		if status := b.open(page); status != 200 {
+			t.Fatalf("%s: %d", page, status)
+		}
+		for _, v := range b.axe() {
+			t.Errorf("axe %s: %s", page, v)
+		}
+	}
+	e.idp.RefuseSignIn(fakeidp.ConsentRequired)
+	b.submit(`form[action="/auth/signin"] button`, 403, "/auth/callback")
+	if !strings.Contains(b.text(), "An administrator must approve this app first") {
+		t.Fatalf("consent refused: %.600s", b.text())
+	}
+	for _, v := range b.axe() {
+		t.Errorf("axe consent page: %s", v)
+	}
+	e.idp.RefuseSignIn(fakeidp.Refusal{})
 	if status := b.open("/wizard/organisation"); status != 200 {
 		t.Fatalf("step 1: %d", status)
 	}
