@@ -306,7 +306,7 @@ func (s *Server) handleSignInCallback(w http.ResponseWriter, r *http.Request) er
 		var oe oauthError
 		if errors.As(err, &oe) {
 			c, desc := oe.OAuthError()
-			return s.signInRefused(w, r, p.cloud, c, desc)
+			return s.signInRefused(w, r, p.cloud, c, desc, "detail", err.Error()) // trace and correlation ids, for Microsoft's support
 		}
 		s.log.Warn("sign-in: the code could not be redeemed", "request_id", reqIDOf(r), "cloud", p.cloud, "err", err)
 		return s.renderSignIn(w, r, pages.SignInUnreachable, p.cloud, "")
@@ -349,9 +349,9 @@ func (s *Server) handleAdminConsent(w http.ResponseWriter, r *http.Request) erro
 
 // signInRefused explains an identity provider's refusal in words, and
 // logs what it said (codes, ids and all) under the request id.
-func (s *Server) signInRefused(w http.ResponseWriter, r *http.Request, cloud, code, desc string) error {
+func (s *Server) signInRefused(w http.ResponseWriter, r *http.Request, cloud, code, desc string, more ...any) error {
 	kind, perm := signInProblem(code, desc, s.signIn.Permissions())
-	s.logRefusal(r, "sign-in refused", cloud, code, desc, "kind", kind)
+	s.logRefusal(r, "sign-in refused", cloud, code, desc, append([]any{"kind", kind}, more...)...)
 	return s.renderSignIn(w, r, kind, cloud, perm)
 }
 
