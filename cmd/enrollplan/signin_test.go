@@ -265,7 +265,7 @@ func TestSignInWithMicrosoftEndToEnd(t *testing.T) {
 		t.Errorf("the verifier sent (%q) is not the one the challenge was made from", tok[0].CodeVerifier)
 	}
 	if auth[0].Path != "/organizations/oauth2/v2.0/authorize" || q.Get("state") == "" || q.Get("nonce") == "" ||
-		!strings.Contains(q.Get("scope"), "https://graph.microsoft.com/.default") {
+		!strings.Contains(q.Get("scope"), "https://graph.microsoft.com/DeviceManagementServiceConfig.Read.All") || strings.Contains(q.Get("scope"), ".default") {
 		t.Errorf("authorization request %s", auth[0].String())
 	}
 	if e.swap.carried.Load() == 0 || e.swap.refused.Load() != 0 {

@@ -198,7 +198,7 @@ func (d *Delegated) AuthCodeURL(ctx context.Context, cloud, state, challenge, no
 	if err != nil {
 		return "", fmt.Errorf("sign-in: %w", err)
 	}
-	raw, err := cl.AuthCodeURL(ctx, d.cfg.ClientID, redirectURI, []string{c.Scope(), "openid", "profile"})
+	raw, err := cl.AuthCodeURL(ctx, d.cfg.ClientID, redirectURI, append(delegatedScopes(c), "openid", "profile"))
 	if err != nil {
 		return "", fmt.Errorf("sign-in: authorization URL: %w", err)
 	}
@@ -248,7 +248,7 @@ func (d *Delegated) Redeem(ctx context.Context, cloud, code, verifier, nonce, re
 	if err != nil {
 		return nil, fmt.Errorf("sign-in: %w", err)
 	}
-	res, err := cl.AcquireTokenByAuthCode(ctx, code, redirectURI, []string{c.Scope()}, confidential.WithChallenge(verifier))
+	res, err := cl.AcquireTokenByAuthCode(ctx, code, redirectURI, delegatedScopes(c), confidential.WithChallenge(verifier))
 	if err != nil {
 		return nil, signInErrorOf(err)
 	}
@@ -391,4 +391,20 @@ func (c *tokenCache) forget() {
 	c.mu.Lock()
 	c.token, c.expires = "", time.Time{}
 	c.mu.Unlock()
+}
+
+// delegatedScopes are the read-only permissions the readings need, each
+// named on the cloud's Graph. They are asked for one by one rather than as
+// <graph>/.default: Entra's token answer lists the permissions it granted,
+// and MSAL refuses an answer that does not list every scope asked for, so
+// only named scopes can be checked that way. A permission the tenant has
+// not consented to stops the sign-in at Microsoft's consent step, where the
+// visitor is told to ask an administrator, instead of a token that quietly
+// lacks it.
+func delegatedScopes(c Cloud) []string {
+	var out []string
+	for _, p := range Permissions(SignInDelegated) {
+		out = append(out, c.GraphRoot()+"/"+p)
+	}
+	return out
 }

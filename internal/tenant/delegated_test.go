@@ -137,8 +137,8 @@ func TestDelegatedSignIn(t *testing.T) {
 			t.Errorf("authorization URL %s = %q, want %q", k, got, want)
 		}
 	}
-	if sc := q.Get("scope"); !strings.Contains(sc, "https://graph.microsoft.com/.default") || !strings.Contains(sc, "openid") {
-		t.Errorf("scope %q: want Graph's .default and openid", sc)
+	if sc := q.Get("scope"); !strings.Contains(sc, "https://graph.microsoft.com/DeviceManagementServiceConfig.Read.All") || strings.Contains(sc, ".default") || !strings.Contains(sc, "openid") {
+		t.Errorf("scope %q: want Graph's read permissions named (not .default) and openid", sc)
 	}
 	if strings.Contains(authURL, p.verifier) {
 		t.Error("the verifier left the server in the authorization URL")
@@ -151,7 +151,7 @@ func TestDelegatedSignIn(t *testing.T) {
 	}
 	reqs := e.idp.TokenRequests()
 	if len(reqs) != 1 || reqs[0].CodeVerifier != p.verifier || reqs[0].ClientAuth != "secret" || reqs[0].RedirectURI != testRedirect ||
-		!strings.Contains(reqs[0].Scope, "https://graph.microsoft.com/.default") || reqs[0].Refused != "" {
+		!strings.Contains(reqs[0].Scope, "https://graph.microsoft.com/Policy.Read.All") || reqs[0].Refused != "" {
 		t.Fatalf("token requests %+v: want one, with the verifier, the secret, the redirect URI and Graph's scope", reqs)
 	}
 	var progressed int
@@ -270,10 +270,10 @@ func TestDelegatedRefusals(t *testing.T) {
 // worldwide and is still GCC; GCC High asks for graph.microsoft.us.
 func TestDelegatedClouds(t *testing.T) {
 	for _, tc := range []struct{ cloud, scope string }{
-		{"gcc", "https://graph.microsoft.com/.default"},
-		{"gcc-high", "https://graph.microsoft.us/.default"},
-		{"dod", "https://dod-graph.microsoft.us/.default"},
-		{"china", "https://microsoftgraph.chinacloudapi.cn/.default"},
+		{"gcc", "https://graph.microsoft.com/DeviceManagementServiceConfig.Read.All"},
+		{"gcc-high", "https://graph.microsoft.us/DeviceManagementServiceConfig.Read.All"},
+		{"dod", "https://dod-graph.microsoft.us/DeviceManagementServiceConfig.Read.All"},
+		{"china", "https://microsoftgraph.chinacloudapi.cn/DeviceManagementServiceConfig.Read.All"},
 	} {
 		t.Run(tc.cloud, func(t *testing.T) {
 			e := newDelegatedEnv(t, nil)

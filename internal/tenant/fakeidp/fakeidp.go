@@ -381,21 +381,18 @@ func (s *Server) tokenEndpoint(w http.ResponseWriter, r *http.Request) {
 // issue answers a redeemed code with tokens, the ID token carrying the
 // nonce the sign-in asked for.
 func (s *Server) issue(w http.ResponseWriter, req *TokenRequest, g *grant, nonce string, now time.Time) {
-	// As Entra answers a request for <resource>/.default: the permissions
-	// granted, and the .default asked for (MSAL refuses a response that
-	// leaves out a scope it asked for).
-	resource, dflt := "https://graph.microsoft.com", ""
+	// As Entra answers: the permissions granted on the resource asked for,
+	// named in full, whether the request named them or asked for
+	// <resource>/.default (which is not listed back), and the OpenID scopes.
+	resource := "https://graph.microsoft.com"
 	for _, sc := range strings.Fields(req.Scope) {
-		if res, ok := strings.CutSuffix(sc, "/.default"); ok {
-			resource, dflt = res, sc
+		if i := strings.LastIndex(sc, "/"); strings.HasPrefix(sc, "https://") && i > len("https://") {
+			resource = sc[:i]
 		}
 	}
 	var scopes []string
 	for _, p := range Granted {
 		scopes = append(scopes, resource+"/"+p)
-	}
-	if dflt != "" {
-		scopes = append(scopes, dflt)
 	}
 	const oid = "4f1c2a3b-6d5e-4c7b-8a9f-0e1d2c3b4a59"
 	claims := map[string]any{"aud": s.ClientID, "iss": s.URL + "/" + Tenant + "/v2.0", "iat": now.Unix(), "nbf": now.Unix(),
