@@ -73,18 +73,7 @@ func TestCheckBomb(t *testing.T) {
 	}))
 	t.Cleanup(gs.Close)
 
-	env := []string{"ENROLLPLAN_SESSION_KEYS=" + strings.Repeat("k", 32),
-		"ENROLLPLAN_TENANT_CHECK_APP=1", "ENROLLPLAN_ADMIN_NETWORKS=127.0.0.0/8", fmt.Sprintf("ENROLLPLAN_MAX_CHECKS=%d", bombChecks),
-		"ENROLLPLAN_GRAPH_TOKEN=bomb-token", "ENROLLPLAN_GRAPH_URL=" + gs.URL}
-	args := []string{"--db", t.TempDir() + "/bomb.db", "--create-limit", "1000"}
-	bin := os.Getenv("ENROLLPLAN_STORM_BINARY")
-	var p *proc
-	if bin != "" {
-		env = append(env, "AZURE_TENANT_ID=t", "AZURE_CLIENT_ID=c", "AZURE_CLIENT_SECRET=s")
-		p = startServeBinary(t, bin, env, args...)
-	} else {
-		p = startServe(t, env, args...)
-	}
+	p, bin := startCheckServer(t, gs.URL, bombChecks)
 	pid := p.cmd.Process.Pid
 	filesIdle, rssIdle := openFiles(t, pid), peakRSS(t, pid)
 

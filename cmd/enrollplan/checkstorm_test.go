@@ -113,6 +113,24 @@ func (g *hangingGraph) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// startCheckServer starts `enrollplan serve` with the app-only check on
+// for 127.0.0.0/8, at most maxChecks at once, a token for Graph at graphURL
+// and a create limit no test reaches; or, with ENROLLPLAN_STORM_BINARY,
+// that other build the same way (bin is then its path, for reporting).
+func startCheckServer(t *testing.T, graphURL string, maxChecks int) (p *proc, bin string) {
+	env := []string{"ENROLLPLAN_SESSION_KEYS=" + strings.Repeat("k", 32),
+		"ENROLLPLAN_TENANT_CHECK_APP=1", "ENROLLPLAN_ADMIN_NETWORKS=127.0.0.0/8", fmt.Sprintf("ENROLLPLAN_MAX_CHECKS=%d", maxChecks),
+		"ENROLLPLAN_GRAPH_TOKEN=check-token", "ENROLLPLAN_GRAPH_URL=" + graphURL}
+	args := []string{"--db", t.TempDir() + "/checks.db", "--create-limit", "1000"}
+	if bin = os.Getenv("ENROLLPLAN_STORM_BINARY"); bin != "" {
+		// Older builds offered the check to anyone when AZURE_* were set;
+		// the token still wins the sign-in, so nothing leaves the machine.
+		env = append(env, "AZURE_TENANT_ID=t", "AZURE_CLIENT_ID=c", "AZURE_CLIENT_SECRET=s")
+		return startServeBinary(t, bin, env, args...), bin
+	}
+	return startServe(t, env, args...), ""
+}
+
 // openFiles counts the open file descriptors of process pid.
 func openFiles(t *testing.T, pid int) int {
 	entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
@@ -161,20 +179,7 @@ func TestCheckStorm(t *testing.T) {
 	t.Cleanup(gs.Close)
 	t.Cleanup(func() { close(graph.stop) })
 
-	env := []string{"ENROLLPLAN_SESSION_KEYS=" + strings.Repeat("k", 32),
-		"ENROLLPLAN_TENANT_CHECK_APP=1", "ENROLLPLAN_ADMIN_NETWORKS=127.0.0.0/8", fmt.Sprintf("ENROLLPLAN_MAX_CHECKS=%d", stormMaxChecks),
-		"ENROLLPLAN_GRAPH_TOKEN=storm-token", "ENROLLPLAN_GRAPH_URL=" + gs.URL}
-	args := []string{"--db", t.TempDir() + "/storm.db", "--create-limit", "1000"}
-	bin := os.Getenv("ENROLLPLAN_STORM_BINARY")
-	var p *proc
-	if bin != "" {
-		// Older builds offered the check to anyone when AZURE_* were set;
-		// the token still wins the sign-in, so nothing leaves the machine.
-		env = append(env, "AZURE_TENANT_ID=t", "AZURE_CLIENT_ID=c", "AZURE_CLIENT_SECRET=s")
-		p = startServeBinary(t, bin, env, args...)
-	} else {
-		p = startServe(t, env, args...)
-	}
+	p, bin := startCheckServer(t, gs.URL, stormMaxChecks)
 	pid := p.cmd.Process.Pid
 	filesIdle, rssIdle := openFiles(t, pid), peakRSS(t, pid)
 
