@@ -57,20 +57,77 @@ func (s *Server) handleRecheck(w http.ResponseWriter, r *http.Request) error {
 	if msg != "" {
 		return s.recheckRefused(w, r, id, status, msg)
 	}
-	latest, err := s.store.GetPlan(r.Context(), id)
+	res, err := s.applyRecheck(r.Context(), id, tc, uploadWords)
+	var rf *recheckRefusal
+	if errors.As(err, &rf) {
+		return s.recheckRefused(w, r, id, rf.status, rf.msg)
+	}
 	if err != nil {
 		return err
+	}
+	result := "same"
+	if res.changed {
+		result = "1"
+	}
+	http.Redirect(w, r, "/p/"+id+"/progress?checked="+result+"#tenant", http.StatusSeeOther)
+	return nil
+}
+
+// recheckWords are how a refused re-check tells the planner to try again,
+// by the way the check came.
+type recheckWords struct {
+	rerun string // the check is older than the plan's: read the tenant afresh
+	retry string // someone saved a revision meanwhile
+}
+
+var uploadWords = recheckWords{
+	rerun: "Run enrollplan check-tenant again and upload the file it prints.",
+	retry: "Upload the file again: it is applied to their revision.",
+}
+
+// recheckRefusal is a check the plan cannot take, in words: nothing was
+// changed.
+type recheckRefusal struct {
+	status int
+	msg    string
+}
+
+func (e *recheckRefusal) Error() string { return e.msg }
+
+// recheckResult is what applying a check did.
+type recheckResult struct {
+	revision int            // the plan's revision that holds the check
+	changed  bool           // it is a new revision
+	recorded []recheckEntry // what was recorded on the tracker
+}
+
+// recheckEntry is one prerequisite's progress a check recorded.
+type recheckEntry struct {
+	title  string
+	status string // statusDone, or statusTodo when read missing after being recorded done
+}
+
+// applyRecheck applies a newer tenant check to plan id, however it came
+// (an uploaded file, a check signed in from the tracker): the tenant
+// answers it read, the check itself and the tenant's expiries as it read
+// them make a new revision (none when nothing changed), and the
+// prerequisites it read are recorded on the tracker with the date of the
+// reading. A check the plan cannot take is a *recheckRefusal.
+func (s *Server) applyRecheck(ctx context.Context, id string, tc *plan.TenantCheck, words recheckWords) (recheckResult, error) {
+	latest, err := s.store.GetPlan(ctx, id)
+	if err != nil {
+		return recheckResult{}, err
 	}
 	a, err := s.storedAnswers(latest)
 	if err != nil {
-		return err
+		return recheckResult{}, err
 	}
-	readAt, _ := time.Parse(time.RFC3339, tc.ReadAt) // DecodeTenantCheck checked it
+	readAt, _ := time.Parse(time.RFC3339, tc.ReadAt) // DecodeTenantCheck checked it; a check the server ran wrote it
 	if old := a.TenantCheck; old != nil {
 		if was, err := time.Parse(time.RFC3339, old.ReadAt); err == nil && readAt.Before(was) {
-			return s.recheckRefused(w, r, id, http.StatusUnprocessableEntity, fmt.Sprintf(
-				"This check was read on %s, before the one the plan already holds (read on %s); nothing was changed. Run enrollplan check-tenant again and upload the file it prints.",
-				whenWords(readAt), whenWords(was)))
+			return recheckResult{}, &recheckRefusal{http.StatusUnprocessableEntity, fmt.Sprintf(
+				"This check was read on %s, before the one the plan already holds (read on %s); nothing was changed. %s",
+				whenWords(readAt), whenWords(was), words.rerun)}
 		}
 	}
 
@@ -80,36 +137,33 @@ func (s *Server) handleRecheck(w http.ResponseWriter, r *http.Request) error {
 	applyCheck(d, tc)
 	a = d.Answers
 	a.Tenant.Expiries = plan.RecheckExpiries(a.Tenant.Expiries, tc)
-	p, err := s.build(r.Context(), a)
+	p, err := s.build(ctx, a)
 	var ve *plan.ValidationError
 	if errors.As(err, &ve) && len(ve.Errors) > 0 {
-		return s.recheckRefused(w, r, id, http.StatusUnprocessableEntity,
-			"The plan cannot take this check: "+ve.Errors[0].Field+" "+ve.Errors[0].Message+". Nothing was changed.")
+		return recheckResult{}, &recheckRefusal{http.StatusUnprocessableEntity,
+			"The plan cannot take this check: " + ve.Errors[0].Field + " " + ve.Errors[0].Message + ". Nothing was changed."}
 	}
 	if err != nil {
-		return err
+		return recheckResult{}, err
 	}
 	data, err := marshalAnswers(a)
 	if err != nil {
-		return err
+		return recheckResult{}, err
 	}
-	rev, result := latest.Revision, "same"
+	res := recheckResult{revision: latest.Revision}
 	if !bytes.Equal(data, latest.Answers) {
-		updated, err := s.updatePlan(ctxWithoutCancel(r.Context()), store.Update{ID: id, ExpectedRevision: latest.Revision, Answers: data, Ruleset: s.cat.Ruleset}, p)
+		updated, err := s.updatePlan(ctxWithoutCancel(ctx), store.Update{ID: id, ExpectedRevision: latest.Revision, Answers: data, Ruleset: s.cat.Ruleset}, p)
 		if errors.Is(err, store.ErrConflict) {
-			return s.recheckRefused(w, r, id, http.StatusConflict,
-				"Someone saved a new revision of the plan while this check was being applied, so nothing was changed. Upload the file again: it is applied to their revision.")
+			return recheckResult{}, &recheckRefusal{http.StatusConflict,
+				"Someone saved a new revision of the plan while this check was being applied, so nothing was changed. " + words.retry}
 		}
 		if err != nil {
-			return err
+			return recheckResult{}, err
 		}
-		rev, result = updated.Revision, "1"
+		res.revision, res.changed = updated.Revision, true
 	}
-	if err := s.recordRecheck(r.Context(), id, rev, p, tc); err != nil {
-		return err
-	}
-	http.Redirect(w, r, "/p/"+id+"/progress?checked="+result+"#tenant", http.StatusSeeOther)
-	return nil
+	res.recorded, err = s.recordRecheck(ctx, id, res.revision, p, tc)
+	return res, err
 }
 
 // readRecheckUpload reads the uploaded check. A file the planner can mend
@@ -189,18 +243,20 @@ func readDay(readAt string) string { return strings.SplitN(readAt, "T", 2)[0] }
 // from check tc: each prerequisite read as in place is done, with the
 // date of the reading; one read as missing that was recorded done is to
 // do again. Someone recording progress at the same moment is tried around.
-func (s *Server) recordRecheck(ctx context.Context, id string, rev int, p *plan.Plan, tc *plan.TenantCheck) error {
+// It returns what it recorded, in the plan's order.
+func (s *Server) recordRecheck(ctx context.Context, id string, rev int, p *plan.Plan, tc *plan.TenantCheck) ([]recheckEntry, error) {
 	ctx = ctxWithoutCancel(ctx)
 	t, err := s.revisionTracker(ctx, id, rev)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	day := plan.LongDate(readDay(tc.ReadAt))
 	for try := 1; ; try++ {
 		cur, err := s.store.GetProgress(ctx, id)
 		if err != nil {
-			return err
+			return nil, err
 		}
+		var recorded []recheckEntry
 		patch := store.ProgressPatch{PlanID: id, ExpectedVersion: cur.Version, PlanRevision: rev, By: recheckBy, At: s.now(), Tasks: map[string]store.TaskProgress{}}
 		for _, pr := range p.Prerequisites {
 			tid := "prereq." + pr.ID
@@ -212,16 +268,22 @@ func (s *Server) recordRecheck(ctx context.Context, id string, rev int, p *plan.
 				patch.Tasks[tid] = store.TaskProgress{Status: statusDone, Note: "Read as in place from the tenant on " + day, By: recheckBy}
 			case pr.Status == plan.StatusTodo && cur.Tasks[tid].Status == statusDone:
 				patch.Tasks[tid] = store.TaskProgress{Status: statusTodo, Note: "The tenant check on " + day + " found this not in place, though it was recorded as done.", By: recheckBy}
+			default:
+				continue
 			}
+			recorded = append(recorded, recheckEntry{title: t.Tasks[tid].Title, status: patch.Tasks[tid].Status})
 		}
 		if len(patch.Tasks) == 0 {
-			return nil
+			return nil, nil
 		}
 		_, err = s.store.PatchProgress(ctx, patch)
 		if errors.Is(err, store.ErrConflict) && try < recheckPatchTries {
 			continue
 		}
-		return err
+		if err != nil {
+			return nil, err
+		}
+		return recorded, nil
 	}
 }
 
