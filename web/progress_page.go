@@ -78,9 +78,38 @@ func (s *Server) grantTracker(w http.ResponseWriter, r *http.Request, info store
 		grants = grants[len(grants)-maxTrackerGrants:]
 	}
 	sess, _ := s.cookies.Get(r, s.trackerCookieName(r)) // on error Get still returns a new session
-	sess.Values = map[any]any{"plans": strings.Join(grants, " ")}
-	sess.Options = &sessions.Options{Path: "/", MaxAge: int(trackerLifetime / time.Second), HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode}
+	values := map[any]any{"plans": strings.Join(grants, " ")}
+	if b, ok := sess.Values["browser"].(string); ok {
+		values["browser"] = b
+	}
+	sess.Values = values
+	sess.Options = s.trackerCookieOptions(r)
 	return sess.Save(r, w)
+}
+
+func (s *Server) trackerCookieOptions(r *http.Request) *sessions.Options {
+	return &sessions.Options{Path: "/", MaxAge: int(trackerLifetime / time.Second), HttpOnly: true, Secure: s.secure(r), SameSite: http.SameSiteLaxMode}
+}
+
+// trackerBrowser is this browser's id in the tracker cookie: random, made
+// when first needed (create), and kept with the grants. A sign-in started
+// from the tracker is bound to it, so that only the browser that started
+// it can finish it. "" when there is none and create is not set.
+func (s *Server) trackerBrowser(w http.ResponseWriter, r *http.Request, create bool) (string, error) {
+	sess, err := s.cookies.Get(r, s.trackerCookieName(r))
+	if b, _ := sess.Values["browser"].(string); err == nil && b != "" {
+		return b, nil
+	}
+	if !create {
+		return "", nil
+	}
+	if err != nil { // tampered or under a retired key: it holds no grant to keep
+		sess.Values = map[any]any{}
+	}
+	b := randomToken()
+	sess.Values["browser"] = b
+	sess.Options = s.trackerCookieOptions(r)
+	return b, sess.Save(r, w)
 }
 
 // editKeyFrom takes the key out of what a team pastes: the key, the whole
@@ -346,6 +375,7 @@ func (s *Server) trackerView(r *http.Request, info store.PlanInfo, ps progressSt
 	if v.Recheck, err = s.recheckView(r.Context(), info); err != nil { // recheck.go
 		return v, err
 	}
+	s.recheckRunView(r, info.ID, v.Recheck) // recheck_signin.go
 	return v, nil
 }
 

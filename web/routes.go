@@ -84,10 +84,13 @@ func (s *Server) Handler() http.Handler {
 	r.Post("/p/{id}/progress/key", s.handle(s.handleTrackerKey)) // the edit key opens the tracker in this browser
 	// A newer tenant check, uploaded from the tracker: a new revision.
 	r.With(creates).Post("/p/{id}/progress/tenant-check", s.handle(s.handleRecheck))
+	// Or signed in with Microsoft: the sign-in, then "Reading the tenant…".
+	r.With(creates).Post("/p/{id}/progress/tenant-check/signin", s.handle(s.handleRecheckSignIn)) // takeCreate again for the check
+	r.Get("/p/{id}/progress/tenant-check", s.handle(s.handleRecheckProgress))
 
 	r.Get("/auth/signin", s.handle(s.handleSignInPage))
 	r.With(creates).Post("/auth/signin", s.handle(s.handleSignInStart)) // a sign-in (and maybe a draft) for this client
-	r.Get("/auth/callback", s.handle(s.handleSignInCallback))           // takeCreate in startCheck for the check it starts
+	r.Get("/auth/callback", s.handle(s.handleSignInCallback))           // takeCreate for the check it starts (startCheck, finishRecheckSignIn)
 	r.Get("/auth/adminconsent", s.handle(s.handleAdminConsent))
 
 	r.Route("/wizard", func(r chi.Router) {

@@ -67,6 +67,7 @@ type Server struct {
 	checker   TenantChecker         // nil: no "Check my tenant"
 	signIn    SignInProvider        // nil: no "Sign in with Microsoft"
 	signIns   *pendingSignIns       // sign-ins gone to Microsoft and not yet back
+	rechecks  *recheckRuns          // plans' signed-in re-checks, running or just ended
 	cache     *renderCache          // rendered revisions by (id, revision, ruleset)
 	saves     *draftTurns           // Save & share submits of one draft take turns
 	creates   *httprate.RateLimiter // --create-limit per client; nil when off
@@ -113,6 +114,7 @@ func New(o Options) *Server {
 	}
 	s.creates = s.newCreateLimiter()
 	s.signIn, s.signIns = o.SignIn, newPendingSignIns(maxPendingSignIns, signInTTL)
+	s.rechecks = newRecheckRuns(maxRecheckRuns, recheckRunKeep)
 	return s
 }
 

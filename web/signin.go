@@ -66,14 +66,27 @@ var errSignInOff = statusError(http.StatusNotFound, "This server does not offer 
 
 // pendingSignIn is a sign-in started and not yet come back: the PKCE
 // verifier and the nonce never leave the server, and the state that names
-// it is bound to the draft of the browser that started it.
+// it is bound to the draft of the browser that started it, or, for a
+// re-check of a saved plan (recheck_signin.go), to the plan and the
+// tracker cookie's browser id of the browser that started it.
 type pendingSignIn struct {
 	draftID     string
+	planID      string
+	browser     string
 	cloud       string
 	verifier    string
 	nonce       string
 	redirectURI string
 	started     time.Time
+}
+
+// owner is what holds one sign-in at a time: a draft, or one browser's
+// re-check of a plan.
+func (p *pendingSignIn) owner() string {
+	if p.planID != "" {
+		return "plan " + p.planID + " " + p.browser
+	}
+	return p.draftID
 }
 
 // pendingSignIns holds the sign-ins under way, bounded in number and age.
@@ -83,20 +96,20 @@ type pendingSignIns struct {
 
 	mu      sync.Mutex
 	byState map[string]*pendingSignIn
-	byDraft map[string]string // draft id → its sign-in's state
+	byOwner map[string]string // owner → its sign-in's state
 }
 
 func newPendingSignIns(max int, ttl time.Duration) *pendingSignIns {
-	return &pendingSignIns{max: max, ttl: ttl, byState: map[string]*pendingSignIn{}, byDraft: map[string]string{}}
+	return &pendingSignIns{max: max, ttl: ttl, byState: map[string]*pendingSignIn{}, byOwner: map[string]string{}}
 }
 
-// add keeps p under state, replacing the draft's earlier sign-in (a second
-// click, a new tab: the latest wins). When as many as max are under way
+// add keeps p under state, replacing its owner's earlier sign-in (a
+// second click, a new tab: the latest wins). When as many as max are under way
 // and none has expired, it refuses, and says when the oldest expires.
 func (ps *pendingSignIns) add(now time.Time, state string, p *pendingSignIn) (wait time.Duration, ok bool) {
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	if old, had := ps.byDraft[p.draftID]; had {
+	if old, had := ps.byOwner[p.owner()]; had {
 		delete(ps.byState, old)
 	}
 	oldest := now
@@ -112,7 +125,7 @@ func (ps *pendingSignIns) add(now time.Time, state string, p *pendingSignIn) (wa
 	}
 	p.started = now
 	ps.byState[state] = p
-	ps.byDraft[p.draftID] = state
+	ps.byOwner[p.owner()] = state
 	return 0, true
 }
 
@@ -135,8 +148,8 @@ func (ps *pendingSignIns) take(now time.Time, state string) (p *pendingSignIn, e
 
 func (ps *pendingSignIns) remove(state string, p *pendingSignIn) {
 	delete(ps.byState, state)
-	if ps.byDraft[p.draftID] == state {
-		delete(ps.byDraft, p.draftID)
+	if ps.byOwner[p.owner()] == state {
+		delete(ps.byOwner, p.owner())
 	}
 }
 
@@ -181,6 +194,12 @@ var signInStatus = map[string]int{
 // renderSignIn answers with the sign-in page of kind. permission names
 // what the app registration lacks, for SignInMissingPermission.
 func (s *Server) renderSignIn(w http.ResponseWriter, r *http.Request, kind, cloud, permission string) error {
+	return s.renderSignInFor(w, r, nil, kind, cloud, permission)
+}
+
+// renderSignInFor is renderSignIn for what became of sign-in p: one
+// started from a plan's tracker signs in again there and leads back to it.
+func (s *Server) renderSignInFor(w http.ResponseWriter, r *http.Request, p *pendingSignIn, kind, cloud, permission string) error {
 	if !slices.Contains(signInClouds, cloud) {
 		cloud = "global"
 	}
@@ -189,6 +208,9 @@ func (s *Server) renderSignIn(w http.ResponseWriter, r *http.Request, kind, clou
 		Permissions: s.signIn.Permissions(), Permission: permission, RequestID: reqIDOf(r)}
 	if kind == pages.SignInConsent || kind == pages.SignInDeclined {
 		v.AdminConsentLink = s.absURL(r, "/auth/adminconsent?"+url.Values{"cloud": {cloud}}.Encode())
+	}
+	if p != nil && p.planID != "" {
+		v.Action, v.Back, v.BackText = recheckSignInPath(p.planID), "/p/"+p.planID+"/progress#tenant", "Back to the tracker"
 	}
 	status, ok := signInStatus[kind]
 	if !ok {
@@ -260,6 +282,7 @@ func (s *Server) handleSignInStart(w http.ResponseWriter, r *http.Request) error
 // state must be one this server started, less than signInTTL ago, for the
 // draft of this very browser; the code is then redeemed with the verifier
 // and the check starts on that draft (startCheck, under the checks' bounds).
+// A state started from a plan's tracker goes to finishRecheckSignIn.
 func (s *Server) handleSignInCallback(w http.ResponseWriter, r *http.Request) error {
 	if s.signIn == nil {
 		return errSignInOff
@@ -284,6 +307,9 @@ func (s *Server) handleSignInCallback(w http.ResponseWriter, r *http.Request) er
 		s.log.Info("sign-in return refused", "request_id", reqIDOf(r), "why", kind)
 		return s.renderSignIn(w, r, kind, "", "")
 	}
+	if p.planID != "" {
+		return s.finishRecheckSignIn(w, r, p) // recheck_signin.go
+	}
 	d, err := s.loadDraft(r)
 	if err != nil {
 		return err
@@ -294,25 +320,46 @@ func (s *Server) handleSignInCallback(w http.ResponseWriter, r *http.Request) er
 		s.log.Warn("sign-in return refused: the state belongs to another browser's draft", "request_id", reqIDOf(r))
 		return s.renderSignIn(w, r, pages.SignInUnknown, p.cloud, "")
 	}
+	if refused, err := s.signInReturnRefused(w, r, p); refused {
+		return err
+	}
+	checker, err := s.redeemSignIn(w, r, p)
+	if checker == nil {
+		return err
+	}
+	return s.startCheck(w, r, d, checker)
+}
+
+// signInReturnRefused answers a return that carries no code to redeem
+// (the identity provider's refusal, or nothing at all) with its page, and
+// says so.
+func (s *Server) signInReturnRefused(w http.ResponseWriter, r *http.Request, p *pendingSignIn) (bool, error) {
+	q := r.URL.Query()
 	if e := q.Get("error"); e != "" {
-		return s.signInRefused(w, r, p.cloud, e, q.Get("error_description"))
+		return true, s.signInRefused(w, r, p, e, q.Get("error_description"))
 	}
-	code := q.Get("code")
-	if code == "" {
-		return s.renderSignIn(w, r, pages.SignInFailed, p.cloud, "")
+	if q.Get("code") == "" {
+		return true, s.renderSignInFor(w, r, p, pages.SignInFailed, p.cloud, "")
 	}
-	checker, err := s.signIn.Redeem(r.Context(), p.cloud, code, p.verifier, p.nonce, p.redirectURI)
+	return false, nil
+}
+
+// redeemSignIn redeems the return's code with p's verifier and nonce.
+// When the identity provider refuses or cannot be reached, it answers with
+// the page that says so and returns no checker.
+func (s *Server) redeemSignIn(w http.ResponseWriter, r *http.Request, p *pendingSignIn) (TenantChecker, error) {
+	checker, err := s.signIn.Redeem(r.Context(), p.cloud, r.URL.Query().Get("code"), p.verifier, p.nonce, p.redirectURI)
 	if err != nil {
 		var oe oauthError
 		if errors.As(err, &oe) {
 			c, desc := oe.OAuthError()
-			return s.signInRefused(w, r, p.cloud, c, desc, "detail", err.Error()) // trace and correlation ids, for Microsoft's support
+			return nil, s.signInRefused(w, r, p, c, desc, "detail", err.Error()) // trace and correlation ids, for Microsoft's support
 		}
 		s.log.Warn("sign-in: the code could not be redeemed", "request_id", reqIDOf(r), "cloud", p.cloud, "err", err)
-		return s.renderSignIn(w, r, pages.SignInUnreachable, p.cloud, "")
+		return nil, s.renderSignInFor(w, r, p, pages.SignInUnreachable, p.cloud, "")
 	}
-	s.log.Info("signed in with Microsoft for a tenant check", "request_id", reqIDOf(r), "cloud", p.cloud)
-	return s.startCheck(w, r, d, checker)
+	s.log.Info("signed in with Microsoft for a tenant check", "request_id", reqIDOf(r), "cloud", p.cloud, "recheck", p.planID != "")
+	return checker, nil
 }
 
 // handleAdminConsent is GET /auth/adminconsent?cloud=…: the link a visitor
@@ -347,12 +394,12 @@ func (s *Server) handleAdminConsent(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
-// signInRefused explains an identity provider's refusal in words, and
-// logs what it said (codes, ids and all) under the request id.
-func (s *Server) signInRefused(w http.ResponseWriter, r *http.Request, cloud, code, desc string, more ...any) error {
+// signInRefused explains an identity provider's refusal of sign-in p in
+// words, and logs what it said (codes, ids and all) under the request id.
+func (s *Server) signInRefused(w http.ResponseWriter, r *http.Request, p *pendingSignIn, code, desc string, more ...any) error {
 	kind, perm := signInProblem(code, desc, s.signIn.Permissions())
-	s.logRefusal(r, "sign-in refused", cloud, code, desc, append([]any{"kind", kind}, more...)...)
-	return s.renderSignIn(w, r, kind, cloud, perm)
+	s.logRefusal(r, "sign-in refused", p.cloud, code, desc, append([]any{"kind", kind}, more...)...)
+	return s.renderSignInFor(w, r, p, kind, p.cloud, perm)
 }
 
 func (s *Server) logRefusal(r *http.Request, msg, cloud, code, desc string, more ...any) {
