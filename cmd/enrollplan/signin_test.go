@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -55,6 +56,16 @@ type doneStore struct {
 	mu    sync.Mutex
 	saved [][]byte
 	done  chan string // draft ids, one per finished check
+	// rechecked is told the plan id each time a re-check records progress.
+	rechecked chan string
+}
+
+func (d *doneStore) PatchProgress(ctx context.Context, p store.ProgressPatch) (store.Progress, error) {
+	got, err := d.Store.PatchProgress(ctx, p)
+	if err == nil && p.By == "Tenant check" && d.rechecked != nil {
+		d.rechecked <- p.PlanID
+	}
+	return got, err
 }
 
 func (d *doneStore) SaveDraft(ctx context.Context, dr store.Draft) error {
@@ -179,7 +190,7 @@ func newSignInE2E(t *testing.T) *signInE2E {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	e.store = &doneStore{Store: db, done: make(chan string, 16)}
+	e.store = &doneStore{Store: db, done: make(chan string, 16), rechecked: make(chan string, 16)}
 	srv := web.New(web.Options{Log: log, Store: e.store, Catalog: cat, SessionKeys: []string{strings.Repeat("k", 40)}, SignIn: provider})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
@@ -381,5 +392,103 @@ func TestSignInProviderConfig(t *testing.T) {
 	}
 	if o := strings.Join(p.Origins(), " "); !strings.Contains(o, "https://login.microsoftonline.com") || !strings.Contains(o, "https://login.microsoftonline.us") {
 		t.Errorf("origins %s", o)
+	}
+}
+
+// TestRecheckSignInEndToEnd: from a saved plan's tracker, whoever holds the
+// edit link signs in through the real MSAL-based provider, and the real
+// Checker reads the stand-in Graph with their own token; what it read
+// becomes revision 2 of the plan (the push certificate, which the plan
+// says is missing, read in place and recorded done with the date of the
+// reading), and the tracker says so. No token, code or verifier is in a
+// cookie, the log or the database.
+func TestRecheckSignInEndToEnd(t *testing.T) {
+	e := newSignInE2E(t)
+	answers, err := os.ReadFile("../../examples/mixed-fleet.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := http.Post(e.base+"/api/v1/plans", "application/json", bytes.NewReader(answers))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created struct {
+		ID      string `json:"id"`
+		EditKey string `json:"edit_key"`
+	}
+	json.NewDecoder(res.Body).Decode(&created)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated || created.ID == "" {
+		t.Fatalf("create: %d", res.StatusCode)
+	}
+	tracker := e.base + "/p/" + created.ID + "/progress"
+	alex := newBrowser(t, e.idp)
+	if r := alex.do("POST", tracker+"/key", url.Values{"key": {created.EditKey}}); r.status != http.StatusSeeOther {
+		t.Fatalf("edit key: %d", r.status)
+	}
+	if page := alex.do("GET", tracker, nil); !strings.Contains(page.body, "Sign in with Microsoft to check the tenant again") {
+		t.Fatal("the tracker does not offer the sign-in")
+	}
+
+	start := alex.do("POST", tracker+"/tenant-check/signin", url.Values{})
+	if start.status != http.StatusSeeOther {
+		t.Fatalf("sign-in start: %d %.300s", start.status, start.body)
+	}
+	at := alex.do("GET", start.location, nil) // the identity provider
+	back := alex.do("GET", at.location, nil)  // /auth/callback
+	if back.status != http.StatusSeeOther || back.location != "/p/"+created.ID+"/progress/tenant-check" {
+		t.Fatalf("return: %d to %q: %.400s", back.status, back.location, back.body)
+	}
+	if id := <-e.store.rechecked; id != created.ID {
+		t.Fatalf("progress recorded for %s", id)
+	}
+	if e.swap.carried.Load() == 0 || e.swap.refused.Load() != 0 {
+		t.Fatalf("Graph requests with the visitor's token: %d, without: %d", e.swap.carried.Load(), e.swap.refused.Load())
+	}
+
+	var doc struct {
+		Revision int `json:"revision"`
+		Answers  struct {
+			Tenant struct {
+				ApplePush *bool `json:"apple_mdm_push_certificate"`
+			} `json:"tenant"`
+		} `json:"answers"`
+	}
+	res, err = http.Get(e.base + "/api/v1/plans/" + created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(res.Body).Decode(&doc)
+	res.Body.Close()
+	if doc.Revision != 2 || doc.Answers.Tenant.ApplePush == nil || !*doc.Answers.Tenant.ApplePush {
+		t.Fatalf("after the re-check: revision %d, push certificate %v", doc.Revision, doc.Answers.Tenant.ApplePush)
+	}
+
+	// The browser follows "Reading the tenant…" as its refresh would,
+	// until it leads back to the tracker.
+	progress := alex.do("GET", e.base+back.location, nil)
+	for i := 0; progress.status == http.StatusOK && i < 10000; i++ {
+		if !strings.Contains(progress.body, "Reading the tenant") {
+			t.Fatalf("the progress page: %.300s", progress.body)
+		}
+		progress = alex.do("GET", e.base+back.location, nil)
+	}
+	if progress.status != http.StatusSeeOther {
+		t.Fatalf("the progress page after the reading: %d", progress.status)
+	}
+	page := alex.do("GET", tracker, nil).body
+	if !strings.Contains(page, "signed in with Microsoft, and is applied: it is revision 2 of the plan") || !strings.Contains(page, "Read as in place from the tenant on") {
+		t.Errorf("the tracker does not say what the re-check did: %.600s", page[strings.Index(page, `id="tenant"`):])
+	}
+
+	tok := e.idp.TokenRequests()
+	if len(tok) != 1 {
+		t.Fatalf("token requests %+v", tok)
+	}
+	for name, secret := range map[string]string{"access token": e.idp.AccessToken, "refresh token": e.idp.RefreshToken,
+		"code": tok[0].Code, "verifier": tok[0].CodeVerifier, "client secret": fakeidp.ClientSecret} {
+		if where := e.leaks(secret, alex); len(where) > 0 {
+			t.Errorf("the %s is in %v", name, where)
+		}
 	}
 }
