@@ -75,6 +75,12 @@ type Population struct {
 	CurrentlyManagedByOtherMDM *bool  `json:"currently_managed_by_other_mdm,omitempty"` // older spelling of managed_by: other-mdm
 	Enroll                     *bool  `json:"enroll,omitempty"`
 	Method                     string `json:"method"`
+	// EnrolledBy says who starts enrollment (CONTRACT §8.1): "user", "it"
+	// or "" for the default; see EffectiveEnrolledBy.
+	EnrolledBy string `json:"enrolled_by,omitempty"`
+	// Manufacturer is the devices' maker as the planner typed it (at most
+	// MaxManufacturer characters); maker-specific paths read it.
+	Manufacturer string `json:"manufacturer,omitempty"`
 }
 
 // KnownManagedBy is what manages the devices today, as far as the answers
@@ -104,6 +110,22 @@ func (p Population) EffectiveUsage() string {
 		return UsageUser
 	}
 	return p.Usage
+}
+
+// EffectiveEnrolledBy is who starts enrollment (CONTRACT §8.1): the answer,
+// else IT staff for dedicated devices; else, under the older tenant-wide
+// bulk_enrollment_by_staff, IT staff for corporate devices that enroll
+// (never personal ones, and app protection enrolls nothing); else the user.
+func (p Population) EffectiveEnrolledBy(bulkByStaff bool) string {
+	switch {
+	case p.EnrolledBy != "":
+		return p.EnrolledBy
+	case p.EffectiveUsage() == UsageDedicated:
+		return EnrolledByIT
+	case bulkByStaff && p.Ownership == OwnCorporate && p.Enrolls() && p.Method != MethodMAMWE:
+		return EnrolledByIT
+	}
+	return EnrolledByUser
 }
 
 // Rollout is the pilot group and the waves that follow it.
@@ -143,32 +165,37 @@ const (
 	ManagedOtherMDM  = "other-mdm"
 
 	CloudGlobal = "global"
+
+	EnrolledByUser = "user" // the device's user starts enrollment
+	EnrolledByIT   = "it"   // IT staff enroll on the users' behalf
 )
 
 var (
-	Platforms       = []string{"android", "ios", "macos", "windows", "linux"}
-	Ownerships      = []string{OwnCorporate, OwnPersonal}
-	Usages          = []string{UsageUser, UsageShared, UsageDedicated}
-	MDMAuthorities  = []string{"intune", "configmgr", "office365", "none", "unknown"}
-	AdminRoles      = []string{"global-admin", "intune-admin", "other", "unknown"}
-	BaselineIDs     = []string{"compliance", "vpn", "certificate", "windows-hello", "wifi", "email"}
-	ManagedByValues = []string{ManagedNone, ManagedConfigMgr, ManagedOtherMDM}
-	Clouds          = []string{CloudGlobal, "gcc", "gcc-high", "dod", "china"}
+	Platforms        = []string{"android", "ios", "macos", "windows", "linux"}
+	Ownerships       = []string{OwnCorporate, OwnPersonal}
+	Usages           = []string{UsageUser, UsageShared, UsageDedicated}
+	MDMAuthorities   = []string{"intune", "configmgr", "office365", "none", "unknown"}
+	AdminRoles       = []string{"global-admin", "intune-admin", "other", "unknown"}
+	BaselineIDs      = []string{"compliance", "vpn", "certificate", "windows-hello", "wifi", "email"}
+	ManagedByValues  = []string{ManagedNone, ManagedConfigMgr, ManagedOtherMDM}
+	Clouds           = []string{CloudGlobal, "gcc", "gcc-high", "dod", "china"}
+	EnrolledByValues = []string{EnrolledByUser, EnrolledByIT}
 )
 
 // Limits that keep one request's work bounded and catch typos such as an
 // extra zero; a real fleet plan stays far below them.
 const (
-	MaxPopulations = 50
-	MaxDevices     = 10_000_000
-	MaxWaveMembers = MaxPopulations
-	MaxWaves       = 24
-	MaxBaseline    = 30
-	MaxText        = 200
-	MaxFindings    = 60   // a tenant check makes about a dozen readings
-	MaxFindingText = 1000 // a finding's detail is Graph-derived prose
-	MaxExpiries    = 60   // certificates and tokens a tenant holds
-	MaxLeadDays    = 365  // a lead time longer than a year is a typo
+	MaxPopulations  = 50
+	MaxDevices      = 10_000_000
+	MaxWaveMembers  = MaxPopulations
+	MaxWaves        = 24
+	MaxBaseline     = 30
+	MaxText         = 200
+	MaxFindings     = 60   // a tenant check makes about a dozen readings
+	MaxFindingText  = 1000 // a finding's detail is Graph-derived prose
+	MaxExpiries     = 60   // certificates and tokens a tenant holds
+	MaxLeadDays     = 365  // a lead time longer than a year is a typo
+	MaxManufacturer = 40   // CONTRACT §8.1: a maker's name
 )
 
 // FieldError is one problem with the answers, addressed by its field path

@@ -70,16 +70,29 @@ type Source struct {
 // Cond restricts an item to some populations; every field set must match.
 // in_use and managed_by match the reading the engine settled on, which is
 // the planner's answer or, when the answer is unknown, the safer reading.
+//
+// enrolled_by matches who enrolls the population's devices as the engine
+// settled it (Population.EffectiveEnrolledBy: the answer, else IT staff for
+// dedicated devices and, under the older bulk_enrollment_by_staff, for
+// corporate ones, else the user); it replaces the tenant-wide
+// bulk_by_staff.
+//
+// manufacturer matches the population's maker, ignoring case and
+// punctuation: a value matches a maker whose name is that value or starts
+// with its words ("samsung" matches "Samsung Electronics"). The value ""
+// matches a population whose maker is not named, for the generic path that
+// stands in for a maker's own. Values are written in lower case.
 type Cond struct {
-	Ownership   []string            `json:"ownership,omitempty"`
-	Usage       []string            `json:"usage,omitempty"`
-	PersonalUse *bool               `json:"personal_use,omitempty"`
-	InUse       *bool               `json:"in_use,omitempty"`
-	ManagedBy   []string            `json:"managed_by,omitempty"` // none, configmgr, other-mdm
-	BulkByStaff *bool               `json:"bulk_by_staff,omitempty"`
-	DevicesOver int                 `json:"devices_over,omitempty"`
-	Cloud       []string            `json:"cloud,omitempty"`
-	Tenant      map[string][]string `json:"tenant,omitempty"` // field → any of "yes", "no", "unknown"
+	Ownership    []string            `json:"ownership,omitempty"`
+	Usage        []string            `json:"usage,omitempty"`
+	PersonalUse  *bool               `json:"personal_use,omitempty"`
+	InUse        *bool               `json:"in_use,omitempty"`
+	ManagedBy    []string            `json:"managed_by,omitempty"`  // none, configmgr, other-mdm
+	EnrolledBy   []string            `json:"enrolled_by,omitempty"` // user, it
+	Manufacturer []string            `json:"manufacturer,omitempty"`
+	DevicesOver  int                 `json:"devices_over,omitempty"`
+	Cloud        []string            `json:"cloud,omitempty"`
+	Tenant       map[string][]string `json:"tenant,omitempty"` // field → any of "yes", "no", "unknown"
 }
 
 // TextDef is a sentence with its sources, optionally conditional.
@@ -325,12 +338,15 @@ type UnenrollDef struct {
 	Warning TextDef   `json:"warning"`
 }
 
-// DEMDef describes the device enrollment manager account.
+// DEMDef describes the device enrollment manager account: how many devices
+// one account enrolls, how many accounts a tenant can have, and what the
+// Microsoft Entra device limit must allow for an account to reach its own.
 type DEMDef struct {
 	MaxDevices  int      `json:"max_devices"`
 	MaxAccounts int      `json:"max_accounts"`
 	Text        string   `json:"text"`
 	Sources     []string `json:"sources"`
+	EntraLimit  TextDef  `json:"entra_limit"`
 }
 
 // RolloutDef holds the pilot-first rollout steps.

@@ -83,6 +83,11 @@ func TestCatalogValidationCatchesBreakage(t *testing.T) {
 		{"step scoped to a platform its method lacks", "mam.json", `"id": "mam-we.windows-ca", "platforms": ["windows"]`, `"id": "mam-we.windows-ca", "platforms": ["macos"]`, `platform "macos" is not one of android, ios, windows`},
 		{"unenroll step that is not leave-mdm", "tenant.json", `"kind": "leave-mdm"`, `"kind": "enroll"`, "kind must be leave-mdm"},
 		{"bad condition value", "mam.json", `"when": {"usage": ["shared", "dedicated"]}`, `"when": {"usage": ["kiosk"]}`, `unknown usage "kiosk"`},
+		{"the retired tenant-wide condition", "windows.json", `"enrolled_by": ["it"]`, `"bulk_by_staff": true`, `unknown field "bulk_by_staff"`},
+		{"enrolled_by outside user, it", "windows.json", `"enrolled_by": ["it"]`, `"enrolled_by": ["staff"]`, `unknown enrolled_by "staff"`},
+		{"a maker not written in lower-case words", "windows.json", `"enrolled_by": ["it"]`, `"enrolled_by": ["it"], "manufacturer": ["Samsung Electronics"]`, `manufacturer "Samsung Electronics": write it in lower-case words of letters and digits, as "samsung electronics"`},
+		{"a maker listed twice", "windows.json", `"enrolled_by": ["it"]`, `"enrolled_by": ["it"], "manufacturer": ["", "zebra", ""]`, `manufacturer "" listed twice`},
+		{"DEM Entra limit without text", "tenant.json", `"entra_limit": {"text": "Microsoft Entra's`, `"entra_limit": {"text": "", "changed": "Microsoft Entra's`, `dem: entra_limit has no text`},
 		{"null among the prerequisites", "tenant.json", `"prerequisites": [`, `"prerequisites": [null, `, "prerequisites holds null"},
 		{"null among the methods", "mam.json", `"methods": [`, `"methods": [null, `, "methods holds null"},
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // check indexes the catalog, then validates it section by section. Every
@@ -84,6 +85,8 @@ func (v *checker) cond(where string, w *Cond) {
 	v.known(where, "usage", w.Usage, Usages)
 	v.known(where, "managed_by", w.ManagedBy, ManagedByValues)
 	v.known(where, "cloud", w.Cloud, Clouds)
+	v.known(where, "enrolled_by", w.EnrolledBy, EnrolledByValues)
+	v.makers(where, w.Manufacturer)
 	for f, vals := range w.Tenant {
 		if !isTenantField(f) {
 			v.bad("%s: unknown tenant field %q", where, f)
@@ -93,6 +96,25 @@ func (v *checker) cond(where string, w *Cond) {
 				v.bad("%s: tenant %s: value %q is not yes, no or unknown", where, f, val)
 			}
 		}
+	}
+}
+
+// makers checks a condition's manufacturer values: each in lower-case words
+// as a planner could type it (at most MaxManufacturer characters), or ""
+// for "no maker named", each once.
+func (v *checker) makers(where string, values []string) {
+	seen := map[string]bool{}
+	for _, m := range values {
+		norm := strings.Join(makerWords(m), " ")
+		switch {
+		case m != norm:
+			v.bad("%s: manufacturer %q: write it in lower-case words of letters and digits, as %q", where, m, norm)
+		case utf8.RuneCountInString(m) > MaxManufacturer:
+			v.bad("%s: manufacturer %q is longer than the %d characters a planner can type", where, m, MaxManufacturer)
+		case seen[m]:
+			v.bad("%s: manufacturer %q listed twice", where, m)
+		}
+		seen[m] = true
 	}
 }
 
@@ -405,6 +427,18 @@ func (v *checker) dem() {
 	v.srcs("dem", v.c.DEM.Sources)
 	if v.c.DEM.MaxDevices <= 0 {
 		v.bad("dem: max_devices not set")
+	}
+	if v.c.DEM.MaxAccounts <= 0 {
+		v.bad("dem: max_accounts not set")
+	}
+	if strings.TrimSpace(v.c.DEM.EntraLimit.Text) == "" {
+		v.bad("dem: entra_limit has no text")
+	}
+	v.srcs("dem entra_limit", v.c.DEM.EntraLimit.Sources)
+	for _, m := range v.c.Methods {
+		if m.DEM.MaxDevices > v.c.DEM.MaxDevices {
+			v.bad("method %s: dem max_devices %d is more than the %d of any DEM account", m.ID, m.DEM.MaxDevices, v.c.DEM.MaxDevices)
+		}
 	}
 }
 

@@ -436,6 +436,11 @@ func TestADETokenExpiresAfterPilot(t *testing.T) {
 	}
 	// After the last wave's start, it concerns nothing in this plan.
 	a := northwind(t, c)
+	for i := range a.Populations {
+		if a.Populations[i].ID == "reception-kiosks" {
+			a.Populations[i].Method = "windows-autopilot" // no population uses a bulk token
+		}
+	}
 	a.Tenant.Expiries = []TenantExpiry{{What: WhatADEToken, Expires: "2027-02-23"}, {What: WhatBulkToken, Expires: "2027-01-12"}}
 	p, err := c.BuildWith(a, BuildOptions{})
 	if err != nil {

@@ -185,7 +185,7 @@ var (
 	expiryFields       = []string{"kind", "name", "date"}
 	tenantFields       = []string{"mdm_authority", "licenses_assigned", "admin_role", "groups_ready", "entra_premium", "configmgr", "apple_mdm_push_certificate", "apple_business_manager", "managed_google_play", "cloud", "expiries"}
 	tenantExpiryFields = []string{"what", "name", "expires"}
-	populationFields   = []string{"id", "name", "platform", "ownership", "usage", "devices", "personal_use", "in_use", "managed_by", "currently_managed_by_other_mdm", "enroll", "method"}
+	populationFields   = []string{"id", "name", "platform", "ownership", "usage", "devices", "personal_use", "in_use", "managed_by", "currently_managed_by_other_mdm", "enroll", "method", "enrolled_by", "manufacturer"}
 	rolloutFields      = []string{"pilot_group", "pilot_start", "waves", "pilot_devices", "lead_times"}
 	waveFields         = []string{"name", "group", "start", "populations", "devices"}
 )
@@ -372,6 +372,8 @@ func (b *binder) population(path string, n *node) Population {
 	p.CurrentlyManagedByOtherMDM = b.optBool(path+".currently_managed_by_other_mdm", m["currently_managed_by_other_mdm"])
 	p.Enroll = b.optBool(path+".enroll", m["enroll"])
 	p.Method = b.str(path+".method", m["method"])
+	p.EnrolledBy = b.str(path+".enrolled_by", m["enrolled_by"])
+	p.Manufacturer = b.str(path+".manufacturer", m["manufacturer"])
 	return p
 }
 

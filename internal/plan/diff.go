@@ -91,13 +91,8 @@ func (d *differ) tenant() {
 	if ot.EffectiveCloud() != nt.EffectiveCloud() {
 		d.say("The plan is now for %s instead of %s.", diffOr(d.np.Knowledge.CloudName, nt.EffectiveCloud()), diffOr(d.op.Knowledge.CloudName, ot.EffectiveCloud()))
 	}
-	if o, n := d.oa.BulkEnrollmentByStaff, d.na.BulkEnrollmentByStaff; o != n {
-		if n {
-			d.say("IT staff now enroll devices in bulk on users' behalf.")
-		} else {
-			d.say("IT staff no longer enroll devices in bulk on users' behalf.")
-		}
-	}
+	// Who enrolls is said group by group (groupChanges): the older
+	// tenant-wide bulk_enrollment_by_staff only changes that.
 }
 
 // diffGroup is one device group: its answers and its part of the plan.
@@ -170,7 +165,7 @@ func (d *differ) populations() {
 				Plural(n.out.Devices, "device", "devices"), diffLowerName(diffOr(n.out.Method.Name, "no method yet")), resetPhrase(n.out, false))
 			continue
 		}
-		if parts := groupChanges(old[match[i]], n); len(parts) > 0 {
+		if parts := groupChanges(old[match[i]], n, d.oa.BulkEnrollmentByStaff, d.na.BulkEnrollmentByStaff); len(parts) > 0 {
 			d.say("%s: %s.", n.out.Name, strings.Join(parts, "; "))
 		}
 	}
@@ -178,7 +173,10 @@ func (d *differ) populations() {
 
 var managedWords = map[string]string{ManagedNone: "no MDM", ManagedConfigMgr: "Configuration Manager", ManagedOtherMDM: "another MDM", "": "not known"}
 
-func groupChanges(o, n diffGroup) []string {
+// groupChanges says how a device group changed; oBulk and nBulk are the
+// older tenant-wide bulk_enrollment_by_staff of each side, which decides
+// who enrolls where a group does not say.
+func groupChanges(o, n diffGroup, oBulk, nBulk bool) []string {
 	var parts []string
 	if o.out.Name != n.out.Name {
 		parts = append(parts, "renamed from "+inQuotes(o.out.Name))
@@ -215,6 +213,14 @@ func groupChanges(o, n diffGroup) []string {
 	if ov, nv := diffTri(o.in.PersonalUse), diffTri(n.in.PersonalUse); ov != nv {
 		parts = append(parts, fmt.Sprintf("private use allowed: %s → %s", ov, nv))
 	}
+	if o.in.Enrolls() && n.in.Enrolls() {
+		if ov, nv := o.in.EffectiveEnrolledBy(oBulk), n.in.EffectiveEnrolledBy(nBulk); ov != nv {
+			parts = append(parts, fmt.Sprintf("now %s instead of %s", EnrolledByLabel(nv), strings.TrimPrefix(EnrolledByLabel(ov), "enrolled by ")))
+		}
+	}
+	if om, nm := strings.TrimSpace(o.in.Manufacturer), strings.TrimSpace(n.in.Manufacturer); !strings.EqualFold(om, nm) {
+		parts = append(parts, fmt.Sprintf("maker %s → %s", diffMaker(om), diffMaker(nm)))
+	}
 	if o.out.Method.ID != n.out.Method.ID {
 		parts = append(parts, fmt.Sprintf("method changed from %s to %s", o.out.Method.Name, n.out.Method.Name))
 	}
@@ -229,6 +235,13 @@ func groupChanges(o, n diffGroup) []string {
 		parts = append(parts, fmt.Sprintf("%s removed: %s", Count(len(dropped), "step", "steps"), quoteSome(dropped, "more", "more")))
 	}
 	return parts
+}
+
+func diffMaker(m string) string {
+	if m == "" {
+		return "not named"
+	}
+	return inQuotes(m)
 }
 
 // resetNeeded is what the plan's summary table says: devices in use that

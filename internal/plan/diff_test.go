@@ -148,18 +148,37 @@ func TestDiffPlans(t *testing.T) {
 		{name: "app protection only instead of enrolling",
 			after:  func(a *Answers) { diffPop(a, "field-tablets").Enroll = diffBool(false) },
 			wantIn: []string{"Field tablets: now app protection only, without enrolling the devices"}},
-		{name: "organisation, cloud, bulk enrollment and baseline",
+		{name: "organisation and baseline",
 			after: func(a *Answers) {
 				a.Organization = "Northwind Traders GmbH"
-				a.BulkEnrollmentByStaff = true
 				a.Baseline = []string{"compliance", "vpn", "certificate", "email", "BitLocker"}
 			},
 			want: []string{
 				"Organisation name changed from “Northwind Traders” to “Northwind Traders GmbH”.",
-				"IT staff now enroll devices in bulk on users' behalf.",
 				"Baseline policies removed: Wi-Fi profile and FileVault.",
 			},
 			wantIn: []string{"Baseline policy added: "}},
+		{name: "who enrolls, per group: the older tenant-wide answer reaches organisation-owned groups that enroll, not personal ones",
+			after:  func(a *Answers) { a.BulkEnrollmentByStaff = true },
+			wantIn: []string{"New laptops: now enrolled by IT staff instead of their users.", "Design Macs: now enrolled by IT staff instead of their users."},
+			not:    []string{"Staff's own phones:", "Reception kiosks:", "IT staff now enroll devices in bulk"}},
+		{name: "who enrolls and the maker, per group",
+			after: func(a *Answers) {
+				p := diffPop(a, "warehouse-scanners")
+				p.Manufacturer = "Zebra"
+				diffPop(a, "design-macs").EnrolledBy = EnrolledByIT
+			},
+			wantIn: []string{"Warehouse scanners: maker not named → “Zebra”.", "Design Macs: now enrolled by IT staff instead of their users"},
+			not:    []string{"New laptops:"}},
+		{name: "the older tenant-wide answer spelled per group changes nothing", none: true,
+			before: func(a *Answers) { a.BulkEnrollmentByStaff = true },
+			after: func(a *Answers) {
+				for i := range a.Populations {
+					if a.Populations[i].Ownership == OwnCorporate && a.Populations[i].Enrolls() {
+						a.Populations[i].EnrolledBy = EnrolledByIT
+					}
+				}
+			}},
 		{name: "another cloud",
 			after:  func(a *Answers) { a.Tenant.Cloud = "gcc-high" },
 			wantIn: []string{"The plan is now for ", " instead of the commercial (global) cloud."},

@@ -372,7 +372,14 @@ func populationFacts(pop PopulationPlan) string {
 		state = "already in use"
 	}
 	managed := map[string]string{ManagedNone: "no MDM today", ManagedConfigMgr: "Configuration Manager today", ManagedOtherMDM: "another MDM today"}[pop.ManagedBy]
-	return strings.Join([]string{pop.PlatformName, own, UsageLabel(pop.Usage), Count(pop.Devices, "device", "devices"), state, managed}, " · ")
+	facts := []string{pop.PlatformName, own, UsageLabel(pop.Usage), Count(pop.Devices, "device", "devices"), state, managed}
+	if pop.Manufacturer != "" {
+		facts = append(facts, "made by "+pop.Manufacturer) // planner-typed: renderers escape Facts
+	}
+	if pop.Enroll {
+		facts = append(facts, EnrolledByLabel(pop.EnrolledBy))
+	}
+	return strings.Join(facts, " · ")
 }
 
 // PhaseHeading names a checklist phase.

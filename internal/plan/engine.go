@@ -92,6 +92,7 @@ func (b *builder) build() *Plan {
 	for _, pr := range p.Prerequisites {
 		status[pr.ID] = pr.Status
 	}
+	b.demTotalWarnings(b.demTotals())
 	for _, ps := range b.pops {
 		b.prereqWarnings(ps, status)
 		sortWarnings(ps.out.Warnings)
@@ -129,6 +130,8 @@ func (b *builder) newPop(id string, in Population, f facts) *popState {
 		InUse:                      f.inUse,
 		ManagedBy:                  f.managedBy,
 		CurrentlyManagedByOtherMDM: f.managedBy == ManagedOtherMDM,
+		EnrolledBy:                 f.enrolledBy,
+		Manufacturer:               strings.TrimSpace(in.Manufacturer),
 	}
 	if ps.out.Name == "" {
 		ps.out.Name = capitalize(in.Ownership) + " " + ps.out.PlatformName

@@ -217,7 +217,8 @@ func TestRecommendationFacts(t *testing.T) {
 		{"S6: PCs in use, unknown MDM → automatic enrollment (the safer reading, no reset)", fullTenant(), false, Population{Platform: "windows", Ownership: OwnCorporate, Devices: 10}, "windows-auto-enrollment"},
 		{"S6: corporate Windows in use, leaving another MDM → automatic enrollment", fullTenant(), false, Population{Platform: "windows", Ownership: OwnCorporate, Devices: 10, InUse: yes(), ManagedBy: ManagedOtherMDM}, "windows-auto-enrollment"},
 		{"S6: Windows kiosks enrolled by IT staff → bulk provisioning package", fullTenant(), true, Population{Platform: "windows", Ownership: OwnCorporate, Usage: UsageDedicated, Devices: 10}, "windows-bulk"},
-		{"S6: Windows kiosks → Autopilot self-deploying", fullTenant(), false, Population{Platform: "windows", Ownership: OwnCorporate, Usage: UsageDedicated, Devices: 10}, "windows-autopilot"},
+		{"S6 + CONTRACT §8.1: Windows kiosks, enrolled by IT staff when the answers don't say → bulk provisioning package", fullTenant(), false, Population{Platform: "windows", Ownership: OwnCorporate, Usage: UsageDedicated, Devices: 10}, "windows-bulk"},
+		{"S6: new shared PCs their users enroll → Autopilot self-deploying", fullTenant(), false, Population{Platform: "windows", Ownership: OwnCorporate, Usage: UsageShared, Devices: 10, InUse: no()}, "windows-autopilot"},
 		{"S6: personal Windows → add work or school account", fullTenant(), false, Population{Platform: "windows", Ownership: OwnPersonal, Devices: 10}, "windows-byod"},
 		{"S8: Linux → Microsoft Intune app", fullTenant(), false, Population{Platform: "linux", Ownership: OwnPersonal, Devices: 10}, "linux-intune-app"},
 		{"S7: enroll false → app protection without enrollment", fullTenant(), false, Population{Platform: "windows", Ownership: OwnPersonal, Devices: 10, Enroll: no()}, "mam-we"},
@@ -278,7 +279,7 @@ func TestRuleFacts(t *testing.T) {
 		}
 	})
 	t.Run("E-DEM: a DEM enrolls at most 10 Android work-profile devices", func(t *testing.T) {
-		_, p := buildOne(t, fullTenant(), true, Population{Platform: "android", Ownership: OwnPersonal, Devices: 25, Method: "android-work-profile"})
+		_, p := buildOne(t, fullTenant(), false, Population{Platform: "android", Ownership: OwnPersonal, Devices: 25, Method: "android-work-profile", EnrolledBy: EnrolledByIT})
 		if !strings.Contains(warningText(p), "3 DEM accounts") {
 			t.Fatalf("25 work-profile devices at 10 per DEM need 3 accounts:\n%s", warningText(p))
 		}

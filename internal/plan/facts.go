@@ -2,12 +2,19 @@
 
 package plan
 
+import (
+	"slices"
+	"strings"
+	"unicode"
+)
+
 // facts are what the rules see of a population: its answers, with in_use
 // and managed_by settled to the planner's answer or the safer reading.
 type facts struct {
 	Population
-	inUse     bool
-	managedBy string
+	inUse      bool
+	managedBy  string
+	enrolledBy string // EffectiveEnrolledBy: who starts enrollment
 }
 
 // Safer readings of unknown answers: devices already in use (nothing is
@@ -21,7 +28,7 @@ const (
 )
 
 func (b *builder) facts(in Population) facts {
-	f := facts{Population: in, inUse: saferInUse, managedBy: in.KnownManagedBy()}
+	f := facts{Population: in, inUse: saferInUse, managedBy: in.KnownManagedBy(), enrolledBy: in.EffectiveEnrolledBy(b.a.BulkEnrollmentByStaff)}
 	if in.InUse != nil {
 		f.inUse = *in.InUse
 	}
@@ -62,7 +69,10 @@ func (b *builder) match(w *Cond, f facts) bool {
 	if len(w.ManagedBy) > 0 && !contains(w.ManagedBy, f.managedBy) {
 		return false
 	}
-	if w.BulkByStaff != nil && b.a.BulkEnrollmentByStaff != *w.BulkByStaff {
+	if len(w.EnrolledBy) > 0 && !contains(w.EnrolledBy, f.enrolledBy) {
+		return false
+	}
+	if len(w.Manufacturer) > 0 && !slices.ContainsFunc(w.Manufacturer, func(m string) bool { return makerMatches(m, f.Manufacturer) }) {
 		return false
 	}
 	if w.DevicesOver > 0 && f.Devices <= w.DevicesOver {
@@ -108,4 +118,21 @@ func yesNo(v *bool) string {
 		return "yes"
 	}
 	return "no"
+}
+
+// makerMatches reports whether a condition's maker value matches the maker a
+// population names: "" matches no maker named; otherwise the maker's words
+// must start with the value's words, ignoring case and punctuation, so that
+// "samsung" matches "Samsung Electronics" but not "Samsungite".
+func makerMatches(want, maker string) bool {
+	w, m := makerWords(want), makerWords(maker)
+	if len(w) == 0 {
+		return len(m) == 0
+	}
+	return len(m) >= len(w) && slices.Equal(w, m[:len(w)])
+}
+
+// makerWords are a maker's name in lower-case words of letters and digits.
+func makerWords(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 }

@@ -98,6 +98,9 @@ type PopulationPlan struct {
 	InUse                      bool          `json:"in_use"`     // as planned: the answer, or the assumption the summary records
 	ManagedBy                  string        `json:"managed_by"` // likewise
 	CurrentlyManagedByOtherMDM bool          `json:"currently_managed_by_other_mdm"`
+	EnrolledBy                 string        `json:"enrolled_by"`            // user | it, as planned: the answer or its default (CONTRACT §8.1)
+	Manufacturer               string        `json:"manufacturer,omitempty"` // the maker the answers name
+	DEMAccounts                int           `json:"dem_accounts,omitempty"` // DEM accounts this population's devices need, when IT staff enroll it with one
 	Method                     Method        `json:"method"`
 	Alternatives               []Alternative `json:"alternatives"` // methods these devices could use as they are
 	Unsuitable                 []Alternative `json:"unsuitable"`   // methods they cannot, with the reason

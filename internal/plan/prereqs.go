@@ -10,7 +10,7 @@ import (
 )
 
 // needs lists the prerequisites a population needs: those every plan needs,
-// its method's, leaving its MDM, and the DEM account when staff enroll in bulk
+// its method's, leaving its MDM, and the DEM account when IT staff enroll it
 // with a method that can use one.
 func (b *builder) needs(ps *popState) {
 	c, chosen := b.c, ps.method
@@ -25,7 +25,7 @@ func (b *builder) needs(ps *popState) {
 	if leavesMDM(ps.f, chosen) {
 		ps.needs["unenroll-existing-mdm"] = true
 	}
-	if b.a.BulkEnrollmentByStaff && chosen.DEM.Supported {
+	if usesDEM(ps) {
 		ps.needs["dem-account"] = true
 	}
 	for _, pr := range c.Prerequisites {
@@ -106,7 +106,10 @@ func (b *builder) prerequisites() []Prerequisite {
 		case "dem-account":
 			pr.Detail = b.c.DEM.Text + " " + pr.Detail
 			if len(pr.AppliesTo) == 0 {
-				pr.Detail += " None of this plan's methods can use one; they enroll in bulk without it: " + b.demlessNotes()
+				pr.Detail += " " + b.demlessNotes()
+			} else {
+				pr.Detail += b.demDetail(b.demTotals())
+				pr.Sources = b.c.SourceURLs(def.Sources, b.c.DEM.Sources, b.c.DEM.EntraLimit.Sources)
 			}
 		}
 		out = append(out, pr)
@@ -116,17 +119,25 @@ func (b *builder) prerequisites() []Prerequisite {
 
 const minimumsIntro = " Minimums for this plan: "
 
-// demlessNotes says, method by method, how the fleet's methods enroll in
-// bulk without a device enrollment manager.
+// demlessNotes says, method by method, how the methods of the groups IT
+// staff enroll do it without a device enrollment manager, or that IT staff
+// enroll none of the groups (the older bulk_enrollment_by_staff never
+// applies to personal devices).
 func (b *builder) demlessNotes() string {
 	var notes []string
 	for _, ps := range b.pops {
+		if ps.f.enrolledBy != EnrolledByIT {
+			continue
+		}
 		n := ps.method.Name + ": " + strings.TrimSuffix(ps.method.DEM.Note, ".") + "."
 		if !slices.Contains(notes, n) {
 			notes = append(notes, n)
 		}
 	}
-	return strings.Join(notes, " ")
+	if len(notes) == 0 {
+		return "IT staff enroll none of this plan's groups: enrollment by staff is for organisation-owned devices that enroll, not personal devices or app protection."
+	}
+	return "None of this plan's methods can use one; they enroll in bulk without it: " + strings.Join(notes, " ")
 }
 
 func (b *builder) minOSSources() []string {

@@ -106,6 +106,14 @@ func populationNames(p *Plan) map[string]string {
 	return names
 }
 
+// EnrolledByLabel says who enrolls a population's devices, in words.
+func EnrolledByLabel(by string) string {
+	if by == EnrolledByIT {
+		return "enrolled by IT staff"
+	}
+	return "enrolled by their users"
+}
+
 // UsageLabel says a usage in words.
 func UsageLabel(u string) string {
 	switch u {
@@ -273,7 +281,7 @@ func WriteMarkdown(w io.Writer, p *Plan) error {
 	}
 
 	for _, pop := range d.Populations {
-		pf("\n## %s\n\n%s · %s\n\n", mdEscape(pop.Name), pop.Facts, mdEscape(pop.Wave))
+		pf("\n## %s\n\n%s · %s\n\n", mdEscape(pop.Name), mdEscape(pop.Facts), mdEscape(pop.Wave))
 		tag := "recommended"
 		if !pop.Recommended {
 			tag = "your choice"

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 // hostileNames are seeds for the renderer fuzz targets: text that would be
@@ -32,8 +33,15 @@ func fuzzPlanAnswers(tb testing.TB, base Answers, name string) Answers {
 	a := base
 	a.Organization = name
 	a.Populations = append([]Population(nil), base.Populations...)
+	// A maker's name is planner-typed too: every group gets one where it
+	// is a valid maker (one line, not blank), cut to the length allowed.
+	maker := []rune(name)[:min(len([]rune(name)), MaxManufacturer)]
+	valid := strings.TrimSpace(string(maker)) != "" && !strings.ContainsFunc(string(maker), unicode.IsControl)
 	for i := range a.Populations {
 		a.Populations[i].Name = name + " " + strconv.Itoa(i+1)
+		if valid {
+			a.Populations[i].Manufacturer = string(maker)
+		}
 	}
 	a.Baseline = append(append([]string(nil), base.Baseline...), name)
 	a.Rollout.PilotGroup = name

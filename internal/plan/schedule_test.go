@@ -404,7 +404,7 @@ func TestOwners(t *testing.T) {
 	c := testCatalog(t)
 	a := answersFor(fullTenant(), false,
 		Population{ID: "laptops", Platform: "windows", Ownership: OwnCorporate, Devices: 20, InUse: no()},
-		Population{ID: "kiosks", Platform: "windows", Ownership: OwnCorporate, Usage: UsageDedicated, Devices: 4, InUse: no()})
+		Population{ID: "kiosks", Platform: "windows", Ownership: OwnCorporate, Usage: UsageDedicated, Devices: 4, InUse: no(), Method: "windows-autopilot"})
 	a.Tenant.GroupsReady = no()
 	p := build(t, c, a)
 	groupsOwner := ""

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -202,6 +203,10 @@ func (c *Catalog) validatePopulation(v *validator, i int, p *Population, seen ma
 	if p.PersonalUse != nil && !(p.Platform == "android" && p.Ownership == OwnCorporate && p.EffectiveUsage() == UsageUser) {
 		v.fail(path+".personal_use", "only applies to corporate Android devices with one user (it chooses between a work profile and fully managed); remove it here")
 	}
+	if v.enum(path+".enrolled_by", p.EnrolledBy, EnrolledByValues, "who enrolls the devices", true) && p.EnrolledBy == EnrolledByIT && (!p.Enrolls() || p.Method == MethodMAMWE) {
+		v.fail(path+".enrolled_by", "%s (IT staff enroll the devices) does not fit app protection without enrollment, where nothing is enrolled and each user signs in to the apps; use %s or remove enrolled_by", quote(EnrolledByIT), quote(EnrolledByUser))
+	}
+	v.manufacturer(path+".manufacturer", p.Manufacturer)
 	mam := c.methods[MethodMAMWE]
 	if !p.Enrolls() {
 		if platformOK && mam != nil && !contains(mam.Platforms, p.Platform) {
@@ -223,6 +228,20 @@ func (c *Catalog) validatePopulation(v *validator, i int, p *Population, seen ma
 		v.fail(path+".method", "%s is a method for %s, not %s; methods for %s: %s", quote(p.Method), oneOf(m.Platforms), p.Platform, p.Platform, oneOf(allowed))
 	case !p.Enrolls() && m.Enrolls:
 		v.fail(path+".method", "%s enrolls devices, but enroll is false (app protection without enrollment); use %s or remove enroll", quote(p.Method), quote(MethodMAMWE))
+	}
+}
+
+// manufacturer checks a maker's name (CONTRACT §8.1): free text of at
+// most MaxManufacturer characters, on one line.
+func (v *validator) manufacturer(path, s string) {
+	switch n := utf8.RuneCountInString(s); {
+	case s == "":
+	case strings.TrimSpace(s) == "":
+		v.fail(path, "is blank; name the maker, for example %s, or leave it out", quote("Zebra"))
+	case n > MaxManufacturer:
+		v.fail(path, "is %d characters long; a maker's name is at most %d, for example %s", n, MaxManufacturer, quote("Samsung"))
+	case strings.ContainsFunc(s, unicode.IsControl):
+		v.fail(path, "holds a line break or another control character; write the maker's name on one line")
 	}
 }
 

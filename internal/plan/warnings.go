@@ -4,13 +4,12 @@ package plan
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 )
 
 // popWarnings adds what a population is warned of once its steps are known:
-// leaving its MDM, its method's own warnings, and DEM capacity when staff
-// enroll in bulk.
+// leaving its MDM, its method's own warnings, and DEM accounts when IT
+// staff enroll it.
 func (b *builder) popWarnings(ps *popState) {
 	c, chosen := b.c, ps.method
 	if leavesMDM(ps.f, chosen) {
@@ -21,7 +20,7 @@ func (b *builder) popWarnings(ps *popState) {
 			b.warn(ps, b.warning(w))
 		}
 	}
-	if b.a.BulkEnrollmentByStaff {
+	if ps.f.enrolledBy == EnrolledByIT {
 		b.demWarning(ps)
 	}
 }
@@ -37,30 +36,6 @@ func (b *builder) warn(ps *popState, w Warning) {
 		}
 	}
 	ps.out.Warnings = append(ps.out.Warnings, w)
-}
-
-// demWarning says how many DEM accounts a population needs, or that DEM
-// cannot enroll it.
-func (b *builder) demWarning(ps *popState) {
-	m, dem := ps.method, b.c.DEM
-	if !m.DEM.Supported {
-		b.warn(ps, Warning{ID: "dem.not-supported", Severity: SevInfo,
-			Text:    fmt.Sprintf("IT staff cannot use a device enrollment manager account for %s. %s", m.Name, m.DEM.Note),
-			Sources: b.c.SourceURLs(m.DEM.Sources)})
-		return
-	}
-	per := dem.MaxDevices
-	if m.DEM.MaxDevices > 0 && m.DEM.MaxDevices < per {
-		per = m.DEM.MaxDevices
-	}
-	need := max(1, (ps.f.Devices+per-1)/per)
-	text := fmt.Sprintf("%s For %s, one DEM account enrolls up to %s devices, so %s devices need %s.", dem.Text, m.Name, Thousands(per), Thousands(ps.f.Devices), Count(need, "DEM account", "DEM accounts"))
-	sev := SevInfo
-	if need > dem.MaxAccounts {
-		sev = SevWarning
-		text += fmt.Sprintf(" That is more than the %s a tenant can have: let users enroll part of these devices themselves.", Thousands(dem.MaxAccounts))
-	}
-	b.warn(ps, Warning{ID: "dem.capacity", Severity: sev, Text: text, Sources: b.c.SourceURLs(dem.Sources, m.DEM.Sources)})
 }
 
 var severityRank = map[string]int{SevBlocker: 0, SevWarning: 1, SevInfo: 2}
