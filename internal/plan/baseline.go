@@ -25,7 +25,7 @@ func (b *builder) baseline() []BaselineItem {
 		}
 		bi.Detail, bi.Platforms, bi.Sources = def.Detail, def.Platforms, b.c.SourceURLs(def.Sources)
 		for _, ps := range b.pops {
-			ex := exceptFor(def, ps.method.ID)
+			ex := b.exceptFor(def, ps)
 			switch {
 			case !contains(def.Platforms, ps.f.Platform):
 				bi.NotFor = append(bi.NotFor, fmt.Sprintf("%s: %s does not apply to %s.", ps.out.Name, bi.Title, ps.out.PlatformName))
@@ -41,10 +41,13 @@ func (b *builder) baseline() []BaselineItem {
 	return out
 }
 
-func exceptFor(def *BaselineDef, method string) *TextDef {
+// exceptFor is the first exception of a baseline policy for a population's
+// method whose condition the population meets (Shared iPad is ADE without a
+// user, and takes no compliance policy where other ADE devices do).
+func (b *builder) exceptFor(def *BaselineDef, ps *popState) *TextDef {
 	for i := range def.Except {
-		if def.Except[i].ID == method {
-			return &def.Except[i]
+		if e := &def.Except[i]; e.ID == ps.method.ID && b.match(e.When, ps.f) {
+			return e
 		}
 	}
 	return nil

@@ -32,6 +32,7 @@ func (b *builder) population(ps *popState) {
 	b.needs(ps)
 	b.steps(ps)
 	b.popWarnings(ps)
+	b.migrationDeadlines(ps)
 }
 
 // choose returns the method a population uses: app protection when it does
