@@ -389,6 +389,7 @@ func (v *checker) baseline() {
 				v.bad("baseline %s: except: unknown method %q", b.ID, e.ID)
 			}
 			v.srcs("baseline "+b.ID+" except "+e.ID, e.Sources)
+			v.cond("baseline "+b.ID+" except "+e.ID, e.When)
 		}
 	}
 	for _, id := range BaselineIDs {
