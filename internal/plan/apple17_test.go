@@ -2,9 +2,11 @@ package plan
 
 import (
 	"fmt"
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // The pages the Apple facts of issue 17 come from, as checked on
@@ -401,5 +403,27 @@ func TestCloudAppleStepsNoCommercialOnly(t *testing.T) {
 				check("rollout step "+s.ID, s.Title+"\n"+s.Detail)
 			}
 		})
+	}
+}
+
+// TestBaselineExceptionConditionChecked: a baseline exception's condition
+// (Shared iPad's, here) is validated at load like every other condition.
+func TestBaselineExceptionConditionChecked(t *testing.T) {
+	m := fstest.MapFS{}
+	names, _ := fs.Glob(catalogFS, "catalog/*.json")
+	for _, n := range names {
+		data, _ := fs.ReadFile(catalogFS, n)
+		if strings.HasSuffix(n, "tenant.json") {
+			old := `{"id": "ios-ade", "when": {"usage": ["shared"]}, "text": "Email profiles`
+			if !strings.Contains(string(data), old) {
+				t.Fatal("the Shared iPad exception of the email baseline is gone")
+			}
+			data = []byte(strings.Replace(string(data), old, `{"id": "ios-ade", "when": {"usage": ["shared-ipad"]}, "text": "Email profiles`, 1))
+		}
+		m[strings.TrimPrefix(n, "catalog/")] = &fstest.MapFile{Data: data}
+	}
+	_, err := LoadFS(m)
+	if err == nil || !strings.Contains(err.Error(), `baseline email except ios-ade`) || !strings.Contains(err.Error(), `unknown usage "shared-ipad"`) {
+		t.Fatalf("want the bad condition named, got %v", err)
 	}
 }
