@@ -427,3 +427,21 @@ func TestBaselineExceptionConditionChecked(t *testing.T) {
 		t.Fatalf("want the bad condition named, got %v", err)
 	}
 }
+
+// TestStepTitlesDoNotNameTheirActor: the renderers put the actor before a
+// step's title ("IT: Turn on …"), so a title that names it again reads
+// "IT: IT: turn on …".
+func TestStepTitlesDoNotNameTheirActor(t *testing.T) {
+	c := testCatalog(t)
+	for _, m := range c.Methods {
+		for _, list := range [][]StepDef{m.AdminSteps, m.UserSteps} {
+			for _, s := range list {
+				for _, who := range []string{"IT:", "IT ", "Users:", "User:", "Admin:"} {
+					if strings.HasPrefix(s.Title, who) {
+						t.Errorf("%s: step %s title %q starts with its actor", m.ID, s.ID, s.Title)
+					}
+				}
+			}
+		}
+	}
+}
