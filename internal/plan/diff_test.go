@@ -168,7 +168,7 @@ func TestDiffPlans(t *testing.T) {
 				p.Manufacturer = "Zebra"
 				diffPop(a, "design-macs").EnrolledBy = EnrolledByIT
 			},
-			wantIn: []string{"Warehouse scanners: maker not named → “Zebra”.", "Design Macs: now enrolled by IT staff instead of their users"},
+			wantIn: []string{"Warehouse scanners: maker not named → “Zebra”; 1 step added: “Set the Zebra devices' own settings with Zebra's OEMConfig app”", "Design Macs: now enrolled by IT staff instead of their users"},
 			not:    []string{"New laptops:"}},
 		{name: "the older tenant-wide answer spelled per group changes nothing", none: true,
 			before: func(a *Answers) { a.BulkEnrollmentByStaff = true },

@@ -34,14 +34,16 @@ func fuzzPlanAnswers(tb testing.TB, base Answers, name string) Answers {
 	a.Organization = name
 	a.Populations = append([]Population(nil), base.Populations...)
 	// A maker's name is planner-typed too: every group gets one where it
-	// is a valid maker (one line, not blank), cut to the length allowed.
-	maker := []rune(name)[:min(len([]rune(name)), MaxManufacturer)]
-	valid := strings.TrimSpace(string(maker)) != "" && !strings.ContainsFunc(string(maker), unicode.IsControl)
+	// is a valid maker (one line), cut to the length allowed. The "Maker "
+	// prefix keeps it from naming a maker the catalog has a path for, so
+	// that every name gets the same steps (issue 17: maker-specific steps).
+	maker := []rune("Maker " + name)[:min(len([]rune("Maker "+name)), MaxManufacturer)]
+	if strings.ContainsFunc(string(maker), unicode.IsControl) {
+		maker = []rune("Maker")
+	}
 	for i := range a.Populations {
 		a.Populations[i].Name = name + " " + strconv.Itoa(i+1)
-		if valid {
-			a.Populations[i].Manufacturer = string(maker)
-		}
+		a.Populations[i].Manufacturer = string(maker)
 	}
 	a.Baseline = append(append([]string(nil), base.Baseline...), name)
 	a.Rollout.PilotGroup = name
