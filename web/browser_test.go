@@ -478,12 +478,13 @@ func walkWizard(b *tab, o walkOpts) walkResult {
 	b.submit(continueBtn, 200, "/wizard/prerequisites")
 	lap("step 4 reset")
 
-	// Step 5: no bulk enrollment; the baseline.
+	// Step 5: the baseline (who enrolls is step 2's, per population).
 	if o.errors {
+		evalIn[chromedp.Void](b, `document.querySelector('[name="baseline_custom"]').value = "word ".repeat(41)`)
 		b.submit(continueBtn, 422, "/wizard/prerequisites")
 		errorsShown("step5-prerequisites-errors")
+		evalIn[chromedp.Void](b, `document.querySelector('[name="baseline_custom"]').value = ""`)
 	}
-	b.choose("bulk_enrollment_by_staff", "no")
 	var custom []string
 	for _, item := range a.Baseline {
 		if slices.Contains(plan.BaselineIDs, item) {

@@ -83,7 +83,7 @@ func TestEveryBuildGoesThroughTheBound(t *testing.T) {
 		}},
 		{"step 4", func() resp { return p.get("/wizard/reset") }},
 		{"step 5", func() resp { return p.get("/wizard/prerequisites") }},
-		{"step 5 post with an error", func() resp { return p.post("/wizard/prerequisites", url.Values{"bulk_enrollment_by_staff": {"maybe"}}) }},
+		{"step 5 post with an error", func() resp { return p.post("/wizard/prerequisites", url.Values{"baseline_custom": {"complience"}}) }},
 		{"step 7", func() resp { return p.get("/wizard/plan") }},
 		{"step 7 download", func() resp { return p.get("/wizard/plan.md") }},
 		{"step 7 print", func() resp { return p.get("/wizard/print") }},

@@ -155,7 +155,6 @@ func TestBrowserWizardRowsAndDates(t *testing.T) {
 		b.submit(continueBtn, 200, "/wizard/method")
 		b.submit(continueBtn, 200, "/wizard/reset")
 		b.submit(continueBtn, 200, "/wizard/prerequisites")
-		b.choose("bulk_enrollment_by_staff", "no")
 		b.submit(continueBtn, 200, "/wizard/rollout")
 
 		// Step 6: wave 1 starts with nothing ticked; the count follows the

@@ -24,10 +24,10 @@ const (
 // devicesSpec is step 2's row list: one row per population.
 var devicesSpec = rowSpec{
 	key: "devices", step: stepDevices, prefix: "populations", re: popField,
-	fields: []string{"id", "name", "platform", "ownership", "usage", "devices", "personal_use", "in_use", "managed_by", "enroll"},
+	fields: []string{"id", "name", "platform", "manufacturer", "ownership", "usage", "devices", "personal_use", "in_use", "managed_by", "enroll", "enrolled_by"},
 	first:  "name", noun: "Population", max: plan.MaxPopulations,
 	blank: func([]url.Values) url.Values {
-		return url.Values{"in_use": {"unsure"}, "managed_by": {"unsure"}, "enroll": {"enroll"}}
+		return url.Values{"in_use": {"unsure"}, "managed_by": {"unsure"}, "enroll": {"enroll"}, "enrolled_by": {plan.EnrolledByUser}}
 	},
 	label: func(row url.Values) string { return strings.TrimSpace(row.Get("name")) },
 }
@@ -44,12 +44,15 @@ func devicesBase(d *draft) string {
 
 // populationRows writes saved populations as step 2's form, each with the id
 // the engine knows it by, so that the waves of step 6 keep pointing at it.
-func populationRows(pops []plan.Population) []url.Values {
+// Who enrolls each is its answer or what it stands for (bulkByStaff is the
+// older tenant-wide answer), so that saving step 2 keeps it.
+func populationRows(pops []plan.Population, bulkByStaff bool) []url.Values {
 	ids := plan.PopulationIDs(pops)
 	var rows []url.Values
 	for i, p := range pops {
 		row := url.Values{"id": {ids[i]}, "name": {p.Name}, "platform": {p.Platform}, "ownership": {p.Ownership}, "usage": {p.Usage},
-			"devices": {strconv.Itoa(p.Devices)}, "in_use": {"unsure"}, "managed_by": {"unsure"}, "enroll": {"enroll"}}
+			"devices": {strconv.Itoa(p.Devices)}, "in_use": {"unsure"}, "managed_by": {"unsure"}, "enroll": {"enroll"},
+			"enrolled_by": {p.EffectiveEnrolledBy(bulkByStaff)}, "manufacturer": {p.Manufacturer}}
 		if p.InUse != nil {
 			row.Set("in_use", map[bool]string{true: "in-use", false: "new"}[*p.InUse])
 		}
@@ -172,9 +175,13 @@ func (s *Server) parseDevices(rows []url.Values, previous []plan.Population) ([]
 		}
 		r := pages.PopulationRow{Index: n, ID: row.Get("id"), Name: row.Get("name"), Platform: row.Get("platform"),
 			Ownership: row.Get("ownership"), Usage: row.Get("usage"), Devices: row.Get("devices"),
-			PersonalUse: row.Get("personal_use"), InUse: row.Get("in_use"), ManagedBy: row.Get("managed_by"), Enroll: row.Get("enroll")}
+			PersonalUse: row.Get("personal_use"), InUse: row.Get("in_use"), ManagedBy: row.Get("managed_by"), Enroll: row.Get("enroll"),
+			EnrolledBy: row.Get("enrolled_by"), Manufacturer: row.Get("manufacturer")}
 		if r.Enroll != "app" {
 			r.Enroll = "enroll"
+		}
+		if r.EnrolledBy == "" {
+			r.EnrolledBy = plan.EnrolledByUser // a row from before the question, or one whose answer was hidden
 		}
 		if r.InUse == "" {
 			r.InUse = "unsure"
@@ -244,6 +251,21 @@ func (s *Server) parseDevices(rows []url.Values, previous []plan.Population) ([]
 				fail("enroll", "App protection without enrollment is for %s; %s devices must enroll: choose Enroll the devices", s.platformNames(mam.Platforms), platform.Name)
 			case p.Usage == plan.UsageShared || p.Usage == plan.UsageDedicated:
 				fail("enroll", "App protection without enrollment needs one signed-in user per device: choose Enroll the devices, or One user")
+			}
+		}
+		// Who enrolls: asked of organisation-owned devices with users that
+		// enroll; IT staff is kept as the answer, the users are the default.
+		switch {
+		case !slices.Contains(plan.EnrolledByValues, r.EnrolledBy):
+			fail("enrolled_by", "Choose who enrolls these devices: the person who uses each device, or IT staff")
+		case r.EnrolledBy == plan.EnrolledByIT && p.Ownership == plan.OwnCorporate && p.Usage != plan.UsageDedicated && p.Enrolls():
+			p.EnrolledBy = plan.EnrolledByIT
+		}
+		if m := strings.TrimSpace(r.Manufacturer); m != "" {
+			if n := utf8.RuneCountInString(m); n > plan.MaxManufacturer {
+				fail("manufacturer", "Keep the maker's name to %d characters or fewer; it has %d", plan.MaxManufacturer, n)
+			} else {
+				p.Manufacturer = m
 			}
 		}
 		// Keep an earlier method choice while it still fits.
@@ -330,8 +352,15 @@ func (s *Server) devicesView(r *http.Request, d *draft, rows []pages.PopulationR
 func (s *Server) devicesRows(d *draft) (rows []url.Values, checked bool) {
 	if f := d.form(devicesSpec.key, devicesBase(d)); f != nil {
 		rows, checked = devicesSpec.split(f.Values).rows, f.Checked
+		// A form kept from before step 2 asked who enrolls stands for the
+		// saved populations row by row: it gets their answer.
+		for i, row := range rows {
+			if _, ok := row["enrolled_by"]; !ok && i < len(d.Answers.Populations) {
+				row.Set("enrolled_by", d.Answers.Populations[i].EffectiveEnrolledBy(d.Answers.BulkEnrollmentByStaff))
+			}
+		}
 	} else {
-		rows = populationRows(d.Answers.Populations)
+		rows = populationRows(d.Answers.Populations, d.Answers.BulkEnrollmentByStaff)
 	}
 	if len(rows) == 0 {
 		rows = []url.Values{devicesSpec.blank(nil)}
@@ -379,6 +408,9 @@ func (s *Server) handleDevicesPost(w http.ResponseWriter, r *http.Request) error
 		return s.renderStep(w, r, errs, pages.DevicesPage(s.devicesView(r, d, view, errs)))
 	}
 	d.Answers.Populations = withIDs(pops)
+	// Who enrolls is now each population's answer, read from the rows (which
+	// showed what the older tenant-wide answer stood for).
+	d.Answers.BulkEnrollmentByStaff = false
 	for i := range rf.rows {
 		rf.rows[i].Set("id", d.Answers.Populations[i].ID)
 	}

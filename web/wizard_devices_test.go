@@ -173,20 +173,24 @@ func TestDevicesIDsStayWhenRenamed(t *testing.T) {
 	}
 }
 
-// TestPrereqQuestionsBeforeChecklist: step 5's two questions come before
-// the read-only checklist, and Continue after both.
+// TestPrereqQuestionsBeforeChecklist: step 5's baseline question comes
+// before the read-only checklist, and Continue after both; the tenant-wide
+// "IT staff enroll in bulk" question is gone (step 2 asks it per
+// population), and step 5 needs no answer to continue.
 func TestPrereqQuestionsBeforeChecklist(t *testing.T) {
 	p := newClockedPlanner(t)
 	walkTo(t, p, stepPrereq)
 	r := p.get("/wizard/prerequisites")
-	q := strings.Index(r.body, `name="bulk_enrollment_by_staff"`)
 	b := strings.Index(r.body, `name="baseline"`)
 	list := strings.Index(r.body, `class="prereqs"`)
 	cont := strings.Index(r.body, `class="button" name="action" value="continue"`)
-	if q < 0 || b < 0 || list < 0 || cont < 0 || !(q < list && b < list && list < cont) {
-		t.Fatalf("order: bulk %d, baseline %d, checklist %d, continue %d", q, b, list, cont)
+	if b < 0 || list < 0 || cont < 0 || !(b < list && list < cont) {
+		t.Fatalf("order: baseline %d, checklist %d, continue %d", b, list, cont)
 	}
-	expectRedirect(t, p.post("/wizard/prerequisites", url.Values{"bulk_enrollment_by_staff": {"no"}}), "/wizard/rollout")
+	if strings.Contains(r.body, "bulk_enrollment_by_staff") || strings.Contains(r.body, "in bulk on users' behalf?") {
+		t.Error("step 5 still asks the tenant-wide bulk question")
+	}
+	expectRedirect(t, p.post("/wizard/prerequisites", url.Values{}), "/wizard/rollout")
 }
 
 // between is the text of s after the first from, up to the next to.

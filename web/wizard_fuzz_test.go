@@ -108,8 +108,8 @@ func fuzzDrafts(tb testing.TB, cat *plan.Catalog) []store.Draft {
 		tb.Fatal(err)
 	}
 	full := &draft{Answers: a, Reached: stepPlan}
-	full.setForm(devicesSpec.key, &rawForm{Values: devicesSpec.values(rowForm{rows: populationRows(a.Populations), rest: nil}), Base: devicesBase(full),
-		Removed: &removedRow{Index: 1, Values: populationRows(a.Populations)[0], Text: "Population 2 was removed."}})
+	full.setForm(devicesSpec.key, &rawForm{Values: devicesSpec.values(rowForm{rows: populationRows(a.Populations, a.BulkEnrollmentByStaff), rest: nil}), Base: devicesBase(full),
+		Removed: &removedRow{Index: 1, Values: populationRows(a.Populations, a.BulkEnrollmentByStaff)[0], Text: "Population 2 was removed."}})
 	full.Check = &checkRun{State: "done", Started: time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC), Findings: []plan.Finding{}}
 	var out []store.Draft
 	for id, d := range map[string]*draft{fuzzFullDraft: full, fuzzFreshDraft: newDraft()} {

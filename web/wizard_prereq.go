@@ -9,9 +9,9 @@ import (
 	"github.com/enrollplan/enrollplan/templates/pages"
 )
 
-func (s *Server) prereqView(r *http.Request, d *draft, p *plan.Plan, errs pages.FormErrors, bulk, custom string, checked []string) pages.PrereqView {
+func (s *Server) prereqView(r *http.Request, d *draft, p *plan.Plan, errs pages.FormErrors, custom string, checked []string) pages.PrereqView {
 	v := pages.PrereqView{Head: s.head(pages.WizardSteps[4].Title, false), Nav: s.nav(r, d, stepPrereq), Errors: errs, Prerequisites: p.Prerequisites,
-		Names: map[string]string{}, Bulk: bulk, DEMText: s.cat.DEM.Text, Custom: custom, Mapped: p.Baseline}
+		Names: map[string]string{}, Custom: custom, Mapped: p.Baseline}
 	for _, pp := range p.Populations {
 		v.Names[pp.ID] = pp.Name
 	}
@@ -56,12 +56,8 @@ func (s *Server) handlePrereqGet(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return s.notBuilt(w, r, err, stepDevices)
 	}
-	bulk := ""
-	if d.Reached > stepPrereq {
-		bulk = map[bool]string{true: "yes", false: "no"}[d.Answers.BulkEnrollmentByStaff]
-	}
 	ids, custom := splitBaseline(d.Answers.Baseline)
-	return s.render(w, r, http.StatusOK, pages.PrereqPage(s.prereqView(r, d, p, nil, bulk, custom, ids)))
+	return s.render(w, r, http.StatusOK, pages.PrereqPage(s.prereqView(r, d, p, nil, custom, ids)))
 }
 
 // handlePrereqPost is POST /wizard/prerequisites.
@@ -73,14 +69,9 @@ func (s *Server) handlePrereqPost(w http.ResponseWriter, r *http.Request) error 
 	if err := readForm(r); err != nil {
 		return err
 	}
+	// Who enrolls the devices is step 2's, per population; the older
+	// tenant-wide question is no longer asked here.
 	var errs pages.FormErrors
-	bulk := r.PostForm.Get("bulk_enrollment_by_staff")
-	switch bulk {
-	case "yes", "no":
-		d.Answers.BulkEnrollmentByStaff = bulk == "yes"
-	default:
-		errs = append(errs, pages.FormError{Field: "bulk_enrollment_by_staff", Message: "Choose whether IT staff will enroll devices in bulk"})
-	}
 	var checked []string
 	for _, id := range plan.BaselineIDs { // catalog order, whatever order the browser sent
 		if slices.Contains(r.PostForm["baseline"], id) {
@@ -103,7 +94,7 @@ func (s *Server) handlePrereqPost(w http.ResponseWriter, r *http.Request) error 
 		if err != nil {
 			return s.notBuilt(w, r, err, stepDevices)
 		}
-		return s.renderStep(w, r, errs, pages.PrereqPage(s.prereqView(r, d, p, errs, bulk, custom, checked)))
+		return s.renderStep(w, r, errs, pages.PrereqPage(s.prereqView(r, d, p, errs, custom, checked)))
 	}
 	return s.advance(w, r, d, stepPrereq)
 }

@@ -188,10 +188,10 @@ func TestWizardValidationKeepsValuesAndLinksErrors(t *testing.T) {
 	}
 	expectRedirect(t, p.post("/wizard/method", url.Values{"populations[0].method": {"ios-ade"}, "populations[1].method": {"windows-autopilot"}}), "/wizard/reset")
 	expectRedirect(t, p.post("/wizard/reset", nil), "/wizard/prerequisites")
-	if r = p.post("/wizard/prerequisites", url.Values{"baseline_custom": {"complience"}}); r.status != 422 || !strings.Contains(r.body, "Choose whether IT staff") || !strings.Contains(r.body, "complience") {
+	if r = p.post("/wizard/prerequisites", url.Values{"baseline_custom": {"complience"}}); r.status != 422 || !strings.Contains(r.body, "complience") {
 		t.Fatalf("step 5 errors: %d", r.status)
 	}
-	expectRedirect(t, p.post("/wizard/prerequisites", url.Values{"bulk_enrollment_by_staff": {"yes"}}), "/wizard/rollout")
+	expectRedirect(t, p.post("/wizard/prerequisites", url.Values{}), "/wizard/rollout")
 	r = p.post("/wizard/rollout", url.Values{"rollout.waves[0].name": {"Wave 1"}, "rollout.waves[0].group": {"Sales"}, "rollout.waves[0].populations": {"sales-iphones"},
 		"rollout.waves[0].start.day": {"11"}, "rollout.waves[0].start.month": {"Jan"}, "rollout.waves[0].start.year": {"27"}})
 	if r.status != 422 || !strings.Contains(r.body, "must have 4 digits") || !strings.Contains(r.body, `value="27"`) {

@@ -132,7 +132,22 @@
     if (out.textContent !== text) out.textContent = text; // an idle write can move the page under the pointer
   }
 
-  function sync(row) { personalUse(row); waveDevices(row); }
+  // Step 2: a question shown only for some answers of its row, as
+  // data-when="field=value,value;field=value" says ("not chosen yet"
+  // counts as any); hidden, its inputs are disabled so none is sent.
+  function when(row) {
+    all(row, "[data-when]", function (box) {
+      var on = box.dataset.when.split(";").every(function (c) {
+        var kv = c.split("="), v = picked(row, kv[0]);
+        return v === "" || kv[1].split(",").indexOf(v) >= 0;
+      });
+      if (box.hidden === !on) return;
+      box.hidden = !on;
+      all(box, "input", function (el) { el.disabled = !on; });
+    });
+  }
+
+  function sync(row) { personalUse(row); when(row); waveDevices(row); }
   all(d, ".rows fieldset.row", sync);
   d.addEventListener("change", function (e) {
     var el = e.target, row = el.closest && el.closest(".rows fieldset.row");

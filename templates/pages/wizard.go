@@ -186,6 +186,25 @@ type PopulationRow struct {
 	InUse       string // new | in-use | unsure
 	ManagedBy   string // none | configmgr | other-mdm | unsure
 	Enroll      string // "enroll" or "app" (app protection only)
+	// EnrolledBy is who enrolls the devices: "user" or "it" (IT staff, on
+	// the users' behalf); asked of organisation-owned devices with users.
+	EnrolledBy   string
+	Manufacturer string // the maker, as typed; "" when not named
+}
+
+// AsksEnrolledBy reports whether the row may need "Who enrolls these
+// devices?": organisation-owned devices with a user that enroll, or not
+// chosen yet. Kiosks are enrolled by IT staff, personal devices by their
+// users, and app protection enrolls nothing.
+func (r PopulationRow) AsksEnrolledBy() bool {
+	return (r.Ownership == "" || r.Ownership == plan.OwnCorporate) && r.Usage != plan.UsageDedicated && r.Enroll != "app"
+}
+
+// AsksManufacturer reports whether the row may need its maker: Android and
+// Windows devices, whose makers have their own enrollment paths, or no
+// platform chosen yet.
+func (r PopulationRow) AsksManufacturer() bool {
+	return r.Platform == "" || r.Platform == "android" || r.Platform == "windows"
 }
 
 // AsksPersonalUse reports whether the row may need "May users also use the
@@ -276,8 +295,6 @@ type PrereqView struct {
 	Errors        FormErrors
 	Prerequisites []plan.Prerequisite
 	Names         map[string]string // population id → name
-	Bulk          string            // "yes" or "no"
-	DEMText       string
 	Baseline      []BaselineOption
 	Custom        string // free-text baseline items, one per line
 	Mapped        []plan.BaselineItem
