@@ -103,6 +103,7 @@ func checkStepOrder(t *testing.T, pl *Plan, p PopulationPlan) {
 	if !p.InUse && slices.ContainsFunc(p.Steps, func(s Step) bool { return s.ID == "factory-reset" }) {
 		t.Errorf("new devices are told to factory reset:\n%s", stepList(p.Steps))
 	}
+	checkCoManagementOrder(t, pl, p)
 
 	for _, tk := range pl.Tasks {
 		if touchesDevice(tk.Kind) && tk.Phase == PhasePrepare {
@@ -125,6 +126,101 @@ func checkStepOrder(t *testing.T, pl *Plan, p PopulationPlan) {
 			} else {
 				last = r
 			}
+		}
+	}
+}
+
+// Co-management's steps: the Cloud Attach wizard enables co-management
+// (and with it the PCs' enrollment) without moving any workload; workloads
+// move afterwards from the co-management properties (how-to-enable
+// 2025-08-29, how-to-switch-workloads 2021-10-05).
+func isCoMgmtEnable(id string) bool {
+	return id == "comgmt.enable" || strings.HasPrefix(id, "comgmt.enable-")
+}
+func isCoMgmtWorkloads(id string) bool { return id == "comgmt.workloads" }
+
+// checkCoManagementOrder fails when a population's plan moves co-management
+// workloads before co-management is enabled: in its steps, in preparation
+// (which runs before any wave), or in a wave whose workload task doesn't
+// wait for that wave's enable task.
+func checkCoManagementOrder(t *testing.T, pl *Plan, p PopulationPlan) {
+	t.Helper()
+	enable := slices.IndexFunc(p.Steps, func(s Step) bool { return isCoMgmtEnable(s.ID) })
+	move := slices.IndexFunc(p.Steps, func(s Step) bool { return isCoMgmtWorkloads(s.ID) })
+	if p.Method.ID == "windows-co-management" && (enable < 0 || move < 0) {
+		t.Errorf("co-management without a step that enables it or one that moves workloads:\n%s", stepList(p.Steps))
+	}
+	if move >= 0 && (enable < 0 || move < enable) {
+		t.Errorf("workloads move before co-management is enabled:\n%s", stepList(p.Steps))
+	}
+	byID := map[string]Task{}
+	for _, tk := range pl.Tasks {
+		byID[tk.ID] = tk
+		if isCoMgmtWorkloads(tk.ID) || (tk.Phase == PhasePrepare && strings.HasSuffix(tk.ID, "/comgmt.workloads")) {
+			t.Errorf("task %s moves workloads in preparation, before any PC is co-managed", tk.ID)
+		}
+	}
+	var waitsFor func(id, target string, seen map[string]bool) bool
+	waitsFor = func(id, target string, seen map[string]bool) bool {
+		if seen[id] {
+			return false
+		}
+		seen[id] = true
+		for _, d := range byID[id].DependsOn {
+			if d == target || waitsFor(d, target, seen) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, e := range pl.Schedule {
+		if e.Population != p.ID {
+			continue
+		}
+		en := slices.IndexFunc(e.Tasks, func(id string) bool { return isCoMgmtEnable(id[strings.LastIndex(id, "/")+1:]) })
+		for i, id := range e.Tasks {
+			if !isCoMgmtWorkloads(id[strings.LastIndex(id, "/")+1:]) {
+				continue
+			}
+			if en < 0 || i < en || !waitsFor(id, e.Tasks[en], map[string]bool{}) {
+				t.Errorf("%s: task %s doesn't wait for co-management to be enabled in that wave: %v", e.Wave, id, e.Tasks)
+			}
+		}
+	}
+}
+
+// TestCoManagementEnabledBeforeWorkloads: in every cloud that offers
+// co-management, for every kind of group Configuration Manager manages, with
+// a pilot and two waves, workloads move only after co-management is enabled,
+// in the same wave.
+func TestCoManagementEnabledBeforeWorkloads(t *testing.T) {
+	c := testCatalog(t)
+	for _, cloud := range []string{"global", "gcc", "gcc-high", "dod", "china"} {
+		for _, usage := range Usages {
+			t.Run(cloud+"/"+usage, func(t *testing.T) {
+				tn := fullTenant()
+				tn.Cloud, tn.ConfigMgr = cloud, yes()
+				a := answersFor(tn, false, Population{ID: "pcs", Name: "PCs", Platform: "windows", Ownership: OwnCorporate, Usage: usage, Devices: 400, InUse: yes(), ManagedBy: ManagedConfigMgr})
+				a.Rollout = Rollout{PilotStart: "2027-02-01", Waves: []Wave{{Name: "Wave 1", Group: "w1", Start: "2027-03-01"}, {Name: "Wave 2", Group: "w2", Start: "2027-04-01"}}}
+				pl, err := c.Build(a)
+				if err != nil {
+					t.Fatal(err)
+				}
+				p := pl.Populations[0]
+				if p.Method.ID != "windows-co-management" {
+					t.Fatalf("Configuration Manager PCs → %s, want co-management", p.Method.ID)
+				}
+				checkStepOrder(t, pl, p)
+				n := 0
+				for _, e := range pl.Schedule {
+					if slices.ContainsFunc(e.Tasks, func(id string) bool { return strings.HasSuffix(id, "/comgmt.workloads") }) {
+						n++
+					}
+				}
+				if n != 3 {
+					t.Errorf("workloads move in %d of the pilot and two waves, want all three", n)
+				}
+			})
 		}
 	}
 }

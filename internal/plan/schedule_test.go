@@ -416,7 +416,7 @@ func TestOwners(t *testing.T) {
 	want := map[string]string{
 		"prereq.groups":                   groupsOwner,
 		"w/pilot/laptops/ap.user-sign-in": OwnerUser,
-		"w/pilot/kiosks/ap.self-start":    OwnerStaff,
+		"w/pilot/kiosks/ap.self-start":    OwnerAdmin, // IT starts PCs that have no user of their own (issue 17)
 		"w/pilot/laptops/ap.monitor":      OwnerAdmin,
 		"w/pilot/rollout.test":            c.Rollout.Owner,
 		"rollout.pilot-group":             c.Rollout.Owner,
