@@ -216,8 +216,8 @@ func TestRecommendationFacts(t *testing.T) {
 		{"S6: new PCs in a tenant that has Configuration Manager elsewhere → Autopilot, not co-management", withTenant(func(t *Tenant) { t.ConfigMgr = yes() }), false, Population{Platform: "windows", Ownership: OwnCorporate, Devices: 700, InUse: no(), ManagedBy: ManagedNone}, "windows-autopilot"},
 		{"S6: PCs in use, unknown MDM → automatic enrollment (the safer reading, no reset)", fullTenant(), false, Population{Platform: "windows", Ownership: OwnCorporate, Devices: 10}, "windows-auto-enrollment"},
 		{"S6: corporate Windows in use, leaving another MDM → automatic enrollment", fullTenant(), false, Population{Platform: "windows", Ownership: OwnCorporate, Devices: 10, InUse: yes(), ManagedBy: ManagedOtherMDM}, "windows-auto-enrollment"},
-		{"S6: new Windows kiosks enrolled by IT staff → bulk provisioning package", fullTenant(), true, Population{Platform: "windows", Ownership: OwnCorporate, Usage: UsageDedicated, Devices: 10, InUse: no()}, "windows-bulk"},
-		{"S6 + CONTRACT §8.1: new Windows kiosks, enrolled by IT staff when the answers don't say → bulk provisioning package", fullTenant(), false, Population{Platform: "windows", Ownership: OwnCorporate, Usage: UsageDedicated, Devices: 10, InUse: no()}, "windows-bulk"},
+		{"S6 2024-02-28, A-SELF: new Windows kiosks enrolled by IT staff (the older tenant-wide answer) → Autopilot self-deploying", fullTenant(), true, Population{Platform: "windows", Ownership: OwnCorporate, Usage: UsageDedicated, Devices: 10, InUse: no()}, "windows-autopilot"},
+		{"S6 2024-02-28 + CONTRACT §8.1: new Windows kiosks, enrolled by IT staff when the answers don't say → Autopilot self-deploying", fullTenant(), false, Population{Platform: "windows", Ownership: OwnCorporate, Usage: UsageDedicated, Devices: 10, InUse: no()}, "windows-autopilot"},
 		{"S6: new shared PCs their users enroll → Autopilot self-deploying", fullTenant(), false, Population{Platform: "windows", Ownership: OwnCorporate, Usage: UsageShared, Devices: 10, InUse: no()}, "windows-autopilot"},
 		{"S6: personal Windows → add work or school account", fullTenant(), false, Population{Platform: "windows", Ownership: OwnPersonal, Devices: 10}, "windows-byod"},
 		{"S8: Linux → Microsoft Intune app", fullTenant(), false, Population{Platform: "linux", Ownership: OwnPersonal, Devices: 10}, "linux-intune-app"},
@@ -286,7 +286,8 @@ func TestRuleFacts(t *testing.T) {
 	})
 	t.Run("S1: unenroll from the other MDM first; removing its data is possible but not required", func(t *testing.T) {
 		pl, p := buildOne(t, fullTenant(), false, Population{Platform: "ios", Ownership: OwnPersonal, Devices: 10, CurrentlyManagedByOtherMDM: yes()})
-		if !slices.ContainsFunc(p.Steps, func(s Step) bool { return s.ID == "unenroll.unenroll" }) {
+		// iPhones have their own unenroll step, which spares the devices Apple's migration moves.
+		if !slices.ContainsFunc(p.Steps, func(s Step) bool { return s.ID == "unenroll.unenroll-apple" }) {
 			t.Fatal("no unenroll step")
 		}
 		i := slices.IndexFunc(pl.Prerequisites, func(pr Prerequisite) bool { return pr.ID == "unenroll-existing-mdm" })

@@ -136,15 +136,18 @@ func TestWindowsIssue17Facts(t *testing.T) {
 				hasNot(t, pop, "user:ap.self-start", "ap.kiosk", "ap.backup-restore")
 				says(t, "the start step", stepOf(pop, "ap.self-start").Detail, "IT staff", "nobody signs in")
 			}},
-		{"licensing 2026-05-13: kiosks on self-deploying Autopilot get the kiosk profile and a device licence each", fullTenant(), with(pc(UsageDedicated, false), func(p *Population) { p.Method = "windows-autopilot" }),
+		{"licensing 2026-05-13: kiosks on self-deploying Autopilot get the kiosk profile and a device licence each", fullTenant(), pc(UsageDedicated, false),
 			func(t *testing.T, pop PopulationPlan) {
+				if pop.Method.ID != "windows-autopilot" {
+					t.Fatalf("new kiosks, enrolled by IT staff by default → %s, want self-deploying Autopilot (S6 2024-02-28, A-SELF)", pop.Method.ID)
+				}
 				has(t, pop, "admin:ap.kiosk", "admin:ap.device-licences", "admin:ap.self-start")
 				says(t, "the licence step", stepOf(pop, "ap.device-licences").Detail, "device licence", "Self-deploying Autopilot")
 			}},
-		{"create-bulk-package 2025-09-29: new kiosks from a provisioning package get the kiosk profile and licences too", fullTenant(), pc(UsageDedicated, false),
+		{"create-bulk-package 2025-09-29: new kiosks from a provisioning package get the kiosk profile and licences too", fullTenant(), with(pc(UsageDedicated, false), func(p *Population) { p.Method = "windows-bulk" }),
 			func(t *testing.T, pop PopulationPlan) {
 				if pop.Method.ID != "windows-bulk" {
-					t.Fatalf("new kiosks IT enrolls → %s, want the provisioning package", pop.Method.ID)
+					t.Fatalf("→ %s, want the provisioning package", pop.Method.ID)
 				}
 				has(t, pop, "admin:bulk.kiosk", "admin:bulk.device-licences", "admin:bulk.apply")
 			}},
