@@ -41,6 +41,7 @@ type Catalog struct {
 	DEM           DEMDef
 	Rollout       RolloutDef
 	ResetStep     StepDef
+	ResetBackup   []StepDef // what users save before their device is reset
 	SettingsStay  TextDef
 	Restricted    RestrictedDef
 	Clouds        []CloudDef
@@ -333,9 +334,12 @@ type ResetOverviewRow struct {
 }
 
 // UnenrollDef is what a population managed by another MDM must do first.
+// Warnings are the cut-over window's, shown on each group that leaves an
+// MDM where their platforms and conditions match.
 type UnenrollDef struct {
-	Steps   []StepDef `json:"steps"`
-	Warning TextDef   `json:"warning"`
+	Steps    []StepDef    `json:"steps"`
+	Warning  TextDef      `json:"warning"`
+	Warnings []WarningDef `json:"warnings,omitempty"`
 }
 
 // DEMDef describes the device enrollment manager account: how many devices
@@ -371,6 +375,7 @@ type catalogFile struct {
 	DEM           *DEMDef            `json:"dem,omitempty"`
 	Rollout       *RolloutDef        `json:"rollout,omitempty"`
 	ResetStep     *StepDef           `json:"reset_step,omitempty"`
+	ResetBackup   []StepDef          `json:"reset_backup,omitempty"`
 	SettingsStay  *TextDef           `json:"settings_stay,omitempty"`
 	Restricted    *RestrictedDef     `json:"restricted,omitempty"`
 	Clouds        []CloudDef         `json:"clouds,omitempty"`
@@ -494,6 +499,7 @@ func (c *Catalog) merge(name string, f *catalogFile) error {
 	c.Availability = append(c.Availability, f.Availability...)
 	c.BaselineTerms = append(c.BaselineTerms, f.BaselineTerms...)
 	c.Expiries = append(c.Expiries, f.Expiries...)
+	c.ResetBackup = append(c.ResetBackup, f.ResetBackup...)
 	single := []struct {
 		set  bool
 		name string

@@ -422,6 +422,16 @@ func (v *checker) unenroll() {
 		}
 	}
 	v.srcs("unenroll warning", u.Warning.Sources)
+	for _, w := range u.Warnings {
+		where := "unenroll warning " + w.ID
+		if w.ID == "" || w.Text == "" || w.ID == u.Warning.ID {
+			v.bad("%s: needs a unique id and text", where)
+		}
+		v.scope(where, w.Platforms, Platforms)
+		v.severity(where, w.Severity)
+		v.srcs(where, w.Sources)
+		v.cond(where, w.When)
+	}
 }
 
 func (v *checker) dem() {
@@ -452,6 +462,13 @@ func (v *checker) resetStep() {
 	v.steps("reset_step", []StepDef{v.c.ResetStep}, map[string]bool{}, Platforms)
 	if v.c.ResetStep.Kind != KindWipe {
 		v.bad("reset_step: kind must be %s", KindWipe)
+	}
+	// The backup must sort with the wipe, before it, never after.
+	v.steps("reset_backup", v.c.ResetBackup, map[string]bool{v.c.ResetStep.ID: true}, Platforms)
+	for _, s := range v.c.ResetBackup {
+		if s.Kind != KindWipe {
+			v.bad("reset_backup step %s: kind must be %s", s.ID, KindWipe)
+		}
 	}
 }
 

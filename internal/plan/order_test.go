@@ -250,7 +250,7 @@ func TestScoping(t *testing.T) {
 		for _, p := range pl.Populations {
 			m := c.Method(p.Method.ID)
 			own := map[string][]string{}
-			for _, s := range append(append(slices.Clone(m.AdminSteps), m.UserSteps...), append(c.Unenroll.Steps, c.ResetStep)...) {
+			for _, s := range append(append(slices.Clone(m.AdminSteps), m.UserSteps...), append(append(c.Unenroll.Steps, c.ResetStep), c.ResetBackup...)...) {
 				own[s.ID] = s.Platforms
 			}
 			for _, s := range p.Steps {

@@ -19,7 +19,7 @@ func (b *builder) steps(ps *popState) {
 
 // eachStep calls add with every step that applies to a population, in
 // catalog order: the method's admin steps, leaving the old MDM, the factory
-// reset of devices in use, the user steps.
+// reset of devices in use (after their users' backup), the user steps.
 func (b *builder) eachStep(ps *popState, add func(actor string, s StepDef)) {
 	c, f, chosen := b.c, ps.f, ps.method
 	try := func(actor string, s StepDef) {
@@ -36,6 +36,11 @@ func (b *builder) eachStep(ps *popState, add func(actor string, s StepDef)) {
 		}
 	}
 	if ps.out.FactoryReset.Required && f.inUse {
+		// Users save what they keep before IT wipes: same kind, so catalog
+		// order puts the backup first.
+		for _, s := range c.ResetBackup {
+			try(ActorUser, s)
+		}
 		try(ActorAdmin, c.ResetStep)
 	}
 	for _, s := range chosen.UserSteps {

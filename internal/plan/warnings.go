@@ -14,6 +14,11 @@ func (b *builder) popWarnings(ps *popState) {
 	c, chosen := b.c, ps.method
 	if leavesMDM(ps.f, chosen) {
 		b.warn(ps, Warning{ID: c.Unenroll.Warning.ID, Severity: SevInfo, Text: c.Unenroll.Warning.Text, Sources: c.SourceURLs(c.Unenroll.Warning.Sources)})
+		for _, w := range c.Unenroll.Warnings {
+			if b.applies(w.Platforms, w.When, ps.f) {
+				b.warn(ps, b.warning(w))
+			}
+		}
 	}
 	for _, w := range chosen.Warnings {
 		if b.applies(w.Platforms, w.When, ps.f) {

@@ -63,7 +63,7 @@ func TestRolloutPageRefersToGroups(t *testing.T) {
 			t.Errorf("the rollout does not refer to %s's section", pop.Name)
 		}
 	}
-	if n := strings.Count(html, "Unenroll the devices from the current MDM."); n != 1 {
+	if n := strings.Count(html, "Unenroll from the current MDM the devices Apple&#39;s migration doesn&#39;t move."); n != 1 {
 		t.Errorf("the iPhones' unenroll step is printed %d times; want once, in their section", n)
 	}
 	for _, w := range []string{"Wave 1, from 15 Mar 2027, 797 devices: assign the enrollment profiles", "Wave 3, from 26 Apr 2027, 790 devices: assign"} {

@@ -58,8 +58,11 @@ func NewScanner(c *plan.Catalog) *Scanner {
 	for _, av := range c.Availability {
 		add("cloud." + av.ID)
 	}
-	for _, st := range append(slices.Clone(c.Unenroll.Steps), c.Rollout.Steps...) {
+	for _, st := range slices.Concat(c.Unenroll.Steps, c.Rollout.Steps, c.ResetBackup) {
 		add(st.ID)
+	}
+	for _, w := range c.Unenroll.Warnings {
+		add(w.ID)
 	}
 	add(c.SettingsStay.ID, c.Unenroll.Warning.ID, "dem.capacity", "dem.not-supported",
 		"other-mdm", "configmgr", "gcc-high", "in_use", "managed_by", "personal_use", "todo", "pilot_start",
