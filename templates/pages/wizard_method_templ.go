@@ -11,6 +11,7 @@ import templruntime "github.com/a-h/templ/runtime"
 import (
 	"fmt"
 
+	"github.com/enrollplan/enrollplan/internal/plan"
 	"github.com/enrollplan/enrollplan/templates/components"
 )
 
@@ -48,10 +49,11 @@ func MethodPage(v MethodView) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<p class=\"lead\">For each population, the recommended method is chosen for you. You may pick another: the plan then says why it was not the first choice.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<p class=\"lead\">For each population, the recommended method is chosen for you. You may pick another: the plan then says why it was not the first choice.</p> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
+			sp := &plan.Speller{}
 			templ_7745c5c3_Var3 := templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 				templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 				templ_7745c5c3_Buffer, templ_7745c5c3_IsBuffer := templruntime.GetBuffer(templ_7745c5c3_W)
@@ -73,7 +75,7 @@ func MethodPage(v MethodView) templ.Component {
 						var templ_7745c5c3_Var4 string
 						templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(methodLegend(pc))
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pages/wizard_method.templ`, Line: 17, Col: 28}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pages/wizard_method.templ`, Line: 20, Col: 28}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 						if templ_7745c5c3_Err != nil {
@@ -84,7 +86,7 @@ func MethodPage(v MethodView) templ.Component {
 							return templ_7745c5c3_Err
 						}
 					} else {
-						templ_7745c5c3_Err = components.Radios(methodField(v.Errors, pc), methodOptions(pc.Options), selectedMethod(pc.Options), false).Render(ctx, templ_7745c5c3_Buffer)
+						templ_7745c5c3_Err = components.Radios(methodField(v.Errors, pc), methodOptions(sp, pc.Options), selectedMethod(pc.Options), false).Render(ctx, templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
@@ -124,10 +126,12 @@ func methodField(errs FormErrors, pc MethodChoice) components.Field {
 	return f
 }
 
-func methodOptions(opts []MethodOption) []components.Option {
+// methodOptions are a population's choices; sp spells out the short forms
+// the page shows first here.
+func methodOptions(sp *plan.Speller, opts []MethodOption) []components.Option {
 	out := make([]components.Option, len(opts))
 	for i, o := range opts {
-		c := components.Option{Value: o.ID, Label: o.Name, Hint: o.Text}
+		c := components.Option{Value: o.ID, Label: sp.Say(o.Name), Hint: sp.Say(o.Text)}
 		if o.Recommended {
 			c.Tag = "Recommended"
 		}

@@ -1,0 +1,90 @@
+package pages
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/a-h/templ"
+
+	"github.com/enrollplan/enrollplan/internal/plan"
+	"github.com/enrollplan/enrollplan/internal/plan/plantest"
+	"github.com/enrollplan/enrollplan/templates/layout"
+)
+
+// TestWizardPagesSpellOutShortForms: on the wizard's method, reset and
+// checklist pages
+// of every example, COSU, MAM-WE, AOSP and DEM are spelled out where the
+// page first shows them (issue 17); TestSpeller in internal/plan shows
+// that later uses stay short.
+func TestWizardPagesSpellOutShortForms(t *testing.T) {
+	cat, err := plan.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	examples, _ := filepath.Glob("../../examples/*.json")
+	if len(examples) < 3 {
+		t.Fatal("need the examples")
+	}
+	head := layout.Head{Title: "Step", CSS: []string{"/static/css/app.css"}}
+	used := map[string]bool{}
+	for _, ex := range examples {
+		name := strings.TrimSuffix(filepath.Base(ex), ".json")
+		data, err := os.ReadFile(ex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := cat.DecodeAnswers(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := cat.Build(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mv := MethodView{Head: head, Nav: Nav{Current: 3, Reached: 3}}
+		pv := PrereqView{Head: head, Nav: Nav{Current: 5, Reached: 5}, Prerequisites: p.Prerequisites, Names: map[string]string{}, Mapped: p.Baseline}
+		for _, b := range cat.Baseline {
+			pv.Baseline = append(pv.Baseline, BaselineOption{ID: b.ID, Title: b.Title, Detail: b.Detail})
+		}
+		rv := ResetView{Head: head, Nav: Nav{Current: 4, Reached: 4}, Overview: p.ResetOverview, Pops: p.Populations, Unenroll: map[string][]plan.Step{}}
+		for i, pp := range p.Populations {
+			mc := MethodChoice{Index: i, Name: pp.Name, PlatformName: pp.PlatformName, Devices: pp.Devices, AppOnly: !pp.Enroll}
+			mc.Options = append(mc.Options, MethodOption{ID: pp.Method.ID, Name: pp.Method.Name, Text: pp.Method.Why, Fits: true, Recommended: pp.Method.Recommended, Selected: true})
+			for _, alt := range append(pp.Alternatives, pp.Unsuitable...) {
+				mc.Options = append(mc.Options, MethodOption{ID: alt.ID, Name: alt.Name, Text: alt.WhyNot, Fits: alt.Fits})
+			}
+			mv.Pops = append(mv.Pops, mc)
+			pv.Names[pp.ID] = pp.Name
+			for _, st := range pp.Steps {
+				if st.Kind == plan.KindLeaveMDM {
+					rv.Unenroll[pp.ID] = append(rv.Unenroll[pp.ID], st)
+				}
+			}
+		}
+		for page, c := range map[string]templ.Component{"method": MethodPage(mv), "reset": ResetPage(rv), "checklist": PrereqPage(pv)} {
+			var buf bytes.Buffer
+			if err := c.Render(context.Background(), &buf); err != nil {
+				t.Fatal(err)
+			}
+			text := plantest.VisibleHTML(buf.String())
+			if bad := plan.NotSpelledOut(text); len(bad) > 0 {
+				t.Errorf("%s, %s page: %v not spelled out where the page first shows it", name, page, bad)
+			}
+			for _, f := range plan.ShortForms {
+				if strings.Contains(text, f.Abbr) {
+					used[f.Abbr] = true
+				}
+			}
+		}
+	}
+	// The examples must exercise the rule, or the test proves nothing.
+	for _, f := range plan.ShortForms {
+		if !used[f.Abbr] {
+			t.Errorf("no example page shows %s", f.Abbr)
+		}
+	}
+}
