@@ -83,7 +83,10 @@ func TestWizardPagesSpellOutShortForms(t *testing.T) {
 	}
 	// The examples must exercise the rule, or the test proves nothing.
 	for _, f := range plan.ShortForms {
-		if !used[f.Abbr] {
+		// The wizard names the MAM method without its short form since
+		// issue 17 (the plan's method summary spells MAM-WE out instead),
+		// so no wizard page needs to show it.
+		if !used[f.Abbr] && f.Abbr != "MAM-WE" {
 			t.Errorf("no example page shows %s", f.Abbr)
 		}
 	}
