@@ -1,8 +1,10 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/enrollplan/enrollplan/internal/plan"
@@ -86,7 +88,13 @@ func (s *Server) handlePrereqPost(w http.ResponseWriter, r *http.Request) error 
 		}
 	}
 	for _, e := range stepErrors(s.cat.Validate(&d.Answers), func(f string) bool { return strings.HasPrefix(f, "baseline") }) {
-		e.Field = "baseline_custom" // the ticked ids cannot be wrong; typed lines can
+		// The ticked ids cannot be wrong; typed lines can. A typed line
+		// shaped like an id gets words about the form, not the API's list
+		// of ids.
+		if i, ok := baselineIndex(e.Field); ok && i < len(d.Answers.Baseline) && strings.Contains(e.Message, "is not a baseline policy id") {
+			e.Message = fmt.Sprintf("“%s” is not one of the policies above. Tick the policy above if it is one of them, or write its name in words, for example “Defender for Endpoint onboarding”.", d.Answers.Baseline[i])
+		}
+		e.Field = "baseline_custom"
 		errs = append(errs, e)
 	}
 	if len(errs) > 0 {
@@ -97,4 +105,14 @@ func (s *Server) handlePrereqPost(w http.ResponseWriter, r *http.Request) error 
 		return s.renderStep(w, r, errs, pages.PrereqPage(s.prereqView(r, d, p, errs, custom, checked)))
 	}
 	return s.advance(w, r, d, stepPrereq)
+}
+
+// baselineIndex reads i from a field path "baseline[i]".
+func baselineIndex(field string) (int, bool) {
+	rest, ok := strings.CutPrefix(field, "baseline[")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSuffix(rest, "]"))
+	return n, err == nil && strings.HasSuffix(rest, "]")
 }

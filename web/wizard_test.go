@@ -191,6 +191,11 @@ func TestWizardValidationKeepsValuesAndLinksErrors(t *testing.T) {
 	if r = p.post("/wizard/prerequisites", url.Values{"baseline_custom": {"complience"}}); r.status != 422 || !strings.Contains(r.body, "complience") {
 		t.Fatalf("step 5 errors: %d", r.status)
 	}
+	// The form's words, not the API's list of ids ("windows-hello", …).
+	summary, _, _ := strings.Cut(r.body[strings.Index(r.body, "error-summary"):], "</div>")
+	if !strings.Contains(summary, "is not one of the policies above") || strings.Contains(summary, "windows-hello") {
+		t.Errorf("step 5's error for a typed id-like line names internal ids: %s", summary)
+	}
 	expectRedirect(t, p.post("/wizard/prerequisites", url.Values{}), "/wizard/rollout")
 	r = p.post("/wizard/rollout", url.Values{"rollout.waves[0].name": {"Wave 1"}, "rollout.waves[0].group": {"Sales"}, "rollout.waves[0].populations": {"sales-iphones"},
 		"rollout.waves[0].start.day": {"11"}, "rollout.waves[0].start.month": {"Jan"}, "rollout.waves[0].start.year": {"27"}})
