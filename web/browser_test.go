@@ -480,7 +480,9 @@ func walkWizard(b *tab, o walkOpts) walkResult {
 
 	// Step 5: the baseline (who enrolls is step 2's, per population).
 	if o.errors {
-		evalIn[chromedp.Void](b, `document.querySelector('[name="baseline_custom"]').value = "word ".repeat(41)`)
+		// Too long a line, and a long id-shaped one that the error quotes
+		// back (it must wrap at 320 px, not push the page sideways).
+		evalIn[chromedp.Void](b, `document.querySelector('[name="baseline_custom"]').value = "word ".repeat(41) + "\n" + "x".repeat(120)`)
 		b.submit(continueBtn, 422, "/wizard/prerequisites")
 		errorsShown("step5-prerequisites-errors")
 		evalIn[chromedp.Void](b, `document.querySelector('[name="baseline_custom"]').value = ""`)
