@@ -184,6 +184,9 @@ func TestRecheckSignInAnotherBrowser(t *testing.T) {
 			!strings.Contains(r.body, `action="`+recheckSignInPath(e.id)+`"`) || !strings.Contains(r.body, "Back to the tracker") {
 			t.Errorf("%s: Alex's way back: %d %.400s", other.name, r.status, r.body)
 		}
+		if strings.Contains(r.body, "step 1") || !strings.Contains(r.body, "Start again from the plan&#39;s tracker") {
+			t.Errorf("%s: a refusal of a tracker's sign-in sends the visitor to the wizard's step 1: %.1500s", other.name, r.body)
+		}
 	}
 	if n := len(e.idp.TokenRequests()); n != 0 {
 		t.Fatalf("%d codes redeemed for another browser", n)
