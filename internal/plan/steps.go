@@ -27,13 +27,16 @@ func (b *builder) eachStep(ps *popState, add func(actor string, s StepDef)) {
 			add(actor, s)
 		}
 	}
-	for _, s := range chosen.AdminSteps {
-		try(ActorAdmin, s)
-	}
+	// Leaving the old MDM comes before the method's own steps of the same
+	// kind: app protection, one MDM controlling access and Conditional
+	// Access for the gap are settled before Apple Business moves a device.
 	if leavesMDM(f, chosen) {
 		for _, s := range c.Unenroll.Steps {
 			try(ActorAdmin, s)
 		}
+	}
+	for _, s := range chosen.AdminSteps {
+		try(ActorAdmin, s)
 	}
 	if ps.out.FactoryReset.Required && f.inUse {
 		// Users save what they keep before IT wipes: same kind, so catalog
