@@ -75,7 +75,7 @@ func TestTenantTextIsDataInExports(t *testing.T) {
 			i += len(bad)
 		}
 	}
-	if !strings.Contains(out, `\<script\>alert(1)\</script\>`) {
+	if !strings.Contains(out, `\<script>alert(1)\</script>`) {
 		t.Errorf("Markdown export lost the token name instead of escaping it")
 	}
 

@@ -160,7 +160,8 @@ func SourceLabel(raw string) string {
 // mdEscape keeps a planner's text from turning into Markdown markup. It
 // escapes only what could start markup inside a line (emphasis, code,
 // links, HTML, tables, strikethrough, entities), so ordinary names such as
-// "Sales (EMEA) - phones" read as typed.
+// "Sales (EMEA) - phones" and paths such as "Devices > Enrollment" read as
+// typed: ">" quotes only at the start of a line, and "<" alone opens a tag.
 func mdEscape(s string) string {
 	var b strings.Builder
 	rs := []rune(s)
@@ -168,12 +169,14 @@ func mdEscape(s string) string {
 		switch {
 		case r == '\n' || r == '\r':
 			r = ' '
-		case strings.ContainsRune("\\`*_[]<>|~", r):
+		case strings.ContainsRune("\\`*_[]<|~", r):
 			b.WriteByte('\\')
 		case r == '&' && i+1 < len(rs) && (rs[i+1] == '#' || unicode.IsLetter(rs[i+1])):
 			b.WriteByte('\\')
 		case i == 0 && strings.ContainsRune("#+-=!", r):
 			b.WriteByte('\\') // would start a heading, list or image at the start of a line
+		case r == '>' && strings.TrimLeft(string(rs[:i]), " \t") == "":
+			b.WriteByte('\\') // would start a quote (after up to three spaces)
 		}
 		b.WriteRune(r)
 	}

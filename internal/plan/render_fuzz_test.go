@@ -95,6 +95,7 @@ var mdLineStart = regexp.MustCompile(`^(#{1,6} |[ \t]*(?:[-+*] \[[ xX]\] |[-+*] 
 // order every character that could open or close inline markup (code
 // spans, emphasis, links and images, HTML and autolinks, table cells,
 // strikethrough, entities, hard breaks) that is not backslash-escaped.
+// A quote's ">" counts only at the start of a line, in mdLineStart.
 // Ordinary text, escaped characters and parentheses (which mean nothing
 // without an unescaped ]) contribute nothing.
 func mdMarkup(line string) string {
@@ -111,7 +112,7 @@ func mdMarkup(line string) string {
 			if i+1 < len(rest) && (rest[i+1] == '#' || isASCIILetter(rest[i+1])) {
 				b.WriteByte('&')
 			}
-		case strings.IndexByte("\\`*_[]<>|~", c) >= 0:
+		case strings.IndexByte("\\`*_[]<|~", c) >= 0: // ">" alone opens nothing inside a line: tags and autolinks need "<"
 			b.WriteByte(c)
 		}
 	}

@@ -75,7 +75,7 @@ func TestMarkdownEscapesPlannerText(t *testing.T) {
 	}
 	md := buf.String()
 	// CommonMark: an escaped bracket or angle bracket starts no link or tag.
-	if strings.Contains(md, "<script>") || regexp.MustCompile(`[^\\]\]\(javascript:`).MatchString(md) {
+	if regexp.MustCompile(`[^\\]<script`).MatchString(md) || regexp.MustCompile(`[^\\]\]\(javascript:`).MatchString(md) {
 		t.Fatalf("planner text became markup:\n%s", md)
 	}
 	if !strings.Contains(md, "- [ ] ") {
@@ -193,5 +193,21 @@ func TestDocumentListsWavesOnce(t *testing.T) {
 	}
 	if want := fmt.Sprintf("- [ ] Clinician iPhones, 80 devices: the steps of its section (leave the current MDM, factory reset, enroll, check) (IT and users; 1 of %d tasks done)", len(wave1)); !strings.Contains(md, want) {
 		t.Errorf("no line %q", want)
+	}
+}
+
+// TestMarkdownKeepsPathsPlain: "Devices > Enrollment" reads as typed in the
+// Markdown (a ">" inside a line opens nothing), while a ">" that would
+// start a quote, after up to three spaces, is still escaped.
+func TestMarkdownKeepsPathsPlain(t *testing.T) {
+	for in, want := range map[string]string{
+		"Devices > Enrollment > Android": "Devices > Enrollment > Android",
+		"> quoted":                       `\> quoted`,
+		"   > quoted":                    `   \> quoted`,
+		"a <b> c":                        `a \<b> c`,
+	} {
+		if got := mdEscape(in); got != want {
+			t.Errorf("mdEscape(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
