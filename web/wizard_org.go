@@ -214,6 +214,9 @@ func (s *Server) handleOrgPost(w http.ResponseWriter, r *http.Request) error {
 	for _, e := range stepErrors(s.cat.Validate(&d.Answers), func(f string) bool {
 		return f == "organization" || strings.HasPrefix(f, "tenant.")
 	}) {
+		if e.Field == "organization" { // the answers' words name no field; the form's must
+			e.Message = orgNameMessage(e.Message)
+		}
 		if m := expiryField.FindStringSubmatch(e.Field); m != nil { // the k-th expiry is the row kept[k]
 			k, _ := strconv.Atoi(m[1])
 			if k >= len(kept) || len(expiryErrs) > 0 {
@@ -252,4 +255,17 @@ func readTime(rfc string) string {
 		return ""
 	}
 	return t.UTC().Format("2 Jan 2006, 15:04 UTC")
+}
+
+// orgNameMessage words an error about the organisation's name for the
+// form: the validator's message ("is missing; …") reads after a field
+// name, which the error summary does not show.
+func orgNameMessage(msg string) string {
+	if strings.HasPrefix(msg, "is missing") {
+		return "Enter the name of the organisation the plan is for"
+	}
+	if rest, ok := strings.CutPrefix(msg, "is "); ok {
+		return "The organisation's name is " + rest
+	}
+	return msg
 }

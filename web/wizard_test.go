@@ -153,8 +153,12 @@ func TestWizardValidationKeepsValuesAndLinksErrors(t *testing.T) {
 	f.Set("organization", "")
 	f.Set("tenant.entra_premium", "maybe")
 	r := p.post("/wizard/organisation", f)
-	if r.status != 422 || !strings.Contains(r.body, `href="#f-organization"`) || !strings.Contains(r.body, "name the organisation") || !strings.Contains(r.body, "Choose yes, no or not sure") {
+	if r.status != 422 || !strings.Contains(r.body, `href="#f-organization"`) || !strings.Contains(r.body, "Choose yes, no or not sure") {
 		t.Fatalf("step 1 errors: %d %.500s", r.status, r.body)
+	}
+	// The summary names what to do, not a fragment that needs the field's name.
+	if !strings.Contains(r.body, ">Enter the name of the organisation the plan is for<") || strings.Contains(r.body, ">is missing") {
+		t.Errorf("step 1's error for a missing name is not a sentence of its own: %.2000s", r.body[strings.Index(r.body, "error-summary"):])
 	}
 	if !strings.Contains(r.body, "<title>Error: ") {
 		t.Error("page title does not start with Error:")
