@@ -119,7 +119,7 @@ func TestAppleIssue17Facts(t *testing.T) {
 					t.Error("the device licence is a step now, not a note")
 				}
 			}},
-		{"government-service 2026-06-03: GCC High can't federate Apple Business, so the Shared iPad step creates the accounts", inCloud("gcc-high"), corp("ios", UsageShared), nil,
+		{"government-service 2026-06-04: GCC High can't federate Apple Business, so the Shared iPad step creates the accounts", inCloud("gcc-high"), corp("ios", UsageShared), nil,
 			func(t *testing.T, p *Plan, pop PopulationPlan) {
 				if stepOf(pop, "ade.shared-federate") != nil || stepOf(pop, "ade.shared-accounts-gov") == nil {
 					t.Errorf("GCC High must create Managed Apple Accounts, not federate: %v", stepIDs(pop))
@@ -351,7 +351,7 @@ func TestAppleMigrationDeadline(t *testing.T) {
 // where the cloud has its own (endpoints-us-government 2025-12-15,
 // endpoints-china 2025-06-09, setup-account-driven-user 2025-06-12), and for
 // what the cloud lacks: Apple Business federation and Microsoft Entra shared
-// device mode in GCC High and DoD (government-service 2026-06-03,
+// device mode in GCC High and DoD (government-service 2026-06-04,
 // shared-device-solutions-ios 2024-09-16).
 func TestCloudAppleStepsNoCommercialOnly(t *testing.T) {
 	c := testCatalog(t)

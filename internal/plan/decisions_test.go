@@ -220,7 +220,7 @@ func isDate(s string) bool {
 
 // TestClouds: a method a cloud doesn't offer is never recommended there,
 // and a chosen one is a blocker naming the alternative (CONTRACT §2
-// tenant.cloud; F-GOV 2026-06-03, F-CN 2025-10-16).
+// tenant.cloud; F-GOV 2026-06-04, F-CN 2025-10-16).
 func TestClouds(t *testing.T) {
 	newPCs := Population{Platform: "windows", Ownership: OwnCorporate, Devices: 50, InUse: no(), ManagedBy: ManagedNone}
 	in := func(cloud string, p Population) PopulationPlan {

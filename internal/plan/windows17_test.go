@@ -277,7 +277,7 @@ func TestWindowsIssue17Facts(t *testing.T) {
 				has(t, pop, "admin:ap.register", "admin:ap.partner-consent")
 				cites(t, stepOf(pop, "ap.partner-consent"), w17Consent)
 			}},
-		{"government-service 2026-06-03: hybrid-joined PCs in DoD aren't sent to Autopilot for new devices", inCloud("dod"), with(pc(UsageUser, true), func(p *Population) { p.Method = "windows-hybrid-join" }),
+		{"government-service 2026-06-04: hybrid-joined PCs in DoD aren't sent to Autopilot for new devices", inCloud("dod"), with(pc(UsageUser, true), func(p *Population) { p.Method = "windows-hybrid-join" }),
 			func(t *testing.T, pop PopulationPlan) {
 				if warningOf(pop, "hybrid.new-devices") != nil || warningOf(pop, "hybrid.new-devices-no-autopilot") == nil {
 					t.Errorf("DoD must get the note without Autopilot:\n%s", warningText(pop))
@@ -307,7 +307,7 @@ func TestWindowsIssue17Facts(t *testing.T) {
 // 2025-11-21, endpoints-us-government 2025-12-15, endpoints-china
 // 2025-06-09), and for what the cloud lacks: Windows Autopilot with
 // self-deploying, existing devices and Autopilot into co-management
-// (government-service 2026-06-03, china 2025-10-16), Windows Backup for
+// (government-service 2026-06-04, china 2025-10-16), Windows Backup for
 // Organizations (enable-backup-restore 2025-11-21), and tenant attach in
 // 21Vianet (china 2025-10-16).
 func TestCloudWindowsStepsNoCommercialOnly(t *testing.T) {
