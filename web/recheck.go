@@ -396,7 +396,7 @@ func togetherWords(names []string) string {
 	case 1:
 		return names[0]
 	}
-	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1] + " together"
+	return plan.JoinAnd(names) + " together"
 }
 
 // countWords says a device count no device group can be: "30 iOS/iPadOS

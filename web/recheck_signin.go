@@ -373,7 +373,7 @@ func lackedPermissions(tc *plan.TenantCheck) string {
 	case 1:
 		return " The sign-in lacked the read permission " + perms[0] + "."
 	}
-	return " The sign-in lacked the read permissions " + strings.Join(perms[:len(perms)-1], ", ") + " and " + perms[len(perms)-1] + "."
+	return " The sign-in lacked the read permissions " + plan.JoinAnd(perms) + "."
 }
 
 // recheckAppliedWords says what a signed-in check did: the revision it

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/enrollplan/enrollplan/internal/plan"
 	"github.com/enrollplan/enrollplan/internal/store"
 )
 
@@ -339,5 +340,17 @@ func TestRecheckWithoutDeviceCounts(t *testing.T) {
 	page := alex.get("/p/" + id + "/progress")
 	if !strings.Contains(page.body, "The tenant check read on 7 Dec 2026 did not count the devices Intune manages.") || strings.Contains(page.body, "Intune manages 0") {
 		t.Errorf("a check without counts: %q", page.body[strings.Index(page.body, `id="tenant"`):][:600])
+	}
+}
+
+// TestRecheckWordLists: the lists in a re-check's words read "a, b and c",
+// as every other list of the document does (plan.JoinAnd).
+func TestRecheckWordLists(t *testing.T) {
+	if got, want := togetherWords([]string{"Sales iPhones", "Field iPhones", "Kiosks"}), "Sales iPhones, Field iPhones and Kiosks together"; got != want {
+		t.Errorf("togetherWords = %q, want %q", got, want)
+	}
+	tc := &plan.TenantCheck{Findings: []plan.Finding{{Permission: "A.Read.All"}, {Permission: "B.Read.All"}, {Permission: "A.Read.All"}, {Permission: "C.Read.All"}}}
+	if got, want := lackedPermissions(tc), " The sign-in lacked the read permissions A.Read.All, B.Read.All and C.Read.All."; got != want {
+		t.Errorf("lackedPermissions = %q, want %q", got, want)
 	}
 }
