@@ -95,7 +95,7 @@ func deadlineWindows(ws []movingWave) string {
 			undated++
 			continue
 		}
-		to, why := from.AddDate(0, 0, migrationMaxDays), "90 days after you move its devices on its first day"
+		to, why := from.AddDate(0, 0, migrationMaxDays), fmt.Sprintf("%d days after you move its devices on its first day", migrationMaxDays)
 		if i+1 < len(ws) {
 			next, err := time.Parse(time.DateOnly, ws[i+1].start)
 			// A next wave starting the day after leaves no room: the 90 days stand.
@@ -107,7 +107,7 @@ func deadlineWindows(ws []movingWave) string {
 		if w.pilot {
 			name += " (from " + LongDate(w.start) + ")"
 		}
-		dated = append(dated, fmt.Sprintf("%s after %s and no later than %s, %s", name, LongDate(w.start), to.Format("2 Jan 2006"), why))
+		dated = append(dated, fmt.Sprintf("%s after %s and no later than %s, %s", name, LongDate(w.start), LongDate(to.Format(time.DateOnly)), why))
 	}
 	var parts []string
 	if len(dated) > 0 {
@@ -115,9 +115,9 @@ func deadlineWindows(ws []movingWave) string {
 	}
 	switch {
 	case undated == 1:
-		parts = append(parts, "One of their waves has no start date yet: set its deadline after it starts and no more than 90 days after the day you move its devices.")
+		parts = append(parts, fmt.Sprintf("One of their waves has no start date yet: set its deadline after it starts and no more than %d days after the day you move its devices.", migrationMaxDays))
 	case undated > 1:
-		parts = append(parts, fmt.Sprintf("%d of their waves have no start date yet: set each one's deadline after it starts and no more than 90 days after the day you move its devices.", undated))
+		parts = append(parts, fmt.Sprintf("%d of their waves have no start date yet: set each one's deadline after it starts and no more than %d days after the day you move its devices.", undated, migrationMaxDays))
 	}
 	return strings.Join(parts, " ")
 }
