@@ -235,6 +235,22 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// knownApp answers, as a page of its own, a request from an unknown app or
+// with a redirect URI not registered (nothing can be sent back to it), and
+// otherwise returns the redirect URI.
+func (s *Server) knownApp(w http.ResponseWriter, q url.Values) (*url.URL, bool) {
+	if q.Get("client_id") != s.ClientID {
+		http.Error(w, "AADSTS700016: Application with identifier '"+q.Get("client_id")+"' was not found in the directory.", http.StatusBadRequest)
+		return nil, false
+	}
+	redirect, err := url.Parse(q.Get("redirect_uri"))
+	if err != nil || !redirect.IsAbs() || len(s.RedirectURIs) > 0 && !slices.Contains(s.RedirectURIs, q.Get("redirect_uri")) {
+		http.Error(w, "AADSTS50011: The redirect URI specified in the request does not match the redirect URIs configured for the application.", http.StatusBadRequest)
+		return nil, false
+	}
+	return redirect, true
+}
+
 // authorizeCode is the authorize endpoint. What cannot be sent back (an
 // unknown app, a redirect URI not registered) is a page of its own, as
 // Entra does; everything else goes back to the redirect URI.
@@ -244,13 +260,8 @@ func (s *Server) authorizeCode(w http.ResponseWriter, r *http.Request) {
 	s.authURLs = append(s.authURLs, *r.URL)
 	refusal := s.authorize
 	s.mu.Unlock()
-	if q.Get("client_id") != s.ClientID {
-		http.Error(w, "AADSTS700016: Application with identifier '"+q.Get("client_id")+"' was not found in the directory.", http.StatusBadRequest)
-		return
-	}
-	redirect, err := url.Parse(q.Get("redirect_uri"))
-	if err != nil || !redirect.IsAbs() || len(s.RedirectURIs) > 0 && !slices.Contains(s.RedirectURIs, q.Get("redirect_uri")) {
-		http.Error(w, "AADSTS50011: The redirect URI specified in the request does not match the redirect URIs configured for the application.", http.StatusBadRequest)
+	redirect, ok := s.knownApp(w, q)
+	if !ok {
 		return
 	}
 	back := func(v url.Values) {
@@ -291,13 +302,8 @@ func (s *Server) authorizeCode(w http.ResponseWriter, r *http.Request) {
 // the app's permissions for the organisation, and sign-ins stop being refused.
 func (s *Server) adminConsent(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if q.Get("client_id") != s.ClientID {
-		http.Error(w, "AADSTS700016: Application with identifier '"+q.Get("client_id")+"' was not found in the directory.", http.StatusBadRequest)
-		return
-	}
-	redirect, err := url.Parse(q.Get("redirect_uri"))
-	if err != nil || !redirect.IsAbs() || len(s.RedirectURIs) > 0 && !slices.Contains(s.RedirectURIs, q.Get("redirect_uri")) {
-		http.Error(w, "AADSTS50011: The redirect URI specified in the request does not match the redirect URIs configured for the application.", http.StatusBadRequest)
+	redirect, ok := s.knownApp(w, q)
+	if !ok {
 		return
 	}
 	if !strings.HasSuffix(q.Get("scope"), "/.default") {
