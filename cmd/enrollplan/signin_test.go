@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -28,26 +27,6 @@ import (
 	"github.com/enrollplan/enrollplan/internal/tenant/fakeidp"
 	"github.com/enrollplan/enrollplan/web"
 )
-
-// visitorToken stands between the real Checker and the stand-in Graph,
-// which accepts its own token only: a request carrying the visitor's access
-// token (issued by the stand-in identity provider) goes on with Graph's,
-// anything else goes on as it came and is refused.
-type visitorToken struct {
-	want             string
-	carried, refused atomic.Int32
-}
-
-func (v *visitorToken) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Header.Get("Authorization") == "Bearer "+v.want {
-		v.carried.Add(1)
-		r = r.Clone(r.Context())
-		r.Header.Set("Authorization", "Bearer "+fakegraph.Token)
-	} else {
-		v.refused.Add(1)
-	}
-	return http.DefaultTransport.RoundTrip(r)
-}
 
 // doneStore tells when a draft is saved with its check finished, so the
 // test waits for the background check without sleeping.
@@ -144,7 +123,7 @@ func (b *browser) do(method, u string, form url.Values) page {
 type signInE2E struct {
 	idp    *fakeidp.Server
 	graph  *fakegraph.Server
-	swap   *visitorToken
+	swap   *fakegraph.TokenSwap
 	base   string
 	store  *doneStore
 	dbPath string
@@ -171,7 +150,7 @@ func (s *syncBuffer) String() string {
 func newSignInE2E(t *testing.T) *signInE2E {
 	t.Helper()
 	e := &signInE2E{idp: fakeidp.New(t), graph: fakegraph.New(t), logs: &syncBuffer{}}
-	e.swap = &visitorToken{want: e.idp.AccessToken}
+	e.swap = &fakegraph.TokenSwap{Want: e.idp.AccessToken}
 	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	env := map[string]string{"ENROLLPLAN_SIGNIN_CLIENT_ID": fakeidp.ClientID, "ENROLLPLAN_SIGNIN_CLIENT_SECRET": fakeidp.ClientSecret,
 		"ENROLLPLAN_GRAPH_URL": e.graph.Root()}
@@ -279,8 +258,8 @@ func TestSignInWithMicrosoftEndToEnd(t *testing.T) {
 		!strings.Contains(q.Get("scope"), "https://graph.microsoft.com/DeviceManagementServiceConfig.Read.All") || strings.Contains(q.Get("scope"), ".default") {
 		t.Errorf("authorization request %s", auth[0].String())
 	}
-	if e.swap.carried.Load() == 0 || e.swap.refused.Load() != 0 {
-		t.Fatalf("Graph requests with the visitor's token: %d, without: %d", e.swap.carried.Load(), e.swap.refused.Load())
+	if e.swap.Carried.Load() == 0 || e.swap.Refused.Load() != 0 {
+		t.Fatalf("Graph requests with the visitor's token: %d, without: %d", e.swap.Carried.Load(), e.swap.Refused.Load())
 	}
 
 	done := alice.do("GET", e.base+"/wizard/tenant-check", nil)
@@ -442,8 +421,8 @@ func TestRecheckSignInEndToEnd(t *testing.T) {
 	if id := <-e.store.rechecked; id != created.ID {
 		t.Fatalf("progress recorded for %s", id)
 	}
-	if e.swap.carried.Load() == 0 || e.swap.refused.Load() != 0 {
-		t.Fatalf("Graph requests with the visitor's token: %d, without: %d", e.swap.carried.Load(), e.swap.refused.Load())
+	if e.swap.Carried.Load() == 0 || e.swap.Refused.Load() != 0 {
+		t.Fatalf("Graph requests with the visitor's token: %d, without: %d", e.swap.Carried.Load(), e.swap.Refused.Load())
 	}
 
 	var doc struct {

@@ -11,10 +11,8 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
-	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,32 +23,10 @@ import (
 
 const testRedirect = "https://enrollplan.example/auth/callback"
 
-// swapToken stands between the Checker and the stand-in Graph, which
-// accepts only its own token: the visitor's access token from the stand-in
-// identity provider is exchanged for it, and anything else goes on as it
-// came (and is refused), so a reading proves it carried the visitor's token.
-type swapToken struct {
-	want     string
-	carried  atomic.Int32 // requests that carried the visitor's token
-	refused  atomic.Int32 // requests that carried anything else
-	graphURL string
-}
-
-func (s *swapToken) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Header.Get("Authorization") == "Bearer "+s.want {
-		s.carried.Add(1)
-		r = r.Clone(r.Context())
-		r.Header.Set("Authorization", "Bearer "+fakegraph.Token)
-	} else {
-		s.refused.Add(1)
-	}
-	return http.DefaultTransport.RoundTrip(r)
-}
-
 type delegatedEnv struct {
 	idp   *fakeidp.Server
 	graph *fakegraph.Server
-	swap  *swapToken
+	swap  *fakegraph.TokenSwap
 	d     *Delegated
 }
 
@@ -58,7 +34,7 @@ func newDelegatedEnv(t *testing.T, edit func(*DelegatedConfig)) *delegatedEnv {
 	t.Helper()
 	idp := fakeidp.New(t)
 	graph := fakegraph.New(t)
-	swap := &swapToken{want: idp.AccessToken}
+	swap := &fakegraph.TokenSwap{Want: idp.AccessToken}
 	cfg := DelegatedConfig{ClientID: fakeidp.ClientID, ClientSecret: fakeidp.ClientSecret, AuthorityURL: idp.URL,
 		GraphURL: graph.Root(), HTTPClient: idp.HTTPClient(), Transport: swap, Now: func() time.Time { return fixedNow }}
 	if edit != nil {
@@ -159,8 +135,8 @@ func TestDelegatedSignIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.swap.carried.Load() == 0 || e.swap.refused.Load() != 0 {
-		t.Fatalf("Graph requests with the visitor's token %d, without %d", e.swap.carried.Load(), e.swap.refused.Load())
+	if e.swap.Carried.Load() == 0 || e.swap.Refused.Load() != 0 {
+		t.Fatalf("Graph requests with the visitor's token %d, without %d", e.swap.Carried.Load(), e.swap.Refused.Load())
 	}
 	if progressed == 0 || len(tc.Findings) != progressed || tc.Tenant.Cloud != "global" || tc.Tenant.MDMAuthority != "intune" {
 		t.Fatalf("check: %d findings (%d reported), cloud %q, authority %q", len(tc.Findings), progressed, tc.Tenant.Cloud, tc.Tenant.MDMAuthority)
@@ -173,11 +149,11 @@ func TestDelegatedSignIn(t *testing.T) {
 
 	// The token is gone once the check is done: a second check cannot
 	// sign in, and sends Graph nothing.
-	before := e.swap.carried.Load() + e.swap.refused.Load()
+	before := e.swap.Carried.Load() + e.swap.Refused.Load()
 	if _, err := s.Check(context.Background(), nil); err == nil {
 		t.Fatal("a second check with the same sign-in ran")
 	}
-	if after := e.swap.carried.Load() + e.swap.refused.Load(); after != before {
+	if after := e.swap.Carried.Load() + e.swap.Refused.Load(); after != before {
 		t.Fatalf("the second check sent Graph %d requests", after-before)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -40,6 +41,27 @@ func Fixture(path string) string {
 
 // Token is the bearer token the server accepts.
 const Token = "x"
+
+// TokenSwap stands between a real client and this server, which accepts
+// Token only: a request carrying Want (e.g. the visitor's access token from
+// the stand-in identity provider) goes on with Token, anything else goes on
+// as it came and is refused, so a reading proves which token it carried.
+type TokenSwap struct {
+	Want    string
+	Carried atomic.Int32 // requests that carried Want
+	Refused atomic.Int32 // requests that carried anything else
+}
+
+func (s *TokenSwap) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("Authorization") == "Bearer "+s.Want {
+		s.Carried.Add(1)
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+Token)
+	} else {
+		s.Refused.Add(1)
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
 
 // Secrets are values the managed Google Play fixture carries in its
 // companyCodes (an enrollment token, QR code content, a QR image): none may
