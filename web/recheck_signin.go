@@ -17,7 +17,6 @@ import (
 	"net/http"
 	"runtime/debug"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -188,21 +187,7 @@ func (s *Server) handleRecheckSignIn(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	state, verifier, nonce := randomToken(), randomToken(), randomToken()
-	p := &pendingSignIn{planID: id, browser: browser, cloud: cloud, verifier: verifier, nonce: nonce, redirectURI: s.absURL(r, "/auth/callback")}
-	if wait, ok := s.signIns.add(s.now(), state, p); !ok {
-		s.log.Warn("sign-in refused: too many under way", "request_id", reqIDOf(r), "pending", s.signIns.len())
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)))
-		return s.renderSignInFor(w, r, p, pages.SignInBusy, cloud, "")
-	}
-	to, err := s.signIn.AuthURL(r.Context(), cloud, state, pkceChallenge(verifier), nonce, p.redirectURI)
-	if err != nil {
-		s.signIns.take(s.now(), state)
-		s.log.Warn("sign-in could not start", "request_id", reqIDOf(r), "cloud", cloud, "err", err)
-		return s.renderSignInFor(w, r, p, pages.SignInUnreachable, cloud, "")
-	}
-	http.Redirect(w, r, to, http.StatusSeeOther)
-	return nil
+	return s.beginSignIn(w, r, &pendingSignIn{planID: id, browser: browser, cloud: cloud}) // signin.go
 }
 
 // planCloud is the Microsoft cloud the plan's tenant is in.

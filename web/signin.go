@@ -260,18 +260,25 @@ func (s *Server) handleSignInStart(w http.ResponseWriter, r *http.Request) error
 			return err
 		}
 	}
-	state, verifier, nonce := randomToken(), randomToken(), randomToken()
-	p := &pendingSignIn{draftID: d.ID, cloud: cloud, verifier: verifier, nonce: nonce, redirectURI: s.absURL(r, "/auth/callback")}
+	return s.beginSignIn(w, r, &pendingSignIn{draftID: d.ID, cloud: cloud})
+}
+
+// beginSignIn sends the browser to Microsoft to sign in for p, whose owner
+// and cloud are set: the state, the PKCE verifier and the nonce are made
+// here and kept, bound to p's owner, until the return.
+func (s *Server) beginSignIn(w http.ResponseWriter, r *http.Request, p *pendingSignIn) error {
+	state := randomToken()
+	p.verifier, p.nonce, p.redirectURI = randomToken(), randomToken(), s.absURL(r, "/auth/callback")
 	if wait, ok := s.signIns.add(s.now(), state, p); !ok {
 		s.log.Warn("sign-in refused: too many under way", "request_id", reqIDOf(r), "pending", s.signIns.len())
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)))
-		return s.renderSignIn(w, r, pages.SignInBusy, cloud, "")
+		return s.renderSignInFor(w, r, p, pages.SignInBusy, p.cloud, "")
 	}
-	to, err := s.signIn.AuthURL(r.Context(), cloud, state, pkceChallenge(verifier), nonce, p.redirectURI)
+	to, err := s.signIn.AuthURL(r.Context(), p.cloud, state, pkceChallenge(p.verifier), p.nonce, p.redirectURI)
 	if err != nil {
 		s.signIns.take(s.now(), state)
-		s.log.Warn("sign-in could not start", "request_id", reqIDOf(r), "cloud", cloud, "err", err)
-		return s.renderSignIn(w, r, pages.SignInUnreachable, cloud, "")
+		s.log.Warn("sign-in could not start", "request_id", reqIDOf(r), "cloud", p.cloud, "err", err)
+		return s.renderSignInFor(w, r, p, pages.SignInUnreachable, p.cloud, "")
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
