@@ -181,8 +181,8 @@ func (d *Delegated) urlClient(c Cloud) (confidential.Client, error) {
 }
 
 // AuthCodeURL is where to send a visitor to sign in: the authority's
-// authorize endpoint, asking for a code for the read permissions the app
-// registration holds (<graph>/.default) and an ID token, with PKCE
+// authorize endpoint, asking for a code for the named read permissions
+// (delegatedScopes) and an ID token, with PKCE
 // (challenge, S256), state and nonce. MSAL builds the endpoint and the
 // client's parameters; its confidential client has no options for the
 // others, so they are added here.

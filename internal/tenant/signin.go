@@ -2,8 +2,6 @@ package tenant
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -46,16 +44,12 @@ func KindOfToken(token string) SignInKind {
 	if len(parts) != 3 {
 		return SignInUnknown
 	}
-	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return SignInUnknown
-	}
 	var claims struct {
 		Scp   string   `json:"scp"`
 		Roles []string `json:"roles"`
 		Idtyp string   `json:"idtyp"`
 	}
-	if json.Unmarshal(payload, &claims) != nil {
+	if decodeSegment(parts[1], &claims) != nil {
 		return SignInUnknown
 	}
 	switch {
@@ -166,7 +160,7 @@ func AppSignIn(c Cloud, getenv func(string) string) (SignIn, error) {
 // HasExplicitCredentials reports whether the environment names credentials
 // AppSignIn would use (a token, or an application's secret or certificate).
 func HasExplicitCredentials(getenv func(string) string) bool {
-	return strings.TrimSpace(getenv("ENROLLPLAN_GRAPH_TOKEN")) != "" || HasAppCredentials(getenv) ||
+	return strings.TrimSpace(getenv("ENROLLPLAN_GRAPH_TOKEN")) != "" ||
 		getenv("AZURE_CLIENT_SECRET") != "" || getenv("AZURE_CLIENT_CERTIFICATE_PATH") != ""
 }
 
