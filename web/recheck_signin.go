@@ -398,7 +398,7 @@ func (s *Server) handleRecheckProgress(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	info, ps, err := s.latestProgress(r, id)
+	info, err := s.planInfo(r, id)
 	if err != nil {
 		return err
 	}
@@ -407,7 +407,13 @@ func (s *Server) handleRecheckProgress(w http.ResponseWriter, r *http.Request) e
 		http.Redirect(w, r, "/p/"+id+"/progress#tenant", http.StatusSeeOther)
 		return nil
 	}
-	v := pages.RecheckProgressView{Head: s.head("Reading the tenant…", true), Organization: ps.t.Organization,
+	// The page refreshes itself while the check reads: only the cached
+	// tracker, for the organisation's name, not the progress.
+	t, err := s.revisionTracker(r.Context(), id, info.Revision)
+	if err != nil {
+		return err
+	}
+	v := pages.RecheckProgressView{Head: s.head("Reading the tenant…", true), Organization: t.Organization,
 		Readings: plan.Count(run.readings, "reading", "readings"), Started: whenWords(run.started), TrackerURL: "/p/" + id + "/progress#tenant"}
 	v.Head.Refresh = true
 	capabilityHeaders(w)

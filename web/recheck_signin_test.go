@@ -303,6 +303,9 @@ func TestRecheckSignInRunning(t *testing.T) {
 	if r.status != http.StatusOK || !strings.Contains(r.body, "<h1>Reading the tenant…</h1>") || !strings.Contains(r.body, `http-equiv="refresh"`) {
 		t.Fatalf("the progress page while reading: %d %.500s", r.status, r.body)
 	}
+	if strings.Contains(r.body, "reading the tenant of the plan for  through") || !strings.Contains(r.body, "reading the tenant of the plan for ") {
+		t.Errorf("the progress page names no organisation: %.800s", r.body)
+	}
 	for _, p := range []*planner{e.alex, sam} {
 		page := p.get("/p/" + e.id + "/progress")
 		if !strings.Contains(page.body, "Reading the tenant…") || strings.Contains(page.body, "Sign in with Microsoft to check the tenant again</button>") {
