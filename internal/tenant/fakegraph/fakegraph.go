@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -267,10 +268,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	body := route.Body
 	if m := skiptoken.FindStringSubmatch(r.URL.RawQuery); m != nil && len(route.Pages) > 0 {
-		n := 0
-		for _, c := range m[1] {
-			n = n*10 + int(c-'0')
-		}
+		n, _ := strconv.Atoi(m[1]) // too large to parse is no page either
 		if n < 2 || n-2 >= len(route.Pages) {
 			w.WriteHeader(400)
 			w.Write([]byte(Error("BadRequest", "No such page.")))
