@@ -29,7 +29,7 @@ func TestServerCredentialsOnlyOnPurpose(t *testing.T) {
 	var logs bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 
-	c, err := serverChecker(config.Config{}, env(creds), log)
+	c, err := serverChecker(config.Config{}, env(creds), log, nil)
 	if err != nil || c != nil {
 		t.Fatalf("credentials without the switch: checker %v, %v; want none", c, err)
 	}
@@ -37,20 +37,20 @@ func TestServerCredentialsOnlyOnPurpose(t *testing.T) {
 		t.Errorf("the start-up log does not say the credentials are left to the command line: %s", logs.String())
 	}
 	logs.Reset()
-	if c, err := serverChecker(config.Config{}, env(nil), log); c != nil || err != nil || logs.Len() != 0 {
+	if c, err := serverChecker(config.Config{}, env(nil), log, nil); c != nil || err != nil || logs.Len() != 0 {
 		t.Errorf("no credentials, no switch: %v %v %q", c, err, logs.String())
 	}
 
 	on := config.Config{TenantCheckApp: true, AdminNetworks: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}, MaxChecks: 4}
 	// Only an Azure CLI sign-in or a managed identity would be left: refused.
-	_, err = serverChecker(on, env(map[string]string{"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c"}), log)
+	_, err = serverChecker(on, env(map[string]string{"AZURE_TENANT_ID": "t", "AZURE_CLIENT_ID": "c"}), log, nil)
 	var ue usageError
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "ENROLLPLAN_GRAPH_TOKEN") {
 		t.Errorf("the switch without explicit credentials: %v, want a usage error naming them", err)
 	}
 	for name, m := range map[string]map[string]string{"client secret": creds, "token": {"ENROLLPLAN_GRAPH_TOKEN": "x"}} {
 		logs.Reset()
-		if c, err := serverChecker(on, env(m), log); c == nil || err != nil {
+		if c, err := serverChecker(on, env(m), log, nil); c == nil || err != nil {
 			t.Errorf("%s: %v %v", name, c, err)
 		}
 		if !strings.Contains(logs.String(), "10.0.0.0/8") {

@@ -53,11 +53,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 		cfg.SessionKeys = []string{key}
 	}
-	checker, err := serverChecker(cfg, getenv, log)
+	// One memory budget for the Graph answers of every check in the
+	// process, whoever's credentials it runs with.
+	answers := tenant.NewAnswerBudget(0)
+	checker, err := serverChecker(cfg, getenv, log, answers)
 	if err != nil {
 		return err
 	}
-	signIn, err := signInProvider(cfg.PublicURL, getenv, log, tenant.DelegatedConfig{})
+	signIn, err := signInProvider(cfg.PublicURL, getenv, log, tenant.DelegatedConfig{Answers: answers})
 	if err != nil {
 		return err
 	}
@@ -184,7 +187,7 @@ func browseURL(addr net.Addr, public string) string {
 // AZURE_TENANT_ID, AZURE_CLIENT_ID and a secret or certificate), and
 // ENROLLPLAN_GRAPH_CLOUD picks the cloud. Without the switch, credentials
 // in the environment serve the command line only, and the log says so.
-func serverChecker(cfg config.Config, getenv func(string) string, log *slog.Logger) (web.TenantChecker, error) {
+func serverChecker(cfg config.Config, getenv func(string) string, log *slog.Logger, answers *tenant.AnswerBudget) (web.TenantChecker, error) {
 	if !cfg.TenantCheckApp {
 		if tenant.HasExplicitCredentials(getenv) {
 			log.Info("the server's Microsoft Graph credentials are not used by the wizard: they serve enrollplan check-tenant only; set ENROLLPLAN_TENANT_CHECK_APP=1 and ENROLLPLAN_ADMIN_NETWORKS to offer \"Check my tenant\" to administrators")
@@ -208,7 +211,7 @@ func serverChecker(cfg config.Config, getenv func(string) string, log *slog.Logg
 	if err != nil {
 		return nil, fmt.Errorf("serve: tenant check sign-in: %w", err)
 	}
-	c, err := tenant.New(tenant.Config{Cloud: cloud, GraphURL: graphURL, Credential: signIn.Source, SignIn: signIn.Kind, Log: log})
+	c, err := tenant.New(tenant.Config{Cloud: cloud, GraphURL: graphURL, Credential: signIn.Source, SignIn: signIn.Kind, Log: log, Answers: answers})
 	if err != nil {
 		return nil, fmt.Errorf("serve: tenant check: %w", err)
 	}

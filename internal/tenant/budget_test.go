@@ -40,3 +40,20 @@ func TestAnswerBudgetIsShared(t *testing.T) {
 		t.Fatalf("budget after all closed: %d, want %d", budget.left, 3*budgetChunk)
 	}
 }
+
+// TestDelegatedSharesTheProcessBudget: a visitor's checks draw on the
+// budget the server gives, so the server's own checks and every signed-in
+// visitor's share one bound on Graph answers held at once.
+func TestDelegatedSharesTheProcessBudget(t *testing.T) {
+	shared := NewAnswerBudget(0)
+	d, err := NewDelegated(DelegatedConfig{ClientID: "c", ClientSecret: "s", Answers: shared})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.answers != shared {
+		t.Error("NewDelegated made a budget of its own instead of sharing the one given")
+	}
+	if d, err = NewDelegated(DelegatedConfig{ClientID: "c", ClientSecret: "s"}); err != nil || d.answers == nil {
+		t.Errorf("without a budget given: %v, %v", d, err)
+	}
+}

@@ -47,6 +47,10 @@ type DelegatedConfig struct {
 	Transport http.RoundTripper
 	Log       *slog.Logger
 	Now       func() time.Time
+	// Answers bounds the memory Graph answers of every visitor's check
+	// hold at once; share the process's budget with its other checkers.
+	// Default: a budget of this Delegated's own.
+	Answers *AnswerBudget
 }
 
 // Delegated signs visitors in with the authorization-code flow with PKCE,
@@ -108,7 +112,11 @@ func NewDelegated(cfg DelegatedConfig) (*Delegated, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Delegated{cfg: cfg, cred: cred, clients: map[Cloud]confidential.Client{}, answers: NewAnswerBudget(0)}, nil
+	answers := cfg.Answers
+	if answers == nil {
+		answers = NewAnswerBudget(0)
+	}
+	return &Delegated{cfg: cfg, cred: cred, clients: map[Cloud]confidential.Client{}, answers: answers}, nil
 }
 
 // CloudOfAnswer is the cloud that signs in and serves Graph for a tenant
