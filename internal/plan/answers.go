@@ -15,7 +15,35 @@ type Answers struct {
 	Baseline              []string     `json:"baseline"`
 	Rollout               Rollout      `json:"rollout"`
 	TenantCheck           *TenantCheck `json:"tenant_check,omitempty"` // what a tenant check read, when one was run or uploaded
+	// Inventory summarises the device inventory the populations were made
+	// from (CONTRACT §8.5). It holds row numbers only, never names, serials
+	// or users, and the plan does not change with it.
+	Inventory *Inventory `json:"inventory,omitempty"`
 }
+
+// Inventory is the summary of an imported device inventory: how many data
+// rows the file had, which column held what, and the population each placed
+// row went to (CONTRACT §8.5).
+type Inventory struct {
+	Rows int `json:"rows"`
+	// Columns maps a field the importer recognises (an InventoryFields
+	// value) to the heading of the file's column that held it.
+	Columns map[string]string `json:"columns"`
+	Devices []InventoryDevice `json:"devices"`
+}
+
+// InventoryDevice places one data row of the inventory (numbered from 1,
+// the heading not counted) in a population, by its id.
+type InventoryDevice struct {
+	Row        int    `json:"row"`
+	Population string `json:"population"`
+}
+
+// InventoryFields are the columns an inventory import recognises.
+var InventoryFields = []string{"name", "serial", "os", "os_version", "model", "manufacturer", "ownership", "user", "last_seen", "managed_by", "usage", "id"}
+
+// MaxInventoryRows bounds an imported inventory (CONTRACT §8.5).
+const MaxInventoryRows = 100_000
 
 // Tenant says what is already in place. A nil boolean means "not sure".
 type Tenant struct {

@@ -105,7 +105,48 @@ func (c *Catalog) validate(a *Answers, skip map[string]bool) []FieldError {
 	}
 	c.validateRolloutCounts(&v, a, ids)
 	v.expiries("tenant.expiries", a.Tenant.Expiries)
+	if a.Inventory != nil {
+		v.inventory("inventory", a.Inventory, ids)
+	}
 	return v.errs
+}
+
+// inventory checks the summary of an imported inventory: bounded, each row
+// placed once, in a population the answers have.
+func (v *validator) inventory(path string, inv *Inventory, ids []string) {
+	if inv.Rows < 0 || inv.Rows > MaxInventoryRows {
+		v.fail(path+".rows", "%d is not a number of rows from 0 to %s", inv.Rows, Thousands(MaxInventoryRows))
+	}
+	if len(inv.Devices) > MaxInventoryRows {
+		v.fail(path+".devices", "lists %s devices; an inventory holds at most %s", Thousands(len(inv.Devices)), Thousands(MaxInventoryRows))
+		return
+	}
+	for field, heading := range inv.Columns {
+		if !contains(InventoryFields, field) {
+			v.fail(path+".columns", "%s is not a column the import knows (%s)", quote(field), oneOf(InventoryFields))
+		}
+		v.text(path+".columns."+field, heading)
+	}
+	known := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		known[id] = true
+	}
+	seen := make(map[int]bool, len(inv.Devices))
+	for i, d := range inv.Devices {
+		p := indexPath(path+".devices", i)
+		switch {
+		case d.Row < 1 || d.Row > inv.Rows:
+			v.fail(p+".row", "%d is not a row of the inventory (1 to %d)", d.Row, inv.Rows)
+		case seen[d.Row]:
+			v.fail(p+".row", "row %d is placed twice; place each row in one population", d.Row)
+		case !known[d.Population]:
+			v.fail(p+".population", "%s is not the id of a population in these answers", quote(d.Population))
+		}
+		if len(v.errs) > 20 {
+			return // one bad file gives a few errors, not a hundred thousand
+		}
+		seen[d.Row] = true
+	}
 }
 
 // validateRolloutCounts checks the pilot size, each wave's device counts and
