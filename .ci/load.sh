@@ -32,6 +32,11 @@
 #                     (default $TMPDIR or /tmp; on tmpfs fsync is free, so the
 #                     save numbers would not be those of a disk)
 #   LOAD_KEEP=1       keep the temp dir (wrk outputs, server logs)
+#   LOAD_BINARY       measure this enrollplan binary instead of building the
+#                     checkout (e.g. one built at an older commit, for a
+#                     before/after table from one sitting)
+#   LOAD_PROGRESS_ENTRIES  distinct (plan, task) pairs prepared for the
+#                     progress run (default 120000; each PATCH ticks a new one)
 #
 # Safe to run anywhere: everything listens on 127.0.0.1 on kernel-chosen free
 # ports, wrk only ever targets 127.0.0.1, runs are time-bounded, and the
@@ -49,7 +54,7 @@ DURATION="${LOAD_DURATION:-6s}"
 CONNECTIONS="${LOAD_CONNECTIONS:-64}"
 THREADS="${LOAD_THREADS:-2}"
 WARMUP="${LOAD_WARMUP:-2s}"
-ALL_RUNS="compute share-cold share-warm share-md share-csv share-json print api-get save wizard"
+ALL_RUNS="compute share-cold share-warm share-md share-csv share-json share-ics print api-get save wizard plan-page progress"
 RUNS="${LOAD_RUNS:-$ALL_RUNS}"
 
 die() { echo "load: $*" >&2; exit 1; }
@@ -103,7 +108,13 @@ trap 'exit 143' TERM
 
 # --- build ------------------------------------------------------------------
 echo "load: building into $tmp"
-go build -o "$tmp/enrollplan" ./cmd/enrollplan
+if [ -n "${LOAD_BINARY:-}" ]; then
+  [ -x "$LOAD_BINARY" ] || die "LOAD_BINARY=$LOAD_BINARY is not an executable"
+  cp "$LOAD_BINARY" "$tmp/enrollplan"
+  echo "load: measuring $LOAD_BINARY, not the checkout"
+else
+  go build -o "$tmp/enrollplan" ./cmd/enrollplan
+fi
 go build -o "$tmp/bare-http" ./cmd/bare-http
 
 # wait_addr FILE PID NAME: prints the http://127.0.0.1:PORT a server announced on stdout.
@@ -161,6 +172,70 @@ id="$(printf '%s' "$created" | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)
 c -f -o /dev/null -c "$tmp/cookies" -X POST "$SERVE/wizard/new" || die "starting a wizard draft failed"
 cookie="$(awk '{ sub(/^#HttpOnly_/, "") } !/^#/ && NF >= 7 { printf "%s%s=%s", sep, $6, $7; sep = "; " }' "$tmp/cookies")"
 [ -n "$cookie" ] || die "no session cookie from /wizard/new"
+# A second draft, opened from the saved plan with its edit key: the wizard's
+# step 7 ("Your plan") renders the whole document for it.
+key="$(printf '%s' "$created" | grep -o '"edit_key":"[^"]*"' | head -1 | cut -d'"' -f4)"
+[ -n "$key" ] || die "no edit_key in $created"
+c -f -o /dev/null -c "$tmp/cookies-plan" -X POST --data-urlencode "key=$key" "$SERVE/p/$id/edit" || die "opening the plan in the wizard failed"
+plan_cookie="$(awk '{ sub(/^#HttpOnly_/, "") } !/^#/ && NF >= 7 { printf "%s%s=%s", sep, $6, $7; sep = "; " }' "$tmp/cookies-plan")"
+[ -n "$plan_cookie" ] || die "no session cookie from /p/{id}/edit"
+printf 'wrk.headers["Cookie"] = "%s"\nwrk.headers["Accept-Encoding"] = "br, gzip"\n' "$plan_cookie" >"$tmp/plan-page.lua"
+
+# Progress PATCHes on distinct plans: each request ticks a task nobody has
+# ticked yet (If-Match "p0" holds for it), so none is refused as stale. The
+# pairs are split in two lists so the warm-up and the measured run never
+# tick the same task.
+progress_entries="${LOAD_PROGRESS_ENTRIES:-120000}"
+prog_id=none prog_key=none prog_task=none
+if [[ " $RUNS " == *" progress "* ]]; then
+  echo "load: preparing $progress_entries (plan, task) pairs for the progress run"
+  : >"$tmp/progress.pairs"
+  have=0
+  while [ "$have" -lt "$progress_entries" ]; do
+    made="$(c -f -X POST -H 'Content-Type: application/json' --data-binary @"$tmp/answers.json" "$SERVE/api/v1/plans")" || die "creating a plan for the progress run failed"
+    pid="$(printf '%s' "$made" | grep -o '"id":"[^"]*"' | head -1 | cut -d'"' -f4)"
+    pkey="$(printf '%s' "$made" | grep -o '"edit_key":"[^"]*"' | head -1 | cut -d'"' -f4)"
+    c -f "$SERVE/api/v1/plans/$pid" | python3 -c 'import json,sys; [print(t["id"]) for t in json.load(sys.stdin)["plan"]["tasks"]]' \
+      | awk -v p="$pid" -v k="$pkey" '{ print p, k, $1 }' >>"$tmp/progress.pairs"
+    have="$(wc -l <"$tmp/progress.pairs")"
+    [ "$have" -gt 0 ] || die "no task ids in the plan JSON"
+  done
+  half=$((have / 2))
+  head -n "$half" "$tmp/progress.pairs" >"$tmp/progress.warm"
+  tail -n +"$((half + 1))" "$tmp/progress.pairs" >"$tmp/progress.measured"
+  # The first measured pair records the answer for the same-bytes anchor;
+  # wrk ticks the others.
+  read -r prog_id prog_key prog_task <"$tmp/progress.measured"
+  tail -n +2 "$tmp/progress.measured" >"$tmp/progress.rest" && mv "$tmp/progress.rest" "$tmp/progress.measured"
+fi
+cat >"$tmp/progress.lua" <<'LUA'
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+local list, n, step = {}, 0, 1
+function init(args)
+  for line in io.lines(args[1]) do
+    local p, k, t = string.match(line, "^(%S+) (%S+) (%S+)$")
+    if p then list[#list + 1] = { p, k, t } end
+  end
+  step = tonumber(args[2]) or 1
+  n = (tid or 1) - step
+  wrk.method = "PATCH"
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["If-Match"] = '"p0"'
+end
+function request()
+  n = n + step
+  local e = list[(n - 1) % #list + 1]
+  wrk.headers["Authorization"] = "Bearer " .. e[2]
+  -- The same-bytes anchor (bare-http at /same/progress) keeps its own path.
+  local path = "/api/v1/plans/" .. e[1] .. "/progress"
+  if string.sub(wrk.path, 1, 6) == "/same/" then path = wrk.path end
+  return wrk.format(nil, path, nil, '{"tasks":{"' .. e[3] .. '":{"status":"done"}},"by":"Load"}')
+end
+LUA
 
 # Per run: method, path, server, whether it sends Accept-Encoding, body kind.
 declare -A R_METHOD R_PATH R_SERVER R_AE R_BODY R_LABEL
@@ -175,6 +250,9 @@ def print      GET  "/p/$id/print"            serve yes none "print     GET  /p/
 def api-get    GET  "/api/v1/plans/$id"       serve no  none "api       GET  /api/v1/plans/{id}"
 def save       POST /api/v1/plans             serve no  json "save      POST /api/v1/plans"
 def wizard     POST /wizard/organisation      serve no  form "wizard    POST /wizard/organisation"
+def share-ics  GET  "/p/$id.ics"              serve yes none "format    GET  /p/{id}.ics"
+def plan-page  GET  /wizard/plan              serve yes page "plan page GET  /wizard/plan (step 7)"
+def progress   PATCH "/api/v1/plans/$prog_id/progress" serve no progress "progress  PATCH /api/v1/plans/{id}/progress"
 AE='br, gzip'
 url_of() { if [ "${R_SERVER[$1]}" = cold ]; then echo "$COLD${R_PATH[$1]}"; else echo "$SERVE${R_PATH[$1]}"; fi; }
 
@@ -186,6 +264,8 @@ for run in $RUNS; do
   case "${R_BODY[$run]}" in
     json) args+=(-H 'Content-Type: application/json' --data-binary @"$tmp/answers.json") ;;
     form) args+=(-H 'Content-Type: application/x-www-form-urlencoded' -H "Cookie: $cookie" --data-binary "${form_tmpl/@@ORG@@/Load test org 0}") ;;
+    page) args+=(-H "Cookie: $plan_cookie") ;;
+    progress) args+=(-H 'Content-Type: application/json' -H 'If-Match: "p0"' -H "Authorization: Bearer $prog_key" --data-binary "{\"tasks\":{\"$prog_task\":{\"status\":\"done\"}},\"by\":\"Load\"}") ;;
   esac
   status="$(c "${args[@]}" "$(url_of "$run")")" || die "recording $run failed"
   case "$status" in 2??|3??) ;; *) die "recording $run: status $status" ;; esac
@@ -255,7 +335,10 @@ measure() {
   if [ $# -gt 0 ]; then script=(-s "$1"); shift; fi
   case "$url" in http://127.0.0.1:*) ;; *) die "refusing to load a non-loopback URL: $url" ;; esac
   if [ "$WARMUP" != "0" ] && [ "${WARMUP%[smh]}" != "0" ]; then
-    wrk "${args[@]}" "${script[@]}" -d"$WARMUP" "$url" ${1+-- "$@"} >"$tmp/$name.warmup.wrk"
+    # The progress run's warm-up ticks its own list of tasks.
+    local wargs=("$@")
+    [ "${wargs[0]:-}" = "$tmp/progress.measured" ] && wargs[0]="$tmp/progress.warm"
+    wrk "${args[@]}" "${script[@]}" -d"$WARMUP" "$url" ${wargs[0]+-- "${wargs[@]}"} >"$tmp/$name.warmup.wrk"
   fi
   local t0 s0 w0 m0 t1 s1 w1 m1
   t0="$(date +%s.%N)"; s0="$(cpu_ticks "$pid")"; times >"$tmp/times"; w0="$(children_ticks)"; m0="$(machine_ticks)"
@@ -299,6 +382,8 @@ script_args() {
   case "${R_BODY[$1]}" in
     json) echo "$tmp/vary.lua" "$tmp/answers.tmpl" "application/json" ;;
     form) echo "$tmp/vary.lua" "$tmp/form.tmpl" "application/x-www-form-urlencoded" ;;
+    page) echo "$tmp/plan-page.lua" ;;
+    progress) echo "$tmp/progress.lua" "$tmp/progress.measured" "$THREADS" ;;
     *) [ "${R_AE[$1]}" = yes ] && echo "$tmp/ae.lua" ;;
   esac
 }
@@ -371,7 +456,7 @@ done
 for run in $RUNS; do
   f="$tmp/serve-$run.wrk"; g="$tmp/same-$run.wrk"
   tiny_rps=$tiny_get_rps; tiny_p99=$tiny_get_p99
-  [ "${R_METHOD[$run]}" = POST ] && { tiny_rps=$tiny_post_rps; tiny_p99=$tiny_post_p99; }
+  [ "${R_METHOD[$run]}" != GET ] && { tiny_rps=$tiny_post_rps; tiny_p99=$tiny_post_p99; }
   read -r cs cw co <"$tmp/serve-$run.cpu"
   rps="$(wrk_field "$f" rps)"; p99="$(wrk_field "$f" p99)"
   enc="$(cat "$tmp/same/$run.enc")"
@@ -399,14 +484,21 @@ goal() { # goal LABEL VALUE OP LIMIT
   printf '  %-52s %8s %s %-6s %s\n' "$1" "$2" "$3" "$4" "$verdict"
 }
 echo
-echo "goals (issue 11):"
+echo "goals (issue 19; the ×-before goals are read off two runs, LOAD_BINARY=<before> and this one):"
 has() { [[ " $RUNS " == *" $1 "* ]]; }
-if has share-warm; then goal "share page (warm) × tiny" "$(ratio "$(wrk_field "$tmp/serve-share-warm.wrk" rps)" "$tiny_get_rps")" ">=" 0.5; fi
-if has compute; then goal "compute × tiny" "$(ratio "$(wrk_field "$tmp/serve-compute.wrk" rps)" "$tiny_post_rps")" ">=" 0.25; fi
-if has save; then goal "save × tiny (synchronous=FULL)" "$(ratio "$(wrk_field "$tmp/serve-save.wrk" rps)" "$tiny_post_rps")" ">=" 0.1; fi
+same_ratio() { ratio "$(wrk_field "$tmp/serve-$1.wrk" rps)" "$(wrk_field "$tmp/same-$1.wrk" rps)"; }
+if has share-warm; then goal "share page (warm) × same bytes" "$(same_ratio share-warm)" ">=" 0.8; fi
+if has compute; then goal "compute × same bytes" "$(same_ratio compute)" ">=" 0.2; fi
+if has plan-page; then goal "plan page (step 7) p99, ms (64 connections)" "$(wrk_field "$tmp/serve-plan-page.wrk" p99)" "<=" 100; fi
+if has share-cold; then goal "share page cold (a full render) p99, ms" "$(wrk_field "$tmp/serve-share-cold.wrk" p99)" "<=" 100; fi
+if has progress; then
+  goal "progress PATCH req/s (synchronous=FULL, distinct plans)" "$(wrk_field "$tmp/serve-progress.wrk" rps)" ">=" 5000
+  goal "progress PATCH p99, ms" "$(wrk_field "$tmp/serve-progress.wrk" p99)" "<=" 50
+fi
+if has save; then goal "save p99, ms" "$(wrk_field "$tmp/serve-save.wrk" p99)" "<=" 50; fi
 for run in $RUNS; do
   tiny_p99=$tiny_get_p99
-  [ "${R_METHOD[$run]}" = POST ] && tiny_p99=$tiny_post_p99
+  [ "${R_METHOD[$run]}" != GET ] && tiny_p99=$tiny_post_p99
   goal "p99 $run / tiny p99" "$(ratio "$(wrk_field "$tmp/serve-$run.wrk" p99)" "$tiny_p99")" "<=" 3
 done
 goal "peak RSS of enrollplan, MiB" "$rss_serve" "<=" 96
