@@ -7,7 +7,8 @@ import "time"
 // sane range, so there is no "unlimited".
 //
 // The worst case is MaxRevisions × (MaxAnswerBytes + MaxPlanBytes) per plan
-// and MaxDrafts × MaxDraftBytes for all drafts; the number of plans is
+// and MaxDrafts × MaxDraftBytes for all drafts, plus a device list of up
+// to MaxDeviceListBytes for each plan and each draft; the number of plans is
 // bounded by the web layer's create rate limit, not here.
 type Limits struct {
 	// MaxRevisions is how many revisions a plan may have; UpdatePlan past
@@ -31,6 +32,10 @@ type Limits struct {
 	// cap may purge it: a draft used within it is never pushed out by new
 	// ones. Default 24 hours, at most a year.
 	MinDraftIdle time.Duration
+	// MaxDeviceListBytes caps a kept device list (SaveDeviceList,
+	// ErrTooLarge). Default 32 MiB. There is at most one list per plan
+	// and per draft.
+	MaxDeviceListBytes int
 }
 
 // Defaults for Limits and Options.
@@ -42,6 +47,8 @@ const (
 	DefaultMaxDrafts      = 10_000
 	DefaultMaxBatch       = 64
 	DefaultMinDraftIdle   = 24 * time.Hour
+
+	DefaultMaxDeviceListBytes = 32 << 20
 )
 
 // DefaultLimits returns the limits a store has when not told otherwise.
@@ -53,6 +60,8 @@ func DefaultLimits() Limits {
 		MaxDraftBytes:  DefaultMaxDraftBytes,
 		MaxDrafts:      DefaultMaxDrafts,
 		MinDraftIdle:   DefaultMinDraftIdle,
+
+		MaxDeviceListBytes: DefaultMaxDeviceListBytes,
 	}
 }
 
@@ -97,6 +106,7 @@ func Configure(opts ...Option) Options {
 	l.MaxDraftBytes = orDefault(l.MaxDraftBytes, d.MaxDraftBytes, 1<<30)
 	l.MaxDrafts = orDefault(l.MaxDrafts, d.MaxDrafts, 1<<30)
 	l.MinDraftIdle = orDefault(l.MinDraftIdle, d.MinDraftIdle, 365*24*time.Hour)
+	l.MaxDeviceListBytes = orDefault(l.MaxDeviceListBytes, d.MaxDeviceListBytes, 1<<30)
 	o.MaxBatch = orDefault(o.MaxBatch, DefaultMaxBatch, 1024)
 	return o
 }

@@ -28,8 +28,8 @@ var (
 	// ErrExists: a plan or draft with that id already exists (a revoked
 	// plan's id stays taken).
 	ErrExists = errors.New("store: id already exists")
-	// ErrTooLarge: answers, a snapshot, a draft or an id is over its
-	// limit (Limits), or progress over its bounds (MaxProgressNote and the
+	// ErrTooLarge: answers, a snapshot, a draft, a device list or an id
+	// is over its limit (Limits), or progress over its bounds (MaxProgressNote and the
 	// rest); nothing was stored. The web layer answers 413 (or, for
 	// progress it validates first, 422).
 	ErrTooLarge = errors.New("store: too large")
@@ -152,6 +152,22 @@ type Draft struct {
 	UpdatedAt time.Time
 }
 
+// Device list owners (PlanDevices, DraftDevices) name what a kept device list (CONTRACT §8.5: device
+// names, serial numbers, users; personal data) belongs to: a saved plan,
+// for its per-device worklist, or a wizard draft, while an imported
+// inventory is grouped. A plan's and a draft's list never clash, even when
+// their ids are equal.
+const (
+	planDevicesPrefix  = "plan:"
+	draftDevicesPrefix = "draft:"
+)
+
+// PlanDevices is the device list owner for plan planID.
+func PlanDevices(planID string) string { return planDevicesPrefix + planID }
+
+// DraftDevices is the device list owner for draft draftID.
+func DraftDevices(draftID string) string { return draftDevicesPrefix + draftID }
+
 // Store is implemented by sqlite.DB and postgres.DB.
 type Store interface {
 	// CreatePlan stores revision 1. ErrExists if the id is taken (also by
@@ -173,8 +189,8 @@ type Store interface {
 	// latest, ErrTooManyRevisions when the plan is at Limits.MaxRevisions,
 	// ErrTooLarge past Limits.
 	UpdatePlan(ctx context.Context, u Update) (Plan, error)
-	// RevokePlan erases every revision (answers and snapshots) and the
-	// plan's progress with its history, keeping a tombstone (id,
+	// RevokePlan erases every revision (answers and snapshots), the
+	// plan's device list and its progress with its history, keeping a tombstone (id,
 	// revocation time, number of revisions) so that every later read
 	// answers ErrGone and the id is never reused.
 	// ErrNotFound, ErrGone (already revoked).
@@ -186,14 +202,17 @@ type Store interface {
 	// least recently saved drafts not saved for Limits.MinDraftIdle (by
 	// the store's clock), as many as it takes to make room; when that is
 	// not enough, because the others are all in recent use, nothing is
-	// stored and the error is ErrFull (a *FullError). So a flood of new
+	// stored and the error is ErrFull (a *FullError). Purged drafts lose
+	// their device lists too. So a flood of new
 	// drafts can never push out a draft someone used within MinDraftIdle.
 	SaveDraft(ctx context.Context, d Draft) error
 	// GetDraft returns a draft. ErrNotFound.
 	GetDraft(ctx context.Context, id string) (Draft, error)
-	// DeleteDraft removes a draft; deleting a missing draft is not an error.
+	// DeleteDraft removes a draft and its device list; deleting a missing
+	// draft is not an error.
 	DeleteDraft(ctx context.Context, id string) error
-	// DeleteDraftsBefore removes drafts not updated since t and says how many.
+	// DeleteDraftsBefore removes drafts not updated since t, with their
+	// device lists, and says how many.
 	DeleteDraftsBefore(ctx context.Context, t time.Time) (int, error)
 
 	// GetProgress returns the progress recorded for a plan; Version 0 and
@@ -222,6 +241,25 @@ type Store interface {
 	// wave and population). limit ≤ 0 or above MaxProgressHistory means
 	// MaxProgressHistory: only that many are kept. ErrNotFound, ErrGone.
 	ProgressHistory(ctx context.Context, planID string, limit int) ([]ProgressChange, error)
+
+	// SaveDeviceList inserts or replaces the device list of owner (a
+	// PlanDevices or DraftDevices name; any other owner is an error), kept
+	// as the opaque bytes given (the web layer's compressed inventory).
+	// ErrTooLarge past Limits.MaxDeviceListBytes (or an id over
+	// MaxIDBytes). For a plan: ErrNotFound when there is no such plan,
+	// ErrGone when it was revoked. For a draft: ErrNotFound when there is
+	// no such draft. Saving does not count as saving the draft (its
+	// UpdatedAt, which the idle purge goes by, stays as it was).
+	SaveDeviceList(ctx context.Context, owner string, data []byte) error
+	// GetDeviceList returns owner's device list and when it was saved.
+	// ErrNotFound when there is none; ErrGone for a revoked plan's.
+	GetDeviceList(ctx context.Context, owner string) ([]byte, time.Time, error)
+	// DeleteDeviceList removes owner's device list; deleting a missing
+	// list (also of a missing or revoked plan) is not an error.
+	// RevokePlan, DeleteDraft, DeleteDraftsBefore and SaveDraft's purge
+	// erase the lists of what they delete on their own, in the same
+	// transaction.
+	DeleteDeviceList(ctx context.Context, owner string) error
 
 	// Ping reports whether the database answers (readiness).
 	Ping(ctx context.Context) error

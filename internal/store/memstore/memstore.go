@@ -49,7 +49,14 @@ type state struct {
 	plans      map[string]plan
 	tombstones map[string]int // revoked plan id → how many revisions it had
 	drafts     map[string]store.Draft
-	fromDraft  map[string]string // draft id → the live plan made from it
+	fromDraft  map[string]string     // draft id → the live plan made from it
+	devices    map[string]deviceList // owner (store.PlanDevices, DraftDevices) → its list
+}
+
+// deviceList is a kept device list.
+type deviceList struct {
+	data    []byte
+	savedAt time.Time
 }
 
 // plan is a live plan.
@@ -79,6 +86,7 @@ func New(opts ...store.Option) *Store {
 		tombstones: map[string]int{},
 		drafts:     map[string]store.Draft{},
 		fromDraft:  map[string]string{},
+		devices:    map[string]deviceList{},
 	}}
 }
 
@@ -106,7 +114,7 @@ func (s *Store) Restore(c *Checkpoint) {
 
 func (st state) clone() state {
 	return state{plans: maps.Clone(st.plans), tombstones: maps.Clone(st.tombstones), drafts: maps.Clone(st.drafts),
-		fromDraft: maps.Clone(st.fromDraft)}
+		fromDraft: maps.Clone(st.fromDraft), devices: maps.Clone(st.devices)}
 }
 
 // begin locks the store for one call and says whether the call may run.
@@ -303,6 +311,7 @@ func (s *Store) RevokePlan(ctx context.Context, id string) error {
 	if p.draftID != "" {
 		delete(s.st.fromDraft, p.draftID) // as the drivers delete the row holding it
 	}
+	delete(s.st.devices, store.PlanDevices(id))
 	s.st.tombstones[id] = len(p.revisions)
 	return nil
 }
@@ -351,9 +360,15 @@ func (s *Store) makeRoom(now time.Time) error {
 		if !d.UpdatedAt.Before(cutoff) {
 			return valid.Full(s.lim, all[excess-1].UpdatedAt, now)
 		}
-		delete(s.st.drafts, d.ID)
+		s.deleteDraft(d.ID)
 	}
 	return nil
+}
+
+// deleteDraft deletes a draft and its device list.
+func (s *Store) deleteDraft(id string) {
+	delete(s.st.drafts, id)
+	delete(s.st.devices, store.DraftDevices(id))
 }
 
 // GetDraft implements store.Store.
@@ -377,7 +392,7 @@ func (s *Store) DeleteDraft(ctx context.Context, id string) error {
 	if err := s.begin(ctx); err != nil {
 		return fmt.Errorf("store: delete draft %q: %w", id, err)
 	}
-	delete(s.st.drafts, id)
+	s.deleteDraft(id)
 	return nil
 }
 
@@ -391,7 +406,7 @@ func (s *Store) DeleteDraftsBefore(ctx context.Context, t time.Time) (int, error
 	n := 0
 	for id, d := range s.st.drafts {
 		if d.UpdatedAt.Before(t) {
-			delete(s.st.drafts, id)
+			s.deleteDraft(id)
 			n++
 		}
 	}

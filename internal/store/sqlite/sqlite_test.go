@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/enrollplan/enrollplan/internal/store"
 	"github.com/enrollplan/enrollplan/internal/store/storetest"
@@ -265,8 +266,8 @@ func TestUpgradeFromV1(t *testing.T) {
 	checkFilesLack(t, path, storetest.RevokedMarker)
 }
 
-// TestRevokeErasesFile: a revoked plan's answers, snapshot and progress
-// leave the database file (secure_delete), not only the tables.
+// TestRevokeErasesFile: a revoked plan's answers, snapshot, progress and
+// device list leave the database file (secure_delete), not only the tables.
 func TestRevokeErasesFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "enrollplan.db")
 	db := openTest(t, path)
@@ -284,6 +285,10 @@ func TestRevokeErasesFile(t *testing.T) {
 		Tasks: map[string]store.TaskProgress{"file": {Status: "done", Note: marker}}}); err != nil {
 		t.Fatal(err)
 	}
+	// A device list (names, serials, users) big enough for overflow pages.
+	if err := db.SaveDeviceList(ctx, store.PlanDevices("p"), bytes.Repeat([]byte(marker), 5000)); err != nil {
+		t.Fatal(err)
+	}
 	keep := store.NewPlan{ID: "q", EditKeyHash: store.HashKey("k"), Answers: []byte(`{"org":"kept"}`), Ruleset: "r"}
 	if _, err := db.CreatePlan(ctx, keep); err != nil {
 		t.Fatal(err)
@@ -297,6 +302,48 @@ func TestRevokeErasesFile(t *testing.T) {
 	checkFilesLack(t, path, marker)
 	if got, err := db.GetPlan(ctx, "q"); err != nil || string(got.Answers) != `{"org":"kept"}` {
 		t.Errorf("other plan after the revoke: %+v, %v", got, err)
+	}
+}
+
+// TestDraftDeviceListsErasedFromFile: the device lists of a deleted draft
+// and of drafts deleted as old leave the database file, not only the
+// table.
+func TestDraftDeviceListsErasedFromFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "enrollplan.db")
+	db := openTest(t, path)
+	ctx := context.Background()
+	const marker = "DEVICE-LAPTOP-SERIAL-USER"
+	old := time.Now().Add(-48 * time.Hour)
+	for _, d := range []store.Draft{{ID: "deleted"}, {ID: "old", UpdatedAt: old}, {ID: "kept"}} {
+		d.Data = []byte("{}")
+		if err := db.SaveDraft(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		data := bytes.Repeat([]byte(marker), 3000)
+		if d.ID == "kept" {
+			data = []byte("kept list")
+		}
+		if err := db.SaveDeviceList(ctx, store.DraftDevices(d.ID), data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checkpoint(t, db)
+	if data, _ := os.ReadFile(path); bytes.Count(data, []byte(marker)) < 3000 { // some straddle pages
+		t.Fatal("the device lists are not in the file to begin with")
+	}
+	if err := db.DeleteDraft(ctx, "deleted"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := db.DeleteDraftsBefore(ctx, time.Now().Add(-time.Hour)); err != nil || n != 1 {
+		t.Fatalf("DeleteDraftsBefore = %d, %v; want 1", n, err)
+	}
+	if n := counter(db)(t, `SELECT count(*) FROM device_lists`); n != 1 {
+		t.Errorf("%d device lists left, want the kept draft's only", n)
+	}
+	checkpoint(t, db)
+	checkFilesLack(t, path, marker)
+	if got, _, err := db.GetDeviceList(ctx, store.DraftDevices("kept")); err != nil || string(got) != "kept list" {
+		t.Errorf("the kept draft's list: %q, %v", got, err)
 	}
 }
 

@@ -57,6 +57,13 @@ func Run(t *testing.T, open func(t *testing.T, opts ...store.Option) store.Store
 			opts []store.Option
 		}{pt.name, pt.fn, nil})
 	}
+	for _, dt := range deviceListTests {
+		tests = append(tests, struct {
+			name string
+			fn   func(t *testing.T, s store.Store)
+			opts []store.Option
+		}{dt.name, dt.fn, deviceListLimits})
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel() // safe: every subtest has a store of its own

@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -94,11 +95,20 @@ func CheckV1Upgrade(t *testing.T, s store.Store, count Count) {
 }
 
 // CheckRevokeErasesRows records progress on the live plan id, which has
-// revisions revisions, revokes it and checks the rows: none of its
-// revisions, progress or history, no plan row, one tombstone counting them.
+// revisions revisions, keeps a device list with it (unless it has one),
+// revokes it and checks the rows: none of its revisions, progress or
+// history, no device list, no plan row, one tombstone counting them.
 func CheckRevokeErasesRows(t *testing.T, s store.Store, count Count, id string, revisions int) {
 	t.Helper()
 	ctx := context.Background()
+	if _, _, err := s.GetDeviceList(ctx, store.PlanDevices(id)); errors.Is(err, store.ErrNotFound) {
+		if err := s.SaveDeviceList(ctx, store.PlanDevices(id), []byte(RevokedMarker)); err != nil {
+			t.Fatalf("SaveDeviceList %s: %v", id, err)
+		}
+	}
+	if n := count(t, `SELECT count(*) FROM device_lists WHERE owner = 'plan:`+id+`'`); n != 1 {
+		t.Fatalf("%d device lists of %s before RevokePlan, want 1", n, id)
+	}
 	if _, err := s.PatchProgress(ctx, store.ProgressPatch{PlanID: id, PlanRevision: revisions,
 		Tasks:    map[string]store.TaskProgress{"t": {Status: "done", Note: RevokedMarker}},
 		Enrolled: map[string]map[string]int{"w": {"p": 1}}}); err != nil {
@@ -114,6 +124,9 @@ func CheckRevokeErasesRows(t *testing.T, s store.Store, count Count, id string, 
 	}
 	if n := count(t, `SELECT count(*) FROM plan_revisions WHERE plan_id = '`+id+`'`); n != 0 {
 		t.Errorf("%d revisions left after RevokePlan, want 0", n)
+	}
+	if n := count(t, `SELECT count(*) FROM device_lists WHERE owner = 'plan:`+id+`'`); n != 0 {
+		t.Errorf("device list left after RevokePlan")
 	}
 	if n := count(t, `SELECT count(*) FROM plans WHERE id = '`+id+`'`); n != 0 {
 		t.Errorf("plan row left after RevokePlan")

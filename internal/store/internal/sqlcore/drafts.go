@@ -92,6 +92,9 @@ func (s *Store) makeDraftRoom(ctx context.Context, q Querier) (full, err error) 
 	deleted, err := q.Exec(ctx, `DELETE FROM drafts WHERE id IN (
 		SELECT id FROM drafts WHERE updated_at < $1 ORDER BY updated_at, id LIMIT $2)`,
 		t.Add(-s.lim.MinDraftIdle), excess)
+	if err == nil && deleted > 0 {
+		err = deleteOrphanDraftLists(ctx, q) // their device lists go with them
+	}
 	if err != nil || deleted == excess {
 		return nil, err
 	}
@@ -130,14 +133,16 @@ func (s *Store) GetDraft(ctx context.Context, id string) (store.Draft, error) {
 	return d, nil
 }
 
-// DeleteDraft implements store.Store.
+// DeleteDraft implements store.Store, erasing the draft's device list too.
 func (s *Store) DeleteDraft(ctx context.Context, id string) error {
 	if !valid.ID(id) {
 		return nil // cannot exist
 	}
 	err := s.write(ctx, func(ctx context.Context, q Querier) error {
-		_, err := q.Exec(ctx, `DELETE FROM drafts WHERE id = $1`, id)
-		return err
+		if _, err := q.Exec(ctx, `DELETE FROM drafts WHERE id = $1`, id); err != nil {
+			return err
+		}
+		return deleteDeviceList(ctx, q, store.DraftDevices(id))
 	})
 	if err != nil {
 		return fmt.Errorf("store: delete draft %q: %w", id, err)
@@ -145,14 +150,18 @@ func (s *Store) DeleteDraft(ctx context.Context, id string) error {
 	return nil
 }
 
-// DeleteDraftsBefore implements store.Store. t is compared at microsecond
+// DeleteDraftsBefore implements store.Store, erasing the drafts' device
+// lists too. t is compared at microsecond
 // precision, the precision drafts are stored with.
 func (s *Store) DeleteDraftsBefore(ctx context.Context, t time.Time) (int, error) {
 	var n int64
 	err := s.write(ctx, func(ctx context.Context, q Querier) error {
 		var err error
 		n, err = q.Exec(ctx, `DELETE FROM drafts WHERE updated_at < $1`, Timestamp(t))
-		return err
+		if err != nil || n == 0 {
+			return err
+		}
+		return deleteOrphanDraftLists(ctx, q) // their device lists go with them
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: delete drafts before %s: %w", t.UTC().Format(time.RFC3339), err)

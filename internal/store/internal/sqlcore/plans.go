@@ -323,8 +323,8 @@ func (s *Store) cannotAppend(ctx context.Context, q Querier, id string, expected
 	return fmt.Errorf("plan has %d revisions, the limit: %w", latest, store.ErrTooManyRevisions)
 }
 
-// RevokePlan implements store.Store. It erases the progress, the revisions
-// and the plan row and leaves a tombstone. The first statement locks the plan row (a
+// RevokePlan implements store.Store. It erases the progress, the revisions,
+// the device list and the plan row and leaves a tombstone. The first statement locks the plan row (a
 // no-op UPDATE, as SQLite lacks SELECT … FOR UPDATE), so on PostgreSQL a
 // concurrent UpdatePlan either commits first, and its revision is erased
 // too, or waits and then finds the plan gone.
@@ -355,6 +355,9 @@ func (s *Store) RevokePlan(ctx context.Context, id string) error {
 			if _, err := q.Exec(ctx, `DELETE FROM `+table+` WHERE plan_id = $1`, id); err != nil {
 				return err
 			}
+		}
+		if err := deleteDeviceList(ctx, q, store.PlanDevices(id)); err != nil {
+			return err
 		}
 		if _, err := q.Exec(ctx, `DELETE FROM plans WHERE id = $1`, id); err != nil {
 			return err

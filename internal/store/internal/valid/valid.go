@@ -128,3 +128,58 @@ func Full(lim store.Limits, last, now time.Time) error {
 	wait = (wait + time.Second - 1).Truncate(time.Second)
 	return &store.FullError{RetryAfter: wait}
 }
+
+// Owner is a device list owner split into its plan or draft id (one of
+// them is set); an owner not made by store.PlanDevices or
+// store.DraftDevices is neither.
+type Owner struct {
+	Plan, Draft string
+}
+
+// ParseOwner splits owner; ok is false for a string PlanDevices and
+// DraftDevices cannot make.
+func ParseOwner(owner string) (o Owner, ok bool) {
+	if id, found := strings.CutPrefix(owner, store.PlanDevices("")); found {
+		return Owner{Plan: id}, true
+	}
+	if id, found := strings.CutPrefix(owner, store.DraftDevices("")); found {
+		return Owner{Draft: id}, true
+	}
+	return Owner{}, false
+}
+
+// ID is the plan or draft id.
+func (o Owner) ID() string { return o.Plan + o.Draft }
+
+// errOwner is the refusal of an owner neither PlanDevices nor DraftDevices
+// made: a programming error, not a missing list.
+func errOwner(owner string) error {
+	return fmt.Errorf("device list owner %q is not a store.PlanDevices or store.DraftDevices name", owner)
+}
+
+// CheckOwner parses the owner of a device list to be saved and applies
+// lim to its data.
+func CheckOwner(lim store.Limits, owner string, data []byte) (Owner, error) {
+	o, ok := ParseOwner(owner)
+	if !ok {
+		return Owner{}, errOwner(owner)
+	}
+	if err := CheckID(o.ID()); err != nil {
+		return Owner{}, err
+	}
+	if len(data) > lim.MaxDeviceListBytes {
+		return Owner{}, fmt.Errorf("device list is %d bytes, more than the limit of %d: %w", len(data), lim.MaxDeviceListBytes, store.ErrTooLarge)
+	}
+	return o, nil
+}
+
+// ReadOwner parses the owner of a device list to be read or deleted:
+// exists is false when its id could not have been stored (no such list);
+// err is set for an owner neither PlanDevices nor DraftDevices made.
+func ReadOwner(owner string) (o Owner, exists bool, err error) {
+	o, ok := ParseOwner(owner)
+	if !ok {
+		return Owner{}, false, errOwner(owner)
+	}
+	return o, o.ID() != "" && ID(o.ID()), nil
+}
