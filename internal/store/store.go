@@ -87,6 +87,10 @@ const MaxRevision = 1<<31 - 1
 // ErrNotFound, writes ErrTooLarge.
 const MaxIDBytes = 128
 
+// MaxRevisionNote is the most characters of a revision's Note; its By is at
+// most MaxProgressBy characters. Longer is ErrTooLarge.
+const MaxRevisionNote = 200
+
 // NewPlan is what CreatePlan stores as revision 1.
 type NewPlan struct {
 	ID          string
@@ -100,6 +104,10 @@ type NewPlan struct {
 	// naming the first, even from another process on the same database.
 	// Revoking that plan frees the DraftID.
 	DraftID string
+	// Note is a one-line change note for the revision and By an optional
+	// name of who saved it; both may be empty. At most MaxRevisionNote
+	// and MaxProgressBy characters, UTF-8 without NUL (else an error).
+	Note, By string
 }
 
 // Update appends a revision when ExpectedRevision is still the latest.
@@ -109,6 +117,7 @@ type Update struct {
 	Answers          []byte
 	Ruleset          string
 	Plan             []byte // as NewPlan.Plan
+	Note, By         string // as NewPlan.Note and NewPlan.By
 }
 
 // Plan is one revision of a saved plan.
@@ -124,6 +133,10 @@ type Plan struct {
 	EditKeyHash []byte
 	CreatedAt   time.Time // when the plan (revision 1) was created
 	SavedAt     time.Time // when this revision was saved
+	// Note and By are this revision's change note and who saved it, as
+	// given; empty when none was given (and for revisions saved before
+	// they existed).
+	Note, By string
 }
 
 // PlanInfo describes a plan's latest revision without its answers and
@@ -140,9 +153,10 @@ type PlanInfo struct {
 
 // RevisionInfo lists a revision without its answers.
 type RevisionInfo struct {
-	Number  int
-	Ruleset string
-	SavedAt time.Time
+	Number   int
+	Ruleset  string
+	SavedAt  time.Time
+	Note, By string // as Plan.Note and Plan.By
 }
 
 // Draft is a wizard in progress; Data is owned by the web layer.

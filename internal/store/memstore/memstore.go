@@ -76,6 +76,7 @@ type revision struct {
 	ruleset  string
 	snapshot []byte // nil when none
 	savedAt  time.Time
+	note, by string
 }
 
 // New returns an empty store with the limits opts give (store.WithLimits;
@@ -160,7 +161,7 @@ func (p plan) full(id string, number int) store.Plan {
 	r := p.revisions[number-1]
 	return store.Plan{
 		ID: id, Revision: number, Answers: clone(r.answers), Ruleset: r.ruleset, Plan: clone(r.snapshot),
-		EditKeyHash: clone(p.editKeyHash), CreatedAt: p.createdAt, SavedAt: r.savedAt,
+		EditKeyHash: clone(p.editKeyHash), CreatedAt: p.createdAt, SavedAt: r.savedAt, Note: r.note, By: r.by,
 	}
 }
 
@@ -181,6 +182,9 @@ func (s *Store) CreatePlan(ctx context.Context, np store.NewPlan) (store.Plan, e
 	if err := valid.DraftID(np.DraftID); err != nil {
 		return fail(err)
 	}
+	if err := valid.RevisionNote(np.Note, np.By); err != nil {
+		return fail(err)
+	}
 	defer s.mu.Unlock()
 	if err := s.begin(ctx); err != nil {
 		return fail(err)
@@ -195,7 +199,7 @@ func (s *Store) CreatePlan(ctx context.Context, np store.NewPlan) (store.Plan, e
 	}
 	t := valid.Now()
 	p := plan{draftID: np.DraftID, editKeyHash: clone(np.EditKeyHash), createdAt: t, revisions: []revision{{
-		answers: clone(np.Answers), ruleset: np.Ruleset, snapshot: nilIfEmpty(np.Plan), savedAt: t,
+		answers: clone(np.Answers), ruleset: np.Ruleset, snapshot: nilIfEmpty(np.Plan), savedAt: t, note: np.Note, by: np.By,
 	}}}
 	s.st.plans[np.ID] = p
 	if np.DraftID != "" {
@@ -261,7 +265,7 @@ func (s *Store) ListRevisions(ctx context.Context, id string) ([]store.RevisionI
 	}
 	list := make([]store.RevisionInfo, len(p.revisions))
 	for i, r := range p.revisions {
-		list[i] = store.RevisionInfo{Number: i + 1, Ruleset: r.ruleset, SavedAt: r.savedAt}
+		list[i] = store.RevisionInfo{Number: i + 1, Ruleset: r.ruleset, SavedAt: r.savedAt, Note: r.note, By: r.by}
 	}
 	return list, nil
 }
@@ -276,6 +280,9 @@ func (s *Store) UpdatePlan(ctx context.Context, u store.Update) (store.Plan, err
 		return fail(store.ErrNotFound)
 	}
 	if err := valid.RevisionData(s.lim, u.Answers, u.Plan, u.Ruleset); err != nil {
+		return fail(err)
+	}
+	if err := valid.RevisionNote(u.Note, u.By); err != nil {
 		return fail(err)
 	}
 	defer s.mu.Unlock()
@@ -294,7 +301,7 @@ func (s *Store) UpdatePlan(ctx context.Context, u store.Update) (store.Plan, err
 		return fail(fmt.Errorf("plan has %d revisions, the limit: %w", latest, store.ErrTooManyRevisions))
 	}
 	p.revisions = slices.Clip(append(p.revisions, revision{
-		answers: clone(u.Answers), ruleset: u.Ruleset, snapshot: nilIfEmpty(u.Plan), savedAt: valid.Now(),
+		answers: clone(u.Answers), ruleset: u.Ruleset, snapshot: nilIfEmpty(u.Plan), savedAt: valid.Now(), note: u.Note, by: u.By,
 	}))
 	s.st.plans[u.ID] = p
 	return p.full(u.ID, latest+1), nil

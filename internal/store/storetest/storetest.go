@@ -49,6 +49,8 @@ func Run(t *testing.T, open func(t *testing.T, opts ...store.Option) store.Store
 		{"Canceled", testCanceled, nil},
 		{"DraftPlan", testDraftPlan, nil},
 		{"ConcurrentDraftPlan", testConcurrentDraftPlan, nil},
+		{"RevisionNotes", testRevisionNotes, nil},
+		{"RevisionNotesRefused", testRevisionNotesRefused, nil},
 	}
 	for _, pt := range progressTests {
 		tests = append(tests, struct {
@@ -122,7 +124,8 @@ func equalPlan(t *testing.T, what string, got, want store.Plan) {
 	if got.ID != want.ID || got.Revision != want.Revision || !bytes.Equal(got.Answers, want.Answers) ||
 		!bytes.Equal(got.Plan, want.Plan) ||
 		got.Ruleset != want.Ruleset || !bytes.Equal(got.EditKeyHash, want.EditKeyHash) ||
-		!got.CreatedAt.Equal(want.CreatedAt) || !got.SavedAt.Equal(want.SavedAt) {
+		!got.CreatedAt.Equal(want.CreatedAt) || !got.SavedAt.Equal(want.SavedAt) ||
+		got.Note != want.Note || got.By != want.By {
 		t.Errorf("%s:\n got %+v\nwant %+v\n(answers %q vs %q)", what, got, want, got.Answers, want.Answers)
 	}
 }

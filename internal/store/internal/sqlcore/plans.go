@@ -36,6 +36,9 @@ func (s *Store) CreatePlan(ctx context.Context, p store.NewPlan) (store.Plan, er
 	if err := valid.DraftID(p.DraftID); err != nil {
 		return fail(err)
 	}
+	if err := valid.RevisionNote(p.Note, p.By); err != nil {
+		return fail(err)
+	}
 	var draftID any // NULL: made without a draft, like any number of others
 	if p.DraftID != "" {
 		draftID = p.DraftID
@@ -66,7 +69,7 @@ func (s *Store) CreatePlan(ctx context.Context, p store.NewPlan) (store.Plan, er
 		if revoked {
 			return store.ErrExists
 		}
-		return insertRevision(ctx, q, p.ID, 1, p.Answers, p.Ruleset, p.Plan, t)
+		return insertRevision(ctx, q, p.ID, 1, p.Answers, p.Ruleset, p.Plan, p.Note, p.By, t)
 	})
 	if err != nil {
 		if s.b.IsUniqueViolation(err) {
@@ -83,6 +86,8 @@ func (s *Store) CreatePlan(ctx context.Context, p store.NewPlan) (store.Plan, er
 		EditKeyHash: p.EditKeyHash,
 		CreatedAt:   t,
 		SavedAt:     t,
+		Note:        p.Note,
+		By:          p.By,
 	}, nil
 }
 
@@ -111,19 +116,20 @@ func nilIfEmpty(b []byte) []byte {
 
 // insertRevision stores answers as text: they are JSON, and text keeps the
 // bytes exactly as given (unlike jsonb) while staying readable to operators.
-// The snapshot is a blob, NULL when there is none.
-func insertRevision(ctx context.Context, q Querier, id string, number int, answers []byte, ruleset string, snapshot []byte, t time.Time) error {
-	_, err := q.Exec(ctx, `INSERT INTO plan_revisions (plan_id, number, answers, ruleset, snapshot, saved_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, id, number, string(answers), ruleset, snapshotArg(snapshot), t)
+// The snapshot is a blob, NULL when there is none. The change note and who
+// saved it are empty text when not given (as for revisions saved before).
+func insertRevision(ctx context.Context, q Querier, id string, number int, answers []byte, ruleset string, snapshot []byte, note, by string, t time.Time) error {
+	_, err := q.Exec(ctx, `INSERT INTO plan_revisions (plan_id, number, answers, ruleset, snapshot, saved_at, note, saved_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, number, string(answers), ruleset, snapshotArg(snapshot), t, note, by)
 	return err
 }
 
 // planColumns and the joins below select a store.Plan, scanned by scanPlan.
-const planColumns = `p.id, r.number, r.answers, r.ruleset, r.snapshot, p.edit_key_hash, p.created_at, r.saved_at`
+const planColumns = `p.id, r.number, r.answers, r.ruleset, r.snapshot, p.edit_key_hash, p.created_at, r.saved_at, r.note, r.saved_by`
 
 func scanPlan(row Row) (store.Plan, error) {
 	var p store.Plan
-	if err := row.Scan(&p.ID, &p.Revision, &p.Answers, &p.Ruleset, &p.Plan, &p.EditKeyHash, &p.CreatedAt, &p.SavedAt); err != nil {
+	if err := row.Scan(&p.ID, &p.Revision, &p.Answers, &p.Ruleset, &p.Plan, &p.EditKeyHash, &p.CreatedAt, &p.SavedAt, &p.Note, &p.By); err != nil {
 		return store.Plan{}, err
 	}
 	p.Plan = nilIfEmpty(p.Plan)
@@ -223,7 +229,7 @@ func (s *Store) ListRevisions(ctx context.Context, id string) ([]store.RevisionI
 	}
 	q := s.b.Reader()
 	list, err := func() ([]store.RevisionInfo, error) {
-		rows, err := q.Query(ctx, `SELECT number, ruleset, saved_at FROM plan_revisions
+		rows, err := q.Query(ctx, `SELECT number, ruleset, saved_at, note, saved_by FROM plan_revisions
 			WHERE plan_id = $1 ORDER BY number`, id)
 		if err != nil {
 			return nil, err
@@ -232,7 +238,7 @@ func (s *Store) ListRevisions(ctx context.Context, id string) ([]store.RevisionI
 		var list []store.RevisionInfo
 		for rows.Next() {
 			var r store.RevisionInfo
-			if err := rows.Scan(&r.Number, &r.Ruleset, &r.SavedAt); err != nil {
+			if err := rows.Scan(&r.Number, &r.Ruleset, &r.SavedAt, &r.Note, &r.By); err != nil {
 				return nil, err
 			}
 			r.SavedAt = Timestamp(r.SavedAt)
@@ -272,8 +278,12 @@ func (s *Store) UpdatePlan(ctx context.Context, u store.Update) (store.Plan, err
 	if err := valid.RevisionData(s.lim, u.Answers, u.Plan, u.Ruleset); err != nil {
 		return fail(err)
 	}
+	if err := valid.RevisionNote(u.Note, u.By); err != nil {
+		return fail(err)
+	}
 	t := now()
-	p := store.Plan{ID: u.ID, Revision: u.ExpectedRevision + 1, Answers: u.Answers, Ruleset: u.Ruleset, Plan: nilIfEmpty(u.Plan), SavedAt: t}
+	p := store.Plan{ID: u.ID, Revision: u.ExpectedRevision + 1, Answers: u.Answers, Ruleset: u.Ruleset, Plan: nilIfEmpty(u.Plan), SavedAt: t,
+		Note: u.Note, By: u.By}
 	err := s.write(ctx, func(ctx context.Context, q Querier) error {
 		if !valid.Revision(u.ExpectedRevision) || u.ExpectedRevision >= s.lim.MaxRevisions {
 			return s.cannotAppend(ctx, q, u.ID, u.ExpectedRevision)
@@ -291,7 +301,7 @@ func (s *Store) UpdatePlan(ctx context.Context, u store.Update) (store.Plan, err
 		if err != nil {
 			return err
 		}
-		return insertRevision(ctx, q, u.ID, p.Revision, u.Answers, u.Ruleset, u.Plan, t)
+		return insertRevision(ctx, q, u.ID, p.Revision, u.Answers, u.Ruleset, u.Plan, u.Note, u.By, t)
 	})
 	if err != nil {
 		if s.b.IsUniqueViolation(err) {

@@ -97,6 +97,24 @@ func RevisionData(lim store.Limits, answers, snapshot []byte, ruleset string) er
 	return nil
 }
 
+// RevisionNote checks a revision's change note and who saved it
+// (NewPlan.Note and .By, Update.Note and .By).
+func RevisionNote(note, by string) error {
+	if !Text(note) {
+		return errors.New("revision note is not UTF-8 text without NUL")
+	}
+	if n := utf8.RuneCountInString(note); n > store.MaxRevisionNote {
+		return fmt.Errorf("revision note is %d characters, more than %d: %w", n, store.MaxRevisionNote, store.ErrTooLarge)
+	}
+	if !Text(by) {
+		return errors.New("revision by is not UTF-8 text without NUL")
+	}
+	if n := utf8.RuneCountInString(by); n > store.MaxProgressBy {
+		return fmt.Errorf("revision by is %d characters, more than %d: %w", n, store.MaxProgressBy, store.ErrTooLarge)
+	}
+	return nil
+}
+
 // DraftData applies lim to a draft's bytes.
 func DraftData(lim store.Limits, data []byte) error {
 	if len(data) > lim.MaxDraftBytes {
