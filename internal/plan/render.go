@@ -183,11 +183,22 @@ func mdEscape(s string) string {
 	return b.String()
 }
 
+// mdRefs cites numbered sources as one bracketed group, " [3, 34, 38]",
+// each number a link to its page. The outer brackets stay text: once a
+// link forms inside them, CommonMark makes no link of the brackets around it.
 func mdRefs(refs []int, d *Document) string {
-	var b strings.Builder
-	for _, n := range refs {
-		fmt.Fprintf(&b, " [[%d]](%s)", n, d.Refs[n-1].URL)
+	if len(refs) == 0 {
+		return ""
 	}
+	var b strings.Builder
+	b.WriteString(" [")
+	for i, n := range refs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "[%d](%s)", n, d.Refs[n-1].URL)
+	}
+	b.WriteString("]")
 	return b.String()
 }
 

@@ -211,3 +211,52 @@ func TestMarkdownKeepsPathsPlain(t *testing.T) {
 		}
 	}
 }
+
+// TestMarkdownSourceMarkersAreOneGroup: in the Markdown, a sentence citing
+// several sources ends " [1, 2, 3, 4]" once rendered, each number a link to
+// its page, never "[1] [2]" or digits run together; the number is the
+// source's place in the list at the end.
+func TestMarkdownSourceMarkersAreOneGroup(t *testing.T) {
+	c := testCatalog(t)
+	a, err := c.DecodeAnswers(readExample(t, "northwind"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Build(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := WriteMarkdown(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	md := buf.String()
+	if strings.Contains(md, "]](") || strings.Contains(md, ")] [[") {
+		t.Error("source markers stand apart, one bracket each, instead of one group")
+	}
+	listed := map[string]string{} // number → address, from the list of sources
+	for _, m := range regexp.MustCompile(`(?m)^(\d+)\. \[[^\]]*\]\(([^)]+)\)`).FindAllStringSubmatch(md, -1) {
+		listed[m[1]] = m[2]
+	}
+	link := regexp.MustCompile(`\[(\d+)\]\(([^)]+)\)`)
+	groups := regexp.MustCompile(` \[(\[\d+\]\([^)]+\)(?:, \[\d+\]\([^)]+\))*)\]`).FindAllStringSubmatch(md, -1)
+	several := 0
+	for _, g := range groups {
+		links := link.FindAllStringSubmatch(g[1], -1)
+		for _, l := range links {
+			if listed[l[1]] != l[2] {
+				t.Errorf("source [%s] links to %s; the list of sources gives it %s", l[1], l[2], listed[l[1]])
+			}
+		}
+		if len(links) > 1 {
+			several++
+		}
+	}
+	if len(groups) == 0 || several == 0 {
+		t.Fatalf("no group of several sources found (%d groups)", len(groups))
+	}
+	d := NewDocument(p)
+	if want := fmt.Sprintf(" [[1](%s), [2](%s), [3](%s), [4](%s)]", d.Refs[0].URL, d.Refs[1].URL, d.Refs[2].URL, d.Refs[3].URL); !strings.Contains(md, want) {
+		t.Errorf("the first prerequisite's sources do not read %q", want)
+	}
+}
