@@ -130,7 +130,7 @@ func parseExpiries(f url.Values) (rows []pages.ExpiryRow, out []plan.TenantExpir
 func (s *Server) orgView(r *http.Request, d *draft, errs pages.FormErrors, raw map[string]string) pages.OrgView {
 	v := pages.OrgView{
 		Head: s.head(pages.WizardSteps[0].Title, false), Nav: s.nav(r, d, stepOrg), Errors: errs,
-		Organization: d.Answers.Organization, MDMAuthority: d.Answers.Tenant.MDMAuthority, AdminRole: d.Answers.Tenant.AdminRole,
+		Organization: d.Answers.Organization, MDMAuthority: orNotSure(d.Answers.Tenant.MDMAuthority), AdminRole: orNotSure(d.Answers.Tenant.AdminRole),
 		Authorities: []pages.Choice{{Value: "intune", Label: "Intune"}, {Value: "configmgr", Label: "Configuration Manager"}, {Value: "office365", Label: "Basic Mobility and Security (Office 365)"}, {Value: "none", Label: "Not set"}, {Value: "unknown", Label: "Not sure"}},
 		Roles:       []pages.Choice{{Value: "intune-admin", Label: "Intune Administrator"}, {Value: "global-admin", Label: "Global Administrator"}, {Value: "other", Label: "Another role"}, {Value: "unknown", Label: "Not sure"}},
 		Cloud:       d.Answers.Tenant.EffectiveCloud(),
@@ -180,8 +180,8 @@ func (s *Server) handleOrgPost(w http.ResponseWriter, r *http.Request) error {
 	}
 	d.Answers.Schema = plan.AnswersSchema
 	d.Answers.Organization = strings.TrimSpace(r.PostForm.Get("organization"))
-	d.Answers.Tenant.MDMAuthority = r.PostForm.Get("tenant.mdm_authority")
-	d.Answers.Tenant.AdminRole = r.PostForm.Get("tenant.admin_role")
+	d.Answers.Tenant.MDMAuthority = tenantChoice(r.PostForm.Get("tenant.mdm_authority"), d.Answers.Tenant.MDMAuthority)
+	d.Answers.Tenant.AdminRole = tenantChoice(r.PostForm.Get("tenant.admin_role"), d.Answers.Tenant.AdminRole)
 	d.Answers.Tenant.Cloud = r.PostForm.Get("tenant.cloud")
 	if d.Answers.Tenant.Cloud == plan.CloudGlobal {
 		d.Answers.Tenant.Cloud = "" // the default
@@ -268,4 +268,32 @@ func orgNameMessage(msg string) string {
 		return "The organisation's name is " + rest
 	}
 	return msg
+}
+
+// notSure is the MDM authority's and the admin role's "Not sure"
+// (CONTRACT §2: "unknown"). The engine reads it as it reads no answer.
+const notSure = "unknown"
+
+// orNotSure is the choice step 1 shows for an MDM authority or admin role:
+// "Not sure" when the answers hold none, as the tenant questions below
+// them show "Not sure" for an answer left open.
+func orNotSure(v string) string {
+	if v == "" {
+		return notSure
+	}
+	return v
+}
+
+// tenantChoice is the MDM authority or admin role to keep from step 1's
+// form. "Not sure" (or nothing chosen) keeps the answers as they were when
+// they already left it open, absent or "unknown", so that continuing past
+// step 1 never makes a revision that differs in that word alone.
+func tenantChoice(posted, old string) string {
+	if posted != "" && posted != notSure {
+		return posted
+	}
+	if old == "" || old == notSure {
+		return old
+	}
+	return notSure
 }
