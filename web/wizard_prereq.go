@@ -17,6 +17,10 @@ func (s *Server) prereqView(r *http.Request, d *draft, p *plan.Plan, errs pages.
 	for _, pp := range p.Populations {
 		v.Names[pp.ID] = pp.Name
 	}
+	v.SourceTitles = make(map[string]string, len(p.References))
+	for _, ref := range p.References {
+		v.SourceTitles[ref.URL] = ref.Title
+	}
 	if tc := p.TenantCheck; tc != nil {
 		v.Check = &pages.CheckResult{When: readTime(tc.ReadAt), Findings: tc.Findings}
 		for _, o := range tc.Overruled {

@@ -298,7 +298,8 @@ type PrereqView struct {
 	Baseline      []BaselineOption
 	Custom        string // free-text baseline items, one per line
 	Mapped        []plan.BaselineItem
-	Check         *CheckResult // what a tenant check read, when one was run or uploaded
+	Check         *CheckResult      // what a tenant check read, when one was run or uploaded
+	SourceTitles  map[string]string // source URL → its page's title, which names its link
 }
 
 // DateParts is a date as typed in three boxes (day, month, year).

@@ -315,7 +315,7 @@ func PrereqPage(v PrereqView) templ.Component {
 							return templ_7745c5c3_Err
 						}
 					}
-					templ_7745c5c3_Err = sourceLinks(pr.Sources).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = sourceLinks(pr.Sources, v.SourceTitles).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -348,9 +348,10 @@ func PrereqPage(v PrereqView) templ.Component {
 	})
 }
 
-// sourceLinks lists sources by a short name; the address is in the link
-// (the printed plan shows full URLs).
-func sourceLinks(urls []string) templ.Component {
+// sourceLinks names each source by its page's title, as the plan's list
+// of sources does; the address is in the link. A page the catalog has no
+// title for keeps its host and last path segment.
+func sourceLinks(urls []string, titles map[string]string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -379,9 +380,9 @@ func sourceLinks(urls []string) templ.Component {
 			for i, u := range urls {
 				if i > 0 {
 					var templ_7745c5c3_Var17 string
-					templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinStringErrs(", ")
+					templ_7745c5c3_Var17, templ_7745c5c3_Err = templ.JoinStringErrs("; ")
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pages/wizard_prereq.templ`, Line: 81, Col: 11}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pages/wizard_prereq.templ`, Line: 82, Col: 11}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var17))
 					if templ_7745c5c3_Err != nil {
@@ -395,7 +396,7 @@ func sourceLinks(urls []string) templ.Component {
 				var templ_7745c5c3_Var18 templ.SafeURL
 				templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinURLErrs(templ.SafeURL(u))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pages/wizard_prereq.templ`, Line: 83, Col: 30}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pages/wizard_prereq.templ`, Line: 84, Col: 30}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var18))
 				if templ_7745c5c3_Err != nil {
@@ -406,9 +407,9 @@ func sourceLinks(urls []string) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var19 string
-				templ_7745c5c3_Var19, templ_7745c5c3_Err = templ.JoinStringErrs(plan.SourceLabel(u))
+				templ_7745c5c3_Var19, templ_7745c5c3_Err = templ.JoinStringErrs(sourceTitle(u, titles))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pages/wizard_prereq.templ`, Line: 83, Col: 54}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/pages/wizard_prereq.templ`, Line: 84, Col: 57}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var19))
 				if templ_7745c5c3_Err != nil {
@@ -426,6 +427,13 @@ func sourceLinks(urls []string) templ.Component {
 		}
 		return nil
 	})
+}
+
+func sourceTitle(u string, titles map[string]string) string {
+	if t := titles[u]; t != "" {
+		return t
+	}
+	return plan.SourceLabel(u)
 }
 
 func popNames(names map[string]string, ids []string) string {
