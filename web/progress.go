@@ -822,7 +822,7 @@ func decodeEnrolled(raw json.RawMessage, errs *fieldErrors) []enrolledIn {
 				continue
 			}
 			if f > store.MaxEnrolledCount {
-				errs.add(path, "is larger than any fleet: at most %d", store.MaxEnrolledCount)
+				errs.add(path, "is larger than any fleet: at most %s", plan.Thousands(store.MaxEnrolledCount))
 				continue
 			}
 			out = append(out, enrolledIn{Wave: wave, Population: pop, Count: int(f)})
