@@ -232,18 +232,36 @@ func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// handleNew is POST /wizard/new: start a fresh plan.
+// handleNew is POST /wizard/new: start a fresh plan, empty, from a starting
+// fleet (template=name) or from a device inventory (start=inventory). The
+// form is read before the old draft goes, so a form the start page does not
+// offer (a 400) leaves the planner's draft alone.
 func (s *Server) handleNew(w http.ResponseWriter, r *http.Request) error {
+	if err := readForm(r); err != nil {
+		return err
+	}
+	d := newDraft()
+	target := stepURL(stepOrg)
+	switch fleet, start := r.PostForm.Get("template"), r.PostForm.Get("start"); {
+	case fleet != "":
+		var err error
+		if target, err = s.startFromFleet(d, fleet); err != nil {
+			return err
+		}
+	case start == "inventory":
+		target = inventoryURL
+	case start != "":
+		return errUnknownStart
+	}
 	if old := s.sessionDraftID(r); old != "" {
 		if err := s.store.DeleteDraft(r.Context(), old); err != nil {
 			return err
 		}
 	}
-	d := newDraft()
 	if err := s.saveDraft(w, r, d); err != nil {
 		return err
 	}
-	http.Redirect(w, r, stepURL(stepOrg), http.StatusSeeOther)
+	http.Redirect(w, r, target, http.StatusSeeOther)
 	return nil
 }
 
@@ -340,7 +358,7 @@ func (s *Server) handleSharePrint(w http.ResponseWriter, r *http.Request) error 
 
 // handleHome is GET /: start or resume a plan.
 func (s *Server) handleHome(w http.ResponseWriter, r *http.Request) error {
-	v := pages.StartView{Head: s.head("Plan your Intune enrollment", false)}
+	v := pages.StartView{Head: s.head("Plan your Intune enrollment", false), Fleets: fleetChoices()}
 	if d, err := s.loadDraft(r); err == nil && d != nil && (d.Reached > 1 || d.Answers.Organization != "") {
 		v.ResumeStep = d.Reached
 		v.ResumeURL = stepURL(d.Reached)

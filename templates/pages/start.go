@@ -8,4 +8,7 @@ type StartView struct {
 	ResumeURL  string // the draft's furthest step, "" when there is no draft
 	ResumeStep int
 	Flash      string
+	// Fleets are the starting fleets: Value is the form's template value,
+	// Label the button, Hint the line that says what the fleet holds.
+	Fleets []Choice
 }
