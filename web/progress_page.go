@@ -376,6 +376,10 @@ func (s *Server) trackerView(r *http.Request, info store.PlanInfo, ps progressSt
 		return v, err
 	}
 	s.recheckRunView(r, info.ID, v.Recheck) // recheck_signin.go
+	// The kept device list and its worklist: worklist.go.
+	if v.Devices, err = s.trackerDeviceList(r, info.ID); err != nil {
+		return v, err
+	}
 	return v, nil
 }
 

@@ -87,6 +87,10 @@ func (s *Server) Handler() http.Handler {
 	// Or signed in with Microsoft: the sign-in, then "Reading the tenant…".
 	r.With(creates).Post("/p/{id}/progress/tenant-check/signin", s.handle(s.handleRecheckSignIn)) // takeCreate again for the check
 	r.Get("/p/{id}/progress/tenant-check", s.handle(s.handleRecheckProgress))
+	// The kept device list (issue 18, worklist.go): the worklist, with the edit key.
+	r.Get("/p/{id}/worklist.csv", s.handle(s.handleWorklist("csv")))
+	r.Get("/p/{id}/worklist.xlsx", s.handle(s.handleWorklist("xlsx")))
+	r.Post("/p/{id}/devices/forget", s.handle(s.handleForgetDevices))
 
 	r.Get("/auth/signin", s.handle(s.handleSignInPage))
 	r.With(creates).Post("/auth/signin", s.handle(s.handleSignInStart)) // a sign-in (and maybe a draft) for this client
@@ -102,6 +106,11 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/tenant-check", s.handle(s.handleCheckProgress))
 		r.Get("/devices", s.handle(s.handleDevicesGet))
 		r.Post("/devices", s.handle(s.handleDevicesPost))
+		r.Get("/inventory", s.handle(s.handleInventoryGet))   // step 2's device inventory import
+		r.Post("/inventory", s.handle(s.handleInventoryPost)) // takeCreate for a new draft; a body of up to 20 MB (bodyLimit)
+		r.Get("/inventory/groups", s.handle(s.handleInventoryGroupsGet))
+		r.Post("/inventory/groups", s.handle(s.handleInventoryGroupsPost))
+		r.Post("/inventory/forget", s.handle(s.handleInventoryForget))
 		r.Get("/method", s.handle(s.handleMethodGet))
 		r.Post("/method", s.handle(s.handleMethodPost))
 		r.Get("/reset", s.handle(s.handleResetGet))
@@ -114,6 +123,8 @@ func (s *Server) Handler() http.Handler {
 		r.Get("/plan.md", s.handle(s.handlePlanDownload("md")))
 		r.Get("/plan.csv", s.handle(s.handlePlanDownload("csv")))
 		r.Get("/plan.json", s.handle(s.handlePlanDownload("json")))
+		r.Get("/worklist.csv", s.handle(s.handleDraftWorklist("csv")))
+		r.Get("/worklist.xlsx", s.handle(s.handleDraftWorklist("xlsx")))
 		r.Get("/print", s.handle(s.handlePrint))
 		r.With(creates).Post("/save", s.handle(s.handleSave))
 		r.Post("/reload", s.handle(s.handleReload))

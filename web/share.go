@@ -330,6 +330,9 @@ func (s *Server) renderSharePage(ctx context.Context, sp store.Plan, p *plan.Pla
 		ps := progressState{t: t, p: prog}
 		v.Plan = withProgress(p, ps, "html") // after knowledgeChanges, which compares the plan as saved
 		v.Progress = progressSummary(sp.ID, ps, s.now().UTC().Format(time.DateOnly))
+		if v.Devices, err = s.shareDeviceList(ctx, sp.ID); err != nil { // worklist.go
+			return nil, err
+		}
 		v.Head.CSS = append(v.Head.CSS, s.assets.URL("css/progress.css"))
 	}
 	var buf bytes.Buffer
