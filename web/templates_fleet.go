@@ -23,7 +23,7 @@ type fleetTemplate struct {
 // fleetTemplates are the starting fleets, in the start page's order.
 var fleetTemplates = []fleetTemplate{
 	{"office", "Office", "office", "Staff laptops under Configuration Manager, new starters' laptops, hot desks, designers' Macs, company iPhones and staff's own phones."},
-	{"hospital", "Hospital", "hospital", "Shared nursing-station PCs, clinicians' iPhones, ward iPads, check-in kiosks and porters' shared phones."},
+	{"hospital", "Hospital", "hospital", "Shared nursing-station PCs, doctors' laptops, clinicians' iPhones, ward iPads, Zebra check-in kiosks and porters' Samsung phones: the 8-group fleet of the hospital example."},
 	{"school", "School", "school", "Classroom iPads shared by pupils, teachers' laptops and iPads, one-to-one laptops and computer room PCs."},
 	{"retail-frontline", "Retail and frontline", "retail and frontline", "Zebra handheld scanners, shared shift phones, point-of-sale iPads, back-office PCs and staff's own phones."},
 	{"field-service", "Field service", "field service", "Engineers' Samsung rugged phones, van tablets, engineers' laptops, dispatch office PCs and supervisors' iPhones."},

@@ -79,8 +79,8 @@ func TestFleetTemplatesBuildTheirPlans(t *testing.T) {
 		"hospital": {
 			{"nursing-pcs", "windows-co-management", "Shared multi-user device profile"},
 			{"ward-ipads", "ios-ade", "Shared iPad"},
-			{"checkin-kiosks", "windows-autopilot", "self-deploying"},
-			{"porter-phones", "android-dedicated", "shared device mode"},
+			{"checkin-kiosks", "android-dedicated", "Zebra"},
+			{"porter-phones", "android-fully-managed", "Knox Mobile Enrollment"},
 		},
 		"school": {
 			{"student-ipads", "ios-ade", "Shared iPad"},
