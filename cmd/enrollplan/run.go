@@ -32,6 +32,8 @@ const usageText = `enrollplan turns Intune device-enrollment guidance into a con
 Usage:
   enrollplan serve [--addr :8080] [--db ./data/enrollplan.db] [--session-keys K1,K2] [--create-limit 60]
   enrollplan plan --answers FILE|- [--format md|json|csv|html]
+  enrollplan inventory FILE|- [--answers FILE] [--today YYYY-MM-DD] [--stale-days 90]
+      a device list (CSV or .xlsx) grouped into answers; plan needs an organisation too (--answers)
   enrollplan version
 
 Exit codes: 0 ok, 2 bad input, 1 anything else.
@@ -50,6 +52,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runPlan(ctx, rest, stdin, stdout, stderr, getenv)
 	case "serve":
 		return runServe(ctx, rest, stdout, stderr, getenv)
+	case "inventory":
+		return runInventory(ctx, rest, stdin, stdout, stderr, getenv)
 	case "check-tenant":
 		return runCheckTenant(ctx, rest, stdin, stdout, stderr, getenv)
 	case "version", "--version", "-version":
