@@ -177,7 +177,7 @@ func (b *binder) list(path string, n *node, max int, what string) []*node {
 }
 
 var (
-	answersFields      = []string{"schema", "organization", "tenant", "populations", "bulk_enrollment_by_staff", "baseline", "rollout", "tenant_check"}
+	answersFields      = []string{"schema", "organization", "tenant", "populations", "bulk_enrollment_by_staff", "baseline", "rollout", "tenant_check", "inventory"}
 	checkFields        = []string{"schema", "read_at", "tenant", "findings", "expiries", "restrictions", "devices"}
 	deviceCountFields  = []string{"platform", "ownership", "count"}
 	restrictionFields  = []string{"blocked", "personal_blocked"}
@@ -188,6 +188,8 @@ var (
 	populationFields   = []string{"id", "name", "platform", "ownership", "usage", "devices", "personal_use", "in_use", "managed_by", "currently_managed_by_other_mdm", "enroll", "method", "enrolled_by", "manufacturer"}
 	rolloutFields      = []string{"pilot_group", "pilot_start", "waves", "pilot_devices", "lead_times"}
 	waveFields         = []string{"name", "group", "start", "populations", "devices"}
+	inventoryFields    = []string{"rows", "columns", "devices"}
+	inventoryRowFields = []string{"row", "population"}
 )
 
 func (b *binder) answers(root *node) Answers {
@@ -217,7 +219,38 @@ func (b *binder) answers(root *node) Answers {
 	if tc, ok := m["tenant_check"]; ok && tc.kind != kindNull {
 		a.TenantCheck = b.tenantCheck("tenant_check", tc)
 	}
+	if inv, ok := m["inventory"]; ok && inv.kind != kindNull {
+		a.Inventory = b.inventory("inventory", inv)
+	}
 	return a
+}
+
+// inventory reads the summary of an imported inventory (CONTRACT §8.5).
+func (b *binder) inventory(path string, n *node) *Inventory {
+	inv := &Inventory{Columns: map[string]string{}, Devices: []InventoryDevice{}}
+	m := b.object(path, n, inventoryFields)
+	if m == nil {
+		return inv
+	}
+	inv.Rows = b.whole(path+".rows", m["rows"], MaxInventoryRows, "rows")
+	if c, ok := m["columns"]; ok && c.kind != kindNull {
+		if c.kind != kindObject {
+			b.wrongType(path+".columns", c, "an object")
+		} else {
+			for i, k := range c.keys {
+				inv.Columns[k] = b.str(fieldPath(path+".columns", k), c.vals[i])
+			}
+		}
+	}
+	for i, el := range b.list(path+".devices", m["devices"], MaxInventoryRows, "rows") {
+		p := indexPath(path+".devices", i)
+		dm := b.object(p, el, inventoryRowFields)
+		if dm == nil {
+			continue
+		}
+		inv.Devices = append(inv.Devices, InventoryDevice{Row: b.whole(p+".row", dm["row"], MaxInventoryRows, "rows"), Population: b.str(p+".population", dm["population"])})
+	}
+	return inv
 }
 
 func (b *binder) tenant(path string, n *node) Tenant {

@@ -84,7 +84,15 @@ const rootPath = "answers"
 type parser struct {
 	dec    *json.Decoder
 	tokens int
+	budget int // while reading inventory.devices: its own bound on values
 }
+
+// The inventory's per-row list, and the values it may hold: each row is an
+// object of two values, with room for a few unknown fields to be reported.
+const (
+	inventoryDevicesPath = "inventory.devices"
+	inventoryTokens      = (MaxInventoryRows + 1) * 6
+)
 
 // value reads one value; keep false reads it for syntax only.
 func (p *parser) value(path string, depth int, keep bool) (*node, *FieldError) {
@@ -92,8 +100,11 @@ func (p *parser) value(path string, depth int, keep bool) (*node, *FieldError) {
 	if depth > maxDepth {
 		return nil, &FieldError{Field: path, Message: fmt.Sprintf("is nested more than %d levels deep", maxDepth)}
 	}
-	if p.tokens++; p.tokens > maxTokens {
+	if p.tokens++; p.budget == 0 && p.tokens > maxTokens {
 		return nil, &FieldError{Field: rootPath, Message: fmt.Sprintf("holds more than %d values; the answers of even a large fleet have a few thousand", maxTokens)}
+	}
+	if p.budget > 0 && p.tokens > p.budget {
+		return nil, &FieldError{Field: inventoryDevicesPath, Message: fmt.Sprintf("holds more than %s rows' worth of values; an inventory places at most %s rows", Thousands(MaxInventoryRows), Thousands(MaxInventoryRows))}
 	}
 	tok, err := dec.Token()
 	if err != nil {
@@ -111,8 +122,18 @@ func (p *parser) value(path string, depth int, keep bool) (*node, *FieldError) {
 	case json.Delim:
 		if v == '[' {
 			n := &node{kind: kindArray}
+			// An imported inventory places each of up to 100,000 rows
+			// (CONTRACT §8.5): that one list has a budget of its own, so
+			// its size neither counts against the answers' values nor
+			// stops at the members other lists keep.
+			members, outer := maxMembers, 0
+			if path == inventoryDevicesPath && depth == 2 {
+				members, outer, p.tokens = MaxInventoryRows, p.tokens, 0
+				p.budget = inventoryTokens
+				defer func() { p.tokens, p.budget = outer, 0 }()
+			}
 			for i := 0; dec.More(); i++ {
-				kept := keep && i <= maxMembers
+				kept := keep && i <= members
 				el, ferr := p.value(indexPath(path, i), depth+1, kept)
 				if ferr != nil {
 					return nil, ferr
