@@ -88,6 +88,10 @@ type createdPlan struct {
 // handleCreatePlan is POST /api/v1/plans: stores revision 1 and returns the
 // share link and, once, the edit key.
 func (s *Server) handleCreatePlan(w http.ResponseWriter, r *http.Request) error {
+	rn, err := noteFromQuery(r)
+	if err != nil {
+		return err
+	}
 	a, err := s.decodeAnswers(r)
 	if err != nil {
 		return err
@@ -96,7 +100,7 @@ func (s *Server) handleCreatePlan(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	c, err := s.createPlan(r, a, p)
+	c, err := s.createPlan(r, a, p, rn)
 	if err != nil {
 		return err
 	}
@@ -108,10 +112,10 @@ func (s *Server) handleCreatePlan(w http.ResponseWriter, r *http.Request) error 
 
 // createPlan stores and describes a new plan from answers the caller has
 // already validated (DecodeAnswers or Build) and the plan built from them,
-// kept as the revision's snapshot. Its edit key is random: a client of the
-// API gets it once, in this answer. (The wizard's Save & share makes its
-// plans with createDraftPlan.)
-func (s *Server) createPlan(r *http.Request, a plan.Answers, p *plan.Plan) (createdPlan, error) {
+// kept as the revision's snapshot, with its note. Its edit key is random:
+// a client of the API gets it once, in this answer. (The wizard's Save &
+// share makes its plans with createDraftPlan.)
+func (s *Server) createPlan(r *http.Request, a plan.Answers, p *plan.Plan, rn revisionNote) (createdPlan, error) {
 	data, err := marshalAnswers(a)
 	if err != nil {
 		return createdPlan{}, err
@@ -124,7 +128,20 @@ func (s *Server) createPlan(r *http.Request, a plan.Answers, p *plan.Plan) (crea
 	if err != nil {
 		return createdPlan{}, err
 	}
-	return s.insertPlan(r, store.NewPlan{ID: id, Answers: data}, key, p)
+	return s.insertPlan(r, store.NewPlan{ID: id, Answers: data, Note: rn.Note, By: rn.By}, key, p)
+}
+
+// noteFromQuery reads a new revision's ?note= and ?by= (additions to
+// CONTRACT §6): a one-line change note and who saved it, both optional; a
+// 422 naming the field when one cannot be kept.
+func noteFromQuery(r *http.Request) (revisionNote, error) {
+	q := r.URL.Query()
+	rn, problems := readRevisionNote(q.Get("note"), q.Get("by"))
+	var errs fieldErrors
+	for _, p := range problems {
+		errs.add(p.field, "%s", p.apiErr())
+	}
+	return rn, errs.err()
 }
 
 // insertPlan stores np as a new plan whose edit key is key (only its hash
@@ -155,12 +172,15 @@ func (s *Server) planLinks(r *http.Request, id string, rev int, key string) crea
 
 // savedPlan is the answer to GET and PUT /api/v1/plans/{id}. Plan is the
 // plan's compact JSON, as encoded once when it was built or read from the
-// revision's snapshot.
+// revision's snapshot. Note and By, the revision's change note and who
+// saved it, are additions to CONTRACT §6, left out when not given.
 type savedPlan struct {
 	ID       string          `json:"id"`
 	Revision int             `json:"revision"`
 	Answers  json.RawMessage `json:"answers"`
 	Plan     json.RawMessage `json:"plan"`
+	Note     string          `json:"note,omitempty"`
+	By       string          `json:"by,omitempty"`
 }
 
 // savedPlanRepresentation is the API's answer for one revision, whose
@@ -169,7 +189,7 @@ func savedPlanRepresentation(sp store.Plan, compact []byte) (*representation, er
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false) // as writeJSON
-	if err := enc.Encode(savedPlan{ID: sp.ID, Revision: sp.Revision, Answers: sp.Answers, Plan: compact}); err != nil {
+	if err := enc.Encode(savedPlan{ID: sp.ID, Revision: sp.Revision, Answers: sp.Answers, Plan: compact, Note: sp.Note, By: sp.By}); err != nil {
 		return nil, err
 	}
 	rep := &representation{body: buf.Bytes(), contentType: "application/json; charset=utf-8", etag: strconv.Itoa(sp.Revision), fixedETag: true}
@@ -277,6 +297,10 @@ func (s *Server) handleUpdatePlan(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	rn, err := noteFromQuery(r)
+	if err != nil {
+		return err
+	}
 	a, err := s.decodeAnswers(r) // validates: nothing else to check before storing
 	if err != nil {
 		return err
@@ -293,7 +317,7 @@ func (s *Server) handleUpdatePlan(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	updated, err := s.store.UpdatePlan(ctxWithoutCancel(r.Context()), store.Update{ID: sp.ID, ExpectedRevision: expected, Answers: data, Ruleset: s.cat.Ruleset, Plan: snapshot})
+	updated, err := s.store.UpdatePlan(ctxWithoutCancel(r.Context()), store.Update{ID: sp.ID, ExpectedRevision: expected, Answers: data, Ruleset: s.cat.Ruleset, Plan: snapshot, Note: rn.Note, By: rn.By})
 	if err != nil {
 		return err
 	}

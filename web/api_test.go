@@ -220,8 +220,11 @@ func TestPlanLifecycle(t *testing.T) {
 	if r.status != 200 || !strings.Contains(r.body, "Contoso Ltd") || !strings.Contains(r.body, "revision 1 of 2") {
 		t.Fatalf("revision 1: %d", r.status)
 	}
-	if strings.Contains(r.body, "/print") {
-		t.Error("an older revision offers Print, which would print the latest")
+	if !strings.Contains(r.body, `href="/p/`+c.ID+`/r/1/print"`) || strings.Contains(r.body, `href="/p/`+c.ID+`/print"`) {
+		t.Error("an older revision does not offer its own print view")
+	}
+	if pr := e.do(t, "GET", share+"/r/1/print", ""); pr.status != 200 || !strings.Contains(pr.body, "Contoso Ltd") || strings.Contains(pr.body, "Contoso Group") {
+		t.Errorf("revision 1's print view: %d, or it prints another revision", pr.status)
 	}
 	if r = e.do(t, "GET", share+"/r/9", ""); r.status != 404 {
 		t.Fatalf("missing revision: %d", r.status)

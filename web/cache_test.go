@@ -194,18 +194,18 @@ func TestCachedShareBytesEqualFreshRender(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		sp, err := e.db.GetPlan(context.Background(), c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, format := range []string{"md", "csv", "json"} {
-			want, err := formatBytes(built, format)
+			want, err := revisionFormatBytes(built, format, sp)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got := fetch(t, "GET", e.cachedURL+"/p/"+c.ID+"."+format, "").body; !bytes.Equal(got, want) {
 				t.Errorf("%s .%s from the snapshot differs from the plan built afresh", file, format)
 			}
-		}
-		sp, err := e.db.GetPlan(context.Background(), c.ID)
-		if err != nil {
-			t.Fatal(err)
 		}
 		if sp.Plan == nil {
 			t.Fatalf("%s: no snapshot stored", file)

@@ -183,7 +183,7 @@ func draftEditKey(sessionKey, draftID, planID string) string {
 // draftEditKey under the newest session key. When a plan was made from d
 // already (on another replica, say), nothing is stored and the error is a
 // *store.DraftSavedError naming that plan.
-func (s *Server) createDraftPlan(r *http.Request, d *draft, data []byte, p *plan.Plan) (createdPlan, error) {
+func (s *Server) createDraftPlan(r *http.Request, d *draft, data []byte, p *plan.Plan, rn revisionNote) (createdPlan, error) {
 	id, err := store.NewID()
 	if err != nil {
 		return createdPlan{}, err
@@ -194,7 +194,7 @@ func (s *Server) createDraftPlan(r *http.Request, d *draft, data []byte, p *plan
 	} else if key, err = store.NewSecret(); err != nil { // shown once, then lost
 		return createdPlan{}, err
 	}
-	return s.insertPlan(r, store.NewPlan{ID: id, Answers: data, DraftID: d.ID}, key, p)
+	return s.insertPlan(r, store.NewPlan{ID: id, Answers: data, DraftID: d.ID, Note: rn.Note, By: rn.By}, key, p)
 }
 
 // draftPlanLinks describes plan sp for the planner of draft draftID: with

@@ -78,6 +78,8 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/p/{id}/edit", s.handle(s.handleEditLink))                // asks first; the key is in the link's #fragment
 	r.With(creates).Post("/p/{id}/edit", s.handle(s.handleEditOpen)) // opens it in the wizard
 	r.Get("/p/{id}/print", s.handle(s.handleSharePrint))
+	// A revision's print view, which its page's Print link opens.
+	r.Get("/p/{id}/r/{rev}/print", s.handle(s.handleShareRevisionPrint))
 	r.Get("/p/{id}/changes", s.handle(s.handleShareChanges))     // ?from=N&to=M: what changed, in words
 	r.Get("/p/{id}/progress", s.handle(s.handleTracker))         // the tracker, or the question for the edit key
 	r.Post("/p/{id}/progress", s.handle(s.handleTrackerSave))    // one form of the tracker

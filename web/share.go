@@ -151,6 +151,18 @@ func formatBytes(p *plan.Plan, format string) ([]byte, error) {
 	return buf.Bytes(), err
 }
 
+// revisionFormatBytes renders a saved revision's plan as formatBytes does;
+// its Markdown names the revision under the title, with who saved it and
+// why (plan.DocRevision).
+func revisionFormatBytes(p *plan.Plan, format string, sp store.Plan) ([]byte, error) {
+	if format != "md" {
+		return formatBytes(p, format)
+	}
+	var buf bytes.Buffer
+	err := plan.WriteMarkdownRevision(&buf, p, plan.DocRevision{Number: sp.Revision, SavedAt: savedAtText(sp.SavedAt), By: sp.By, Note: sp.Note})
+	return buf.Bytes(), err
+}
+
 // writeFormat renders a plan as md, csv or json, buffered so a failure
 // never ships a partial 200.
 func writeFormat(w http.ResponseWriter, p *plan.Plan, format string) error {
@@ -254,11 +266,11 @@ func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, info store
 			var body []byte
 			switch {
 			case ps == nil:
-				body, err = formatBytes(p, format)
+				body, err = revisionFormatBytes(p, format, sp)
 			case format == "json":
 				body, err = planJSONWithProgress(p, *ps)
 			default:
-				body, err = formatBytes(withProgress(p, *ps, format), format)
+				body, err = revisionFormatBytes(withProgress(p, *ps, format), format, sp)
 			}
 			if err != nil {
 				return nil, err
@@ -302,13 +314,15 @@ func (s *Server) renderSharePage(ctx context.Context, sp store.Plan, p *plan.Pla
 		CurrentRuleset: s.cat.Ruleset,
 		Snapshot:       snapshot,
 		SavedAt:        savedAtText(sp.SavedAt),
+		SavedBy:        sp.By,
+		Note:           sp.Note,
 		Date:           sp.SavedAt.UTC().Format(time.DateOnly),
+		PrintURL:       self + "/print",
 		Formats:        []pages.Link{{Label: "Markdown", URL: self + ".md"}, {Label: "CSV", URL: self + ".csv"}, {Label: "JSON", URL: self + ".json"}},
 		Revisions:      revisionLinks(sp.ID, revs, sp.Revision),
 		ChangesURL:     base + "/changes",
 	}
 	if sp.Revision == latest {
-		v.PrintURL = base + "/print"
 		v.CalendarURL = base + "." + calendarFormat
 	}
 	if snapshot && sp.Ruleset != s.cat.Ruleset {
@@ -392,7 +406,7 @@ func revisionLinks(id string, revs []store.RevisionInfo, current int) []pages.Re
 	latest := revs[len(revs)-1].Number
 	out := make([]pages.RevisionLink, 0, len(revs))
 	for _, rv := range revs {
-		l := pages.RevisionLink{Number: rv.Number, SavedAt: savedAtText(rv.SavedAt), URL: base + "/r/" + strconv.Itoa(rv.Number), Current: rv.Number == current}
+		l := pages.RevisionLink{Number: rv.Number, SavedAt: savedAtText(rv.SavedAt), URL: base + "/r/" + strconv.Itoa(rv.Number), Current: rv.Number == current, By: rv.By, Note: rv.Note}
 		if rv.Number == latest {
 			l.URL = base
 		}

@@ -17,7 +17,7 @@ func TestOrgNotSureByDefault(t *testing.T) {
 	expectRedirect(t, p.post("/wizard/new", nil), "/wizard/organisation")
 	page := p.get("/wizard/organisation").body
 	for _, field := range []string{"tenant.mdm_authority", "tenant.admin_role"} {
-		checked := regexp.MustCompile(`name="` + regexp.QuoteMeta(field) + `" value="([a-z0-9-]+)" checked`).FindAllStringSubmatch(page, -1)
+		checked := regexp.MustCompile(`name="`+regexp.QuoteMeta(field)+`" value="([a-z0-9-]+)" checked`).FindAllStringSubmatch(page, -1)
 		if len(checked) != 1 || checked[0][1] != "unknown" {
 			t.Errorf("%s: step 1 shows %v chosen, want only “Not sure” (unknown)", field, checked)
 		}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -71,6 +70,10 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) error {
 	if err := readForm(r); err != nil {
 		return err
 	}
+	rn, problems := readRevisionNote(r.PostForm.Get("note"), r.PostForm.Get("by"))
+	if len(problems) > 0 {
+		return s.refuseNote(w, r, d, problems)
+	}
 	// Submits of one draft take turns here, and each reads the draft again
 	// on its turn (draftTurns); across replicas, the store makes one plan
 	// of one draft (createDraftPlan).
@@ -94,7 +97,7 @@ func (s *Server) handleSave(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	sv := &saving{d: d, p: p, data: data}
+	sv := &saving{d: d, p: p, data: data, rn: rn}
 	if d.PlanID != "" {
 		err := s.saveRevision(w, r, sv)
 		if !errors.Is(err, store.ErrGone) {
@@ -114,7 +117,8 @@ type saving struct {
 	d    *draft
 	p    *plan.Plan // built from d's answers
 	data []byte     // d's answers as stored
-	note string     // for the planner, beside the links
+	rn   revisionNote
+	note string // for the planner, beside the links
 	// adopted: d's plan was just found made from d by another submit,
 	// which did not record it in the draft (yet).
 	adopted bool
@@ -123,7 +127,7 @@ type saving struct {
 // saveNewPlan makes a new plan of the draft and answers with its links.
 func (s *Server) saveNewPlan(w http.ResponseWriter, r *http.Request, sv *saving) error {
 	d := sv.d
-	c, err := s.createDraftPlan(r, d, sv.data, sv.p)
+	c, err := s.createDraftPlan(r, d, sv.data, sv.p, sv.rn)
 	var made *store.DraftSavedError
 	if errors.As(err, &made) {
 		// Another submit of this draft, on another replica or before this
@@ -171,9 +175,10 @@ func (s *Server) saveRevision(w http.ResponseWriter, r *http.Request, sv *saving
 		http.Redirect(w, r, fmt.Sprintf("%s?saved=%d", stepURL(stepPlan), latest.Revision), http.StatusSeeOther) // nothing changed
 		return nil
 	}
-	updated, err := s.updatePlan(ctxWithoutCancel(r.Context()), store.Update{ID: d.PlanID, ExpectedRevision: expected, Answers: sv.data, Ruleset: s.cat.Ruleset}, sv.p)
+	updated, err := s.updatePlan(ctxWithoutCancel(r.Context()), store.Update{ID: d.PlanID, ExpectedRevision: expected, Answers: sv.data, Ruleset: s.cat.Ruleset, Note: sv.rn.Note, By: sv.rn.By}, sv.p)
 	if errors.Is(err, store.ErrConflict) {
 		v := s.planView(r, d, sv.p)
+		v.Note = pages.NoteForm{Note: sv.rn.Note, By: sv.rn.By} // carried by the "save anyway" form
 		v.Stale = &pages.Stale{YourRevision: d.Revision, LatestRevision: latest.Revision, ShareURL: s.shareURL(r, d.PlanID)}
 		if fresh, gerr := s.store.GetPlan(r.Context(), d.PlanID); gerr == nil {
 			v.Stale.LatestRevision = fresh.Revision
@@ -189,6 +194,26 @@ func (s *Server) saveRevision(w http.ResponseWriter, r *http.Request, sv *saving
 	}
 	http.Redirect(w, r, fmt.Sprintf("%s?saved=%d", stepURL(stepPlan), updated.Revision), http.StatusSeeOther)
 	return nil
+}
+
+// refuseNote answers a save whose change note or name cannot be kept with
+// the plan page again, what was typed in its fields and the error beside
+// each; nothing is saved.
+func (s *Server) refuseNote(w http.ResponseWriter, r *http.Request, d *draft, problems []noteProblem) error {
+	p, err := s.build(r.Context(), d.Answers)
+	if err != nil {
+		return s.notBuilt(w, r, err, stepDevices)
+	}
+	v := s.planView(r, d, p)
+	v.Note = pages.NoteForm{Note: r.PostForm.Get("note"), By: r.PostForm.Get("by")}
+	for _, pr := range problems {
+		if pr.field == "note" {
+			v.Note.NoteError = pr.formErr()
+		} else {
+			v.Note.ByError = pr.formErr()
+		}
+	}
+	return s.render(w, r, http.StatusUnprocessableEntity, pages.PlanPage(v))
 }
 
 // renderSaved answers a Save & share that made plan c (or repeated the
@@ -316,43 +341,6 @@ func (s *Server) handleEditOpen(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	http.Redirect(w, r, stepURL(stepPlan), http.StatusSeeOther)
-	return nil
-}
-
-// handleSharePrint is GET /p/{id}/print: the print view of a shared plan's
-// latest revision, from its snapshot, through the cache of rendered bytes.
-func (s *Server) handleSharePrint(w http.ResponseWriter, r *http.Request) error {
-	id, err := planID(r)
-	if err != nil {
-		return err
-	}
-	info, err := s.planInfo(r, id)
-	if err != nil {
-		return err
-	}
-	rep, err := s.cachedRepresentation(r.Context(), cacheKey{id: id, rev: info.Revision, ruleset: s.cat.Ruleset, kind: "print"}, nil, func(ctx context.Context) (*representation, error) {
-		sp, err := s.store.GetRevision(ctx, id, info.Revision)
-		if err != nil {
-			return nil, err
-		}
-		p, _, _, err := s.revisionPlan(ctx, sp)
-		if err != nil {
-			return nil, err
-		}
-		label := revisionLabel(sp.Revision)
-		var buf bytes.Buffer
-		if err := pages.PrintPage(s.printScreen(p, sp.SavedAt.UTC().Format(time.DateOnly), label, sp.Revision, "/p/"+sp.ID, "Back to the shared plan")).Render(ctx, &buf); err != nil {
-			return nil, err
-		}
-		rep := newRepresentation(buf.Bytes(), "text/html; charset=utf-8")
-		rep.disposition = fileNameHeader("inline", exportName(p.Organization, label, "html"))
-		return rep, nil
-	})
-	if err != nil {
-		return err
-	}
-	capabilityHeaders(w)
-	rep.write(w, r, http.StatusOK)
 	return nil
 }
 

@@ -202,15 +202,50 @@ func mdRefs(refs []int, d *Document) string {
 	return b.String()
 }
 
+// DocRevision names the saved revision a document shows: its number, when
+// it was saved, and who saved it and why, as they wrote it (both optional).
+type DocRevision struct {
+	Number   int
+	SavedAt  string // as pages show it, e.g. "8 Dec 2026 15:04 UTC"
+	By, Note string
+}
+
+// Line says it in words: "Revision 3, saved 8 Dec 2026 15:04 UTC by Ana:
+// Moved the porters to wave 2." "" for a plan that is not a saved revision.
+func (r DocRevision) Line() string {
+	if r.Number < 1 {
+		return ""
+	}
+	s := "Revision " + Thousands(r.Number)
+	if r.SavedAt != "" {
+		s += ", saved " + r.SavedAt
+	}
+	if r.By != "" {
+		s += " by " + r.By
+	}
+	if r.Note != "" {
+		s += ": " + strings.TrimSuffix(r.Note, ".")
+	}
+	return s + "."
+}
+
 // WriteMarkdown writes the plan as the hand-over document: the summary a
 // reader can stop after, what to prepare, one section per population, the
 // rollout, the checklist, an appendix and the numbered sources.
-func WriteMarkdown(w io.Writer, p *Plan) error {
+func WriteMarkdown(w io.Writer, p *Plan) error { return WriteMarkdownRevision(w, p, DocRevision{}) }
+
+// WriteMarkdownRevision writes the plan as WriteMarkdown does, naming under
+// its title the saved revision it is (DocRevision.Line), note and name
+// escaped as every planner's text is.
+func WriteMarkdownRevision(w io.Writer, p *Plan, rev DocRevision) error {
 	d := NewDocument(p)
 	bw := bufio.NewWriter(w)
 	pf := func(format string, args ...any) { fmt.Fprintf(bw, format, args...) }
 
 	pf("# Intune enrollment plan: %s\n\n", mdEscape(p.Organization))
+	if line := rev.Line(); line != "" {
+		pf("%s\n\n", mdEscape(line))
+	}
 	pf("%s · %s. %s\n\n", Count(len(d.Groups), "device group", "device groups"), Count(p.Summary.Devices, "device", "devices"), d.Knowledge)
 	pf("## Summary\n\n| Group | Devices | Method | Factory reset | Wave |\n|---|---:|---|---|---|\n")
 	for _, g := range d.Groups {

@@ -260,3 +260,36 @@ func TestMarkdownSourceMarkersAreOneGroup(t *testing.T) {
 		t.Errorf("the first prerequisite's sources do not read %q", want)
 	}
 }
+
+// TestMarkdownNamesItsRevision: a saved revision's Markdown says under its
+// title which revision it is, when it was saved, by whom and why; the
+// planner's words stay text (no link, tag, emphasis or heading opens), and
+// a plan that is no saved revision has no such line.
+func TestMarkdownNamesItsRevision(t *testing.T) {
+	c := testCatalog(t)
+	a, err := c.DecodeAnswers(readExample(t, "mixed-fleet"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Build(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	rev := DocRevision{Number: 3, SavedAt: "8 Dec 2026 15:04 UTC", By: "Ana *admin*", Note: "# Moved [porters](javascript:x) <b>now</b>."}
+	if err := WriteMarkdownRevision(&buf, p, rev); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(buf.String(), "\n")
+	want := `Revision 3, saved 8 Dec 2026 15:04 UTC by Ana \*admin\*: # Moved \[porters\](javascript:x) \<b>now\</b>.`
+	if len(lines) < 3 || lines[2] != want {
+		t.Errorf("line 3 reads %q, want %q", lines[min(2, len(lines)-1)], want)
+	}
+	buf.Reset()
+	if err := WriteMarkdown(&buf, p); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "Revision ") {
+		t.Error("a plan that is no saved revision names a revision")
+	}
+}

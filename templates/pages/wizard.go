@@ -407,6 +407,7 @@ type PlanView struct {
 	Downloads []Link
 	PrintURL  string
 	Date      string
+	Note      NoteForm // the save form's change note and name (wizard_plan.templ)
 }
 
 // PrintView is the print view: the plan document without site chrome.

@@ -139,3 +139,17 @@ func refAfter(i, n int) string {
 	}
 	return ""
 }
+
+// savedBecause says, under "Revision 3" on the first page, who saved the
+// revision and why, as they wrote it: "Saved by Ana: Moved the porters to
+// wave 2."
+func savedBecause(by, note string) string {
+	note = strings.TrimSuffix(note, ".")
+	switch {
+	case by != "" && note != "":
+		return "Saved by " + by + ": " + note + "."
+	case by != "":
+		return "Saved by " + by + "."
+	}
+	return "What changed: " + note + "."
+}
