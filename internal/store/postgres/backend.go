@@ -24,6 +24,9 @@ func (b backend) WriteTx(ctx context.Context, fn func(sqlcore.Querier) error) er
 
 func (backend) IsUniqueViolation(err error) bool { return isUniqueViolation(err) }
 
+// SerialWrites: replicas and connections write at once; rows are locked.
+func (backend) SerialWrites() bool { return false }
+
 // runner is what *pgxpool.Pool and pgx.Tx have in common.
 type runner interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)

@@ -186,6 +186,24 @@ func TestUpgradeFromV1(t *testing.T) {
 	})
 }
 
+// TestProgressCrowdReplicas: a crowd of patches through two replicas;
+// every acknowledged patch is seen by both and by a third opened after.
+func TestProgressCrowdReplicas(t *testing.T) {
+	cfg, _ := freshSchema(t)
+	a, b := openTest(t, cfg), openTest(t, cfg)
+	acks := storetest.PatchProgressCrowd(t, a, b)
+	storetest.CheckProgressAcks(t, a, acks)
+	storetest.CheckProgressAcks(t, b, acks)
+	storetest.CheckProgressAcks(t, openTest(t, cfg), acks)
+}
+
+// TestProgressReplicas: two replicas each see the other's progress at
+// once, whatever they read before.
+func TestProgressReplicas(t *testing.T) {
+	cfg, _ := freshSchema(t)
+	storetest.CheckProgressReplicas(t, openTest(t, cfg), openTest(t, cfg))
+}
+
 func TestDraftCapLowered(t *testing.T) {
 	cfg, _ := freshSchema(t)
 	storetest.CheckDraftCapLowered(t, func(t *testing.T, opts ...store.Option) store.Store {

@@ -35,6 +35,9 @@ func (b backend) WriteTx(ctx context.Context, fn func(sqlcore.Querier) error) er
 
 func (backend) IsUniqueViolation(err error) bool { return isUniqueViolation(err) }
 
+// SerialWrites: one writer at a time, see writeParams.
+func (backend) SerialWrites() bool { return true }
+
 // runner is what *sql.DB and *sql.Tx have in common.
 type runner interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)

@@ -379,6 +379,37 @@ func TestGroupCommit(t *testing.T) {
 	}
 }
 
+// TestProgressCrowdDurable: a crowd of patches through two stores on one
+// file (two processes) shares transactions, and every acknowledged patch
+// is there after both close and the file is opened again.
+func TestProgressCrowdDurable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "enrollplan.db")
+	a, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := openTest(t, path)
+	acks := storetest.PatchProgressCrowd(t, a, b)
+	batches, writes := a.GroupStats()
+	t.Logf("one store: %d writes in %d transactions", writes, batches)
+	if batches >= writes {
+		t.Errorf("%d writes in %d transactions; want patches sharing transactions", writes, batches)
+	}
+	storetest.CheckProgressAcks(t, b, acks)
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	storetest.CheckProgressAcks(t, openTest(t, path), acks)
+}
+
+// TestProgressReplicas: two stores on one file each see the other's
+// progress at once, whatever they read before.
+func TestProgressReplicas(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "enrollplan.db")
+	storetest.CheckProgressReplicas(t, openTest(t, path), openTest(t, path))
+}
+
 func TestDraftCapLowered(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "enrollplan.db")
 	storetest.CheckDraftCapLowered(t, func(t *testing.T, opts ...store.Option) store.Store {

@@ -22,6 +22,7 @@ var progressTests = []struct {
 	{"ProgressDifferentEntries", testProgressDifferentEntries},
 	{"ProgressSameEntry", testProgressSameEntry},
 	{"ProgressConcurrent", testProgressConcurrent},
+	{"ProgressCrowd", testProgressCrowd},
 	{"ProgressSurvivesUpdate", testProgressSurvivesUpdate},
 	{"ProgressRevoke", testProgressRevoke},
 	{"ProgressHistory", testProgressHistory},

@@ -176,7 +176,7 @@ func (g *group) loop() {
 
 // alone runs one write in a transaction of its own.
 func (g *group) alone(r *groupReq) error {
-	return g.b.WriteTx(r.ctx, func(q Querier) error { return r.fn(r.ctx, q) })
+	return g.b.WriteTx(r.ctx, func(q Querier) error { return r.fn(withMemo(r.ctx, newTxMemo()), q) })
 }
 
 func (g *group) commit(batch []*groupReq) {
@@ -188,11 +188,12 @@ func (g *group) commit(batch []*groupReq) {
 	results := make([]error, len(batch))
 	reachedCommit := false
 	err := g.b.WriteTx(ctx, func(q Querier) error {
+		memo := newTxMemo() // one per transaction: what its writes left for the later ones
 		for i, r := range batch {
 			if _, err := q.Exec(ctx, `SAVEPOINT grouped`); err != nil {
 				return err
 			}
-			if err := r.fn(r.ctx, q); err != nil {
+			if err := r.fn(withMemo(r.ctx, memo), q); err != nil {
 				results[i] = err
 				if _, err := q.Exec(ctx, `ROLLBACK TO SAVEPOINT grouped`); err != nil {
 					return err

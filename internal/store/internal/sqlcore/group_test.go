@@ -37,6 +37,7 @@ func (fakeQuerier) QueryRow(context.Context, string, ...any) Row        { panic(
 func (fakeQuerier) Query(context.Context, string, ...any) (Rows, error) { panic("unused") }
 func (b *fakeBackend) Reader() Querier                                  { panic("unused") }
 func (b *fakeBackend) IsUniqueViolation(error) bool                     { return false }
+func (b *fakeBackend) SerialWrites() bool                               { return true }
 func (b *fakeBackend) WriteTx(ctx context.Context, fn func(Querier) error) error {
 	b.mu.Lock()
 	b.txs = append(b.txs, nil)

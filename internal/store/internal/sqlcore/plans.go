@@ -378,5 +378,6 @@ func (s *Store) RevokePlan(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("store: revoke plan %q: %w", id, err)
 	}
+	s.progress.drop(id) // only memory: reads find no header for it any more
 	return nil
 }

@@ -66,6 +66,41 @@ func readProgress(ctx context.Context, q Querier, id string) (pr store.Progress,
 	return pr, seq, found, nil
 }
 
+// progressHeaderQuery reads only the header: enough, with the cache, to
+// know the whole progress.
+const progressHeaderQuery = `SELECT plan_revision, history_seq, version, updated_at FROM progress WHERE plan_id = $1`
+
+// currentProgress is readProgress through the cache: the header row, then
+// the entries from the transaction's memo or the cache when one holds the
+// header's version, else from a full read. Outside a write transaction
+// (no memo in ctx) a full read is cached: it is committed data.
+func (s *Store) currentProgress(ctx context.Context, q Querier, id string) (pr store.Progress, seq int64, found bool, err error) {
+	var version int64
+	var rev int
+	var at time.Time
+	err = q.QueryRow(ctx, progressHeaderQuery, id).Scan(&rev, &seq, &version, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return progress.Empty(id), 0, false, nil
+	}
+	if err != nil {
+		return pr, 0, false, err
+	}
+	memo := memoOf(ctx)
+	known, ok := memo.get(id, version)
+	if !ok {
+		known, ok = s.progress.get(id, version)
+	}
+	if ok {
+		known.PlanRevision, known.Updated = rev, Timestamp(at) // as stored: equal
+		return known, seq, true, nil
+	}
+	pr, seq, found, err = readProgress(ctx, q, id)
+	if err == nil && found && memo == nil {
+		s.progress.put(pr)
+	}
+	return pr, seq, found, err
+}
+
 // GetProgress implements store.Store.
 func (s *Store) GetProgress(ctx context.Context, planID string) (store.Progress, error) {
 	fail := func(err error) (store.Progress, error) {
@@ -75,7 +110,7 @@ func (s *Store) GetProgress(ctx context.Context, planID string) (store.Progress,
 		return fail(store.ErrNotFound)
 	}
 	q := s.b.Reader()
-	pr, _, found, err := readProgress(ctx, q, planID)
+	pr, _, found, err := s.currentProgress(ctx, q, planID)
 	if err != nil {
 		return fail(err)
 	}
@@ -88,17 +123,27 @@ func (s *Store) GetProgress(ctx context.Context, planID string) (store.Progress,
 		}
 		return progress.Empty(planID), nil
 	}
-	return pr, nil
+	return cloneProgress(pr), nil
 }
+
+// lockPlanQuery locks the plan row for the rest of the transaction and
+// reads its latest revision: the no-op UPDATE RevokePlan also uses (one
+// text for both databases, as SQLite lacks SELECT … FOR UPDATE).
+const lockPlanQuery = `UPDATE plans SET latest_revision = latest_revision WHERE id = $1
+			RETURNING latest_revision`
+
+// readPlanQuery is lockPlanQuery where writes are serial (SQLite): the
+// UPDATE would only rewrite the row's page into the WAL at every patch.
+const readPlanQuery = `SELECT latest_revision FROM plans WHERE id = $1`
 
 // PatchProgress implements store.Store.
 //
-// Its first statement locks the plan row (the no-op UPDATE RevokePlan also
-// uses, as SQLite lacks SELECT … FOR UPDATE), so on PostgreSQL patches of
-// one plan from any replica take turns: each reads the progress only once
-// the previous one committed, and checks the versions against it. A patch
-// and a RevokePlan take turns the same way, so a patch never writes rows
-// of a revoked plan. SQLite has one writer at a time anyway.
+// Its first statement locks the plan row (lockPlanQuery), so on PostgreSQL
+// patches of one plan from any replica take turns: each reads the progress
+// only once the previous one committed, and checks the versions against
+// it. A patch and a RevokePlan take turns the same way, so a patch never
+// writes rows of a revoked plan. SQLite has one writer at a time anyway,
+// so there the statement only reads (readPlanQuery).
 func (s *Store) PatchProgress(ctx context.Context, pp store.ProgressPatch) (store.Progress, error) {
 	fail := func(err error) (store.Progress, error) {
 		return store.Progress{}, fmt.Errorf("store: record progress of plan %q from version %d: %w", pp.PlanID, pp.ExpectedVersion, err)
@@ -115,9 +160,12 @@ func (s *Store) PatchProgress(ctx context.Context, pp store.ProgressPatch) (stor
 	}
 	var res progress.Result
 	err := s.write(ctx, func(ctx context.Context, q Querier) error {
+		lock := lockPlanQuery
+		if s.b.SerialWrites() {
+			lock = readPlanQuery
+		}
 		var latest int
-		err := q.QueryRow(ctx, `UPDATE plans SET latest_revision = latest_revision WHERE id = $1
-			RETURNING latest_revision`, pp.PlanID).Scan(&latest)
+		err := q.QueryRow(ctx, lock, pp.PlanID).Scan(&latest)
 		if errors.Is(err, sql.ErrNoRows) {
 			if err := planState(ctx, q, pp.PlanID); err != nil {
 				return err
@@ -127,7 +175,7 @@ func (s *Store) PatchProgress(ctx context.Context, pp store.ProgressPatch) (stor
 		if err != nil {
 			return err
 		}
-		cur, seq, _, err := readProgress(ctx, q, pp.PlanID)
+		cur, seq, _, err := s.currentProgress(ctx, q, pp.PlanID)
 		if err != nil {
 			return err
 		}
@@ -139,6 +187,7 @@ func (s *Store) PatchProgress(ctx context.Context, pp store.ProgressPatch) (stor
 			if err := writeProgress(ctx, q, r, seq); err != nil {
 				return err
 			}
+			memoOf(ctx).put(r.Next) // for a later patch of the plan in this transaction
 		}
 		res = r // set last: in a group commit fn may run twice
 		return nil
@@ -146,7 +195,10 @@ func (s *Store) PatchProgress(ctx context.Context, pp store.ProgressPatch) (stor
 	if err != nil {
 		return fail(err)
 	}
-	return res.Next, nil
+	if len(res.Tasks)+len(res.Enrolled) > 0 {
+		s.progress.put(res.Next) // committed now
+	}
+	return cloneProgress(res.Next), nil
 }
 
 // writeProgress stores the entries r recorded, the header and r's history

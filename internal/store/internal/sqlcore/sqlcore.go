@@ -47,6 +47,11 @@ type Backend interface {
 	// IsUniqueViolation reports whether err is a unique or primary key
 	// violation.
 	IsUniqueViolation(err error) bool
+	// SerialWrites reports whether write transactions never overlap, in
+	// this process or any other on the database (SQLite: one writer, and
+	// BEGIN IMMEDIATE takes the file's write lock first), so that a read
+	// inside one needs no row lock to stay true until it commits.
+	SerialWrites() bool
 }
 
 // Store implements every store.Store method except Ping and Close, which
@@ -55,13 +60,15 @@ type Store struct {
 	b     Backend
 	lim   store.Limits
 	group *group // nil: each write is its own transaction
+	// progress caches each plan's progress by version (see progressCache).
+	progress *progressCache
 }
 
 // New returns a Store over b with the limits of o. When o.MaxBatch > 1,
 // concurrent writes are grouped into shared transactions (group commit, see
 // group); the driver must then call Stop before closing its pools.
 func New(b Backend, o store.Options) *Store {
-	s := &Store{b: b, lim: o.Limits}
+	s := &Store{b: b, lim: o.Limits, progress: newProgressCache(progressCacheBytes)}
 	if o.MaxBatch > 1 {
 		s.group = startGroup(b, o.MaxBatch)
 	}
@@ -93,12 +100,12 @@ func (s *Store) Limits() store.Limits { return s.lim }
 // grouping is on. fn must use the ctx it is given, not its caller's: in a
 // group that is a context without cancellation, because a statement
 // interrupted by one caller's cancellation could abort the whole shared
-// transaction.
+// transaction. That ctx also carries the transaction's txMemo.
 func (s *Store) write(ctx context.Context, fn func(ctx context.Context, q Querier) error) error {
 	if s.group != nil {
 		return s.group.do(ctx, fn)
 	}
-	return s.b.WriteTx(ctx, func(q Querier) error { return fn(ctx, q) })
+	return s.b.WriteTx(ctx, func(q Querier) error { return fn(withMemo(ctx, newTxMemo()), q) })
 }
 
 // now is the time stored for a new row: see valid.Timestamp.
