@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"slices"
@@ -110,6 +111,7 @@ type tracker struct {
 	PilotGroup   string
 	Waves        []*trackWave // Waves[0] is set-up (ID ""), then the pilot and the waves
 	Tasks        map[string]*trackTask
+	IDs          []string          // the keys of Tasks in byte order, as the API lists them
 	Populations  []trackPopulation // in the plan's order
 	Actions      []trackAction     // first actions with a due date
 	Marks        []trackAction     // dated marks of the timeline (expiries)
@@ -365,12 +367,13 @@ func newTracker(planJSON []byte) (*tracker, error) {
 			t.Marks = append(t.Marks, trackAction{ID: m.ID, Title: m.Title, Date: m.Date})
 		}
 	}
+	t.IDs = slices.Sorted(maps.Keys(t.Tasks))
 	return t, nil
 }
 
 // size estimates the memory a tracker holds, as the cache counts it.
 func (t *tracker) size() int64 {
-	n := int64(256 + len(t.Organization) + len(t.PilotGroup))
+	n := int64(256 + len(t.Organization) + len(t.PilotGroup) + 16*len(t.IDs))
 	for _, tk := range t.Tasks {
 		n += int64(160 + 2*len(tk.ID) + len(tk.Title) + len(tk.Wave) + len(tk.Population) + len(tk.Date) + len(tk.Owner))
 	}
@@ -393,6 +396,18 @@ func (s *Server) revisionTracker(ctx context.Context, id string, rev int) (*trac
 		sp, err := s.store.GetRevision(ctx, id, rev)
 		if err != nil {
 			return nil, 0, err
+		}
+		if sp.Plan != nil {
+			// The tracker reads the snapshot's JSON itself: decoding it
+			// into a plan.Plan first, as revisionPlan does, would be
+			// half the work for nothing.
+			if compact, err := snapshotJSON(sp.Plan); err == nil {
+				if t, err := newTracker(compact); err == nil {
+					return t, t.size(), nil
+				}
+			}
+			// A snapshot that does not read: revisionPlan logs it and
+			// rebuilds the plan.
 		}
 		p, compact, _, err := s.revisionPlan(ctx, sp)
 		if err != nil {
@@ -527,19 +542,13 @@ func (s *Server) latestProgress(r *http.Request, id string) (store.PlanInfo, pro
 	return info, progressState{t: t, p: p}, nil
 }
 
-// writeProgress answers progress as JSON with its ETag; 304 when the
-// client holds that version.
-func writeProgress(w http.ResponseWriter, r *http.Request, p store.Progress) error {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(progressDoc(p)); err != nil {
-		return err
-	}
-	rep := &representation{body: buf.Bytes(), contentType: "application/json; charset=utf-8", etag: "p" + strconv.FormatInt(p.Version, 10), fixedETag: true}
+// writeProgress answers progress, as seen through its revision, as JSON
+// with its ETag; 304 when the client holds that version.
+func writeProgress(w http.ResponseWriter, r *http.Request, ps progressState) {
+	body := appendProgressJSON(make([]byte, 0, progressJSONSize(ps.p)), ps)
+	rep := &representation{body: body, contentType: "application/json; charset=utf-8", etag: "p" + strconv.FormatInt(ps.p.Version, 10), fixedETag: true}
 	capabilityHeaders(w)
 	rep.write(w, r, http.StatusOK)
-	return nil
 }
 
 // handleGetProgress is GET /api/v1/plans/{id}/progress: anyone with the
@@ -553,7 +562,8 @@ func (s *Server) handleGetProgress(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return writeProgress(w, r, ps.filtered())
+	writeProgress(w, r, ps)
+	return nil
 }
 
 // progressIfMatch parses If-Match: "p<version>"; 428 when absent.
@@ -583,11 +593,17 @@ func parseProgressVersion(s string) (int64, bool) {
 // handlePatchProgress is PATCH /api/v1/plans/{id}/progress: records what
 // changes, with the edit key and If-Match "p<version>".
 func (s *Server) handlePatchProgress(w http.ResponseWriter, r *http.Request) error {
-	sp, err := s.loadPlan(r)
+	id, err := planID(r)
 	if err != nil {
 		return err
 	}
-	if err := s.authorize(r, sp); err != nil {
+	// The plan's info is all a patch needs of it (its latest revision and
+	// edit key hash): its answers and snapshot are not read.
+	sp, err := s.planInfo(r, id)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(r, store.Plan{ID: sp.ID, EditKeyHash: sp.EditKeyHash}); err != nil {
 		return err
 	}
 	expected, err := progressIfMatch(r)
@@ -626,7 +642,8 @@ func (s *Server) handlePatchProgress(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return writeProgress(w, r, progressState{t: t, p: saved}.filtered())
+	writeProgress(w, r, progressState{t: t, p: saved})
+	return nil
 }
 
 // progressPatchIn is a PATCH body: only what changes. A task's field left
