@@ -28,6 +28,9 @@ type draft struct {
 	Forms map[string]*rawForm `json:"forms,omitempty"`
 	// Check is a tenant check the server runs for this draft.
 	Check *checkRun `json:"check,omitempty"`
+	// Inventory is an imported device inventory being grouped, or what
+	// Save & share does with its kept device list (wizard_inventory.go).
+	Inventory *inventoryDraft `json:"inventory,omitempty"`
 }
 
 func newDraft() *draft {

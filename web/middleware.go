@@ -69,15 +69,17 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// limitBody caps every request body; reading past it yields a
-// *http.MaxBytesError that writeError answers with 413.
+// limitBody caps every request body (bodyLimit: MaxBody, more for a file
+// upload, whose handler answers a body too large itself, beside its field);
+// reading past it yields a *http.MaxBytesError that writeError answers with 413.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > MaxBody {
+		limit := bodyLimit(r)
+		if r.ContentLength > MaxBody && limit == MaxBody {
 			writeJSONErrors(w, http.StatusRequestEntityTooLarge, []fieldError{{Message: fmt.Sprintf("the request body is larger than %d bytes", MaxBody)}})
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

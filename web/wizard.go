@@ -62,6 +62,8 @@ func (s *Server) nav(r *http.Request, d *draft, step int) pages.Nav {
 	}
 	if to, err := strconv.Atoi(r.URL.Query().Get("sent_back")); err == nil && to > step && to <= len(pages.WizardSteps) {
 		n.Flash = fmt.Sprintf("Answer this step first: “%s” needs it.", pages.WizardSteps[to-1].Title)
+	} else if f := inventoryFlash(r, step); f != "" {
+		n.Flash = f // an imported inventory filled step 2
 	} else if step == stepOrg {
 		n.Flash = fleetFlash(r, d) // a starting fleet filled step 2
 	}

@@ -143,6 +143,7 @@ func (s *Server) saveNewPlan(w http.ResponseWriter, r *http.Request, sv *saving)
 		return err
 	}
 	d.PlanID, d.Revision = c.ID, c.Revision
+	s.keepDeviceList(r.Context(), d, c.ID) // a kept device list goes with the plan (wizard_inventory.go)
 	if err := s.saveDraft(w, r, d); err != nil {
 		return err
 	}
@@ -189,6 +190,7 @@ func (s *Server) saveRevision(w http.ResponseWriter, r *http.Request, sv *saving
 		return err
 	}
 	d.Revision = updated.Revision
+	s.keepDeviceList(r.Context(), d, d.PlanID) // a kept device list goes with the revision (wizard_inventory.go)
 	if err := s.saveDraft(w, r, d); err != nil {
 		return err
 	}
