@@ -346,6 +346,15 @@ func TestInventoryMergeSplitRename(t *testing.T) {
 	if r.status != 422 || !strings.Contains(text(r.body), "nothing to split") {
 		t.Errorf("split by a shared maker: %d %.400s", r.status, text(r.body))
 	}
+	// Upload another file: the grouping and its devices are gone.
+	d := e.draft()
+	expectRedirect(t, e.p.post(inventoryGroupsPath, url.Values{"action": {"another"}}), inventoryPath)
+	if _, _, err := e.db.GetDeviceList(context.Background(), store.DraftDevices(d.ID)); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("devices after Upload another file: %v", err)
+	}
+	if e.draft().Inventory != nil {
+		t.Error("the grouping stays in the draft")
+	}
 }
 
 // TestInventoryStaleRetireOrEnroll: stale devices are retired by default
