@@ -213,3 +213,12 @@ func inventoryFlash(r *http.Request, step int) string {
 	}
 	return ""
 }
+
+// deviceListKept reports whether the list stored under the draft's
+// device-list owner is one the planner chose to keep (for the draft's
+// worklist), rather than the devices of an import still being grouped,
+// which hold stale marks or the upload itself and are no worklist.
+func (d *draft) deviceListKept() bool {
+	inv := d.Inventory
+	return inv != nil && inv.Applied && inv.PlanList == "keep"
+}

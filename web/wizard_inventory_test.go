@@ -481,6 +481,9 @@ func TestInventoryNotKeptLeavesNoDevices(t *testing.T) {
 	e := newInventoryEnv(t).step1()
 	e.importFile("hospital.csv", readFixture(t, "../examples/inventory/hospital.csv"), nil)
 	d := e.draft()
+	if d.deviceListKept() {
+		t.Error("the devices being grouped are taken for a kept list")
+	}
 	stored, _, err := e.db.GetDeviceList(context.Background(), store.DraftDevices(d.ID))
 	if err != nil {
 		t.Fatal(err)
@@ -538,6 +541,9 @@ func TestInventoryKeptMovesToPlan(t *testing.T) {
 		if !ids[dev.Population] {
 			t.Fatalf("device %+v in no population of the answers", dev)
 		}
+	}
+	if !d.deviceListKept() {
+		t.Error("the kept list is not said to be kept")
 	}
 	if page := text(e.p.get(inventoryPath).body); !strings.Contains(page, "The names, serial numbers and users of 1,400 devices are kept with this draft") {
 		t.Errorf("import page: %.500s", page)
