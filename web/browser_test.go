@@ -37,6 +37,7 @@ import (
 
 	"github.com/enrollplan/enrollplan/internal/plan"
 	"github.com/enrollplan/enrollplan/internal/plan/plantest"
+	"github.com/enrollplan/enrollplan/templates/pages"
 )
 
 const (
@@ -306,8 +307,11 @@ func populationNames() []string {
 }
 
 type walkOpts struct {
-	errors bool              // submit steps 1, 2, 3, 5 and 6 once with mistakes first
+	errors bool              // submit steps 1, 2, 4 and 5 once with mistakes first (step 3 asks nothing: its choices are opened instead)
 	visit  func(page string) // called on every page reached, e.g. "step2-devices"
+	// noScript says the tab runs without JavaScript: a new row of step 2
+	// asks every question until the server has seen its answers.
+	noScript bool
 }
 
 type walkResult struct {
@@ -367,6 +371,7 @@ func (b *tab) addRow(list, firstField string) (posted bool) {
 func walkWizard(b *tab, o walkOpts) walkResult {
 	b.t.Helper()
 	a := northwind()
+	js := !o.noScript
 	visit := func(page string) {
 		if o.visit != nil {
 			o.visit(page)
@@ -398,7 +403,7 @@ func walkWizard(b *tab, o walkOpts) walkResult {
 	lap("start → step 1")
 
 	// Step 1: organisation and tenant.
-	if !strings.Contains(b.text(), "Step 1 of 7") {
+	if !strings.Contains(b.text(), "Step 1 of 6") {
 		b.t.Errorf("step 1 lacks its progress text")
 	}
 	if o.errors {
@@ -433,58 +438,71 @@ func walkWizard(b *tab, o walkOpts) walkResult {
 		b.choose(path("ownership"), p.Ownership)
 		b.choose(path("usage"), p.EffectiveUsage())
 		b.typeText(path("devices"), strconv.Itoa(p.Devices))
-		if p.PersonalUse != nil {
-			if b.path() == "/wizard/devices" && evalIn[int](b, fmt.Sprintf(`document.querySelectorAll(%q).length`, field(path("personal_use")))) == 0 {
-				// Without JavaScript the question appears once the row says corporate Android with one user.
-				b.addRow("populations", fmt.Sprintf("populations[%d].name", i+1))
-				b.do("remove the row added to show the question", chromedp.Click(chromedp.CSS(fmt.Sprintf(`button[name="action"][value="remove-%d"]`, i+1))),
-					chromedp.WaitVisible(chromedp.CSS(field(path("personal_use")))))
-			}
-			b.choose(path("personal_use"), yesNoUnsure(p.PersonalUse))
+		// The follow-up questions: a planner answers those the row asks.
+		// With JavaScript the page asks exactly what the rules ask of this
+		// kind of group (pages.FollowUps); without it, a new row asks
+		// everything until the server sees its answers.
+		enroll := map[bool]string{true: "enroll", false: "app"}[p.Enrolls()]
+		kind := func(f string) string {
+			return map[string]string{"platform": p.Platform, "ownership": p.Ownership, "usage": p.EffectiveUsage(), "enroll": enroll}[f]
 		}
-		if p.Enrolls() {
-			b.choose(path("in_use"), map[bool]string{true: "in-use", false: "new"}[*p.InUse])
-			b.choose(path("managed_by"), p.ManagedBy)
-			b.choose(path("enroll"), "enroll")
-		} else {
-			b.choose(path("enroll"), "app")
+		answers := map[string]string{"enroll": enroll, "managed_by": p.ManagedBy, "enrolled_by": p.EffectiveEnrolledBy(false)}
+		if p.PersonalUse != nil {
+			answers["personal_use"] = yesNoUnsure(p.PersonalUse)
+		}
+		if p.InUse != nil {
+			answers["in_use"] = map[bool]string{true: "in-use", false: "new"}[*p.InUse]
+		}
+		for _, q := range pages.FollowUps {
+			v, given := answers[q.Field]
+			if q.Field == "manufacturer" || !given || v == "" {
+				continue
+			}
+			sel := option(path(q.Field), v)
+			asked := b.shown(sel) && !evalIn[bool](b, fmt.Sprintf(`document.querySelector(%q).disabled`, sel))
+			if js && asked != q.When.Holds(kind) {
+				b.t.Errorf("%s: %s asked %v, want %v", p.Name, q.Field, asked, !asked)
+			}
+			if asked {
+				b.choose(path(q.Field), v)
+			}
 		}
 	}
 	visit("step2-devices")
-	b.submit(continueBtn, 200, "/wizard/method")
+	b.submit(continueBtn, 200, "/wizard/review")
 	lap("step 2 devices (9 populations)")
 
-	// Step 3: accept the recommendations.
+	// Step 3: review the methods and resets; the recommendations stand.
 	enrolling := 0
 	for _, p := range a.Populations {
 		if p.Enrolls() {
 			enrolling++
 		}
 	}
-	if o.errors {
-		evalIn[chromedp.Void](b, `document.querySelectorAll('form input[type=radio]').forEach(r => { r.checked = false })`)
-		b.submit(continueBtn, 422, "/wizard/method")
-		errorsShown("step3-method-errors")
-	}
-	if n := evalIn[int](b, `document.querySelectorAll('form input[type=radio]:checked').length`); n != enrolling {
+	if n := evalIn[int](b, `document.querySelectorAll('form input[type=radio][name$=".method"]:checked').length`); n != enrolling {
 		b.t.Errorf("step 3: %d methods preselected, want %d", n, enrolling)
 	}
-	visit("step3-method")
-	b.submit(continueBtn, 200, "/wizard/reset")
-	lap("step 3 method")
-
-	// Step 4: read the factory-reset verdicts.
-	visit("step4-reset")
+	if n := evalIn[int](b, `[...document.querySelectorAll('input[name$=".method"]')].filter(e => e.checkVisibility()).length`); n != 0 {
+		b.t.Errorf("step 3 shows %d method choices before the planner asks to change one", n)
+	}
+	if o.errors {
+		// Nothing on the review is wrong unless the planner opens a choice:
+		// open them all, to check the page that way too.
+		evalIn[chromedp.Void](b, `document.querySelectorAll('details.change').forEach(d => { d.open = true })`)
+		visit("step3-review-open")
+		evalIn[chromedp.Void](b, `document.querySelectorAll('details.change').forEach(d => { d.open = false })`)
+	}
+	visit("step3-review")
 	b.submit(continueBtn, 200, "/wizard/prerequisites")
-	lap("step 4 reset")
+	lap("step 3 review")
 
-	// Step 5: the baseline (who enrolls is step 2's, per population).
+	// Step 4: the baseline (who enrolls is step 2's, per population).
 	if o.errors {
 		// Too long a line, and a long id-shaped one that the error quotes
 		// back (it must wrap at 320 px, not push the page sideways).
 		evalIn[chromedp.Void](b, `document.querySelector('[name="baseline_custom"]').value = "word ".repeat(41) + "\n" + "x".repeat(120)`)
 		b.submit(continueBtn, 422, "/wizard/prerequisites")
-		errorsShown("step5-prerequisites-errors")
+		errorsShown("step4-prerequisites-errors")
 		evalIn[chromedp.Void](b, `document.querySelector('[name="baseline_custom"]').value = ""`)
 	}
 	var custom []string
@@ -496,11 +514,11 @@ func walkWizard(b *tab, o walkOpts) walkResult {
 		}
 	}
 	b.typeText("baseline_custom", strings.Join(custom, "\n"))
-	visit("step5-prerequisites")
+	visit("step4-prerequisites")
 	b.submit(continueBtn, 200, "/wizard/rollout")
-	lap("step 5 prerequisites")
+	lap("step 4 prerequisites")
 
-	// Step 6: the pilot and three waves, each with its populations. Dates
+	// Step 5: the pilot and three waves, each with its populations. Dates
 	// are weeks from today, so that the walk never meets a past date.
 	start := time.Now().AddDate(0, 0, 40)
 	b.typeText("rollout.pilot_group", a.Rollout.PilotGroup)
@@ -520,7 +538,7 @@ func walkWizard(b *tab, o walkOpts) walkResult {
 		b.typeDate(path("start"), start.AddDate(0, 0, 14*(i+1)))
 		if o.errors && i == 0 { // a dated wave without a group
 			b.submit(continueBtn, 422, "/wizard/rollout")
-			errorsShown("step6-rollout-errors")
+			errorsShown("step5-rollout-errors")
 		}
 		b.typeText(path("group"), w.Group)
 		boxes := evalIn[[][2]string](b, fmt.Sprintf(`[...document.querySelectorAll(%q)].map(c => [c.value, c.labels[0].textContent.trim()])`, field(path("populations"))))
@@ -532,15 +550,15 @@ func walkWizard(b *tab, o walkOpts) walkResult {
 			b.setChecked(path("populations"), box[0], in)
 		}
 	}
-	visit("step6-rollout")
+	visit("step5-rollout")
 	b.submit(continueBtn, 200, "/wizard/plan")
-	lap("step 6 rollout")
+	lap("step 5 rollout")
 
-	// Step 7: the plan; save and share.
-	if txt := b.text(); !strings.Contains(txt, "Step 7 of 7") || !strings.Contains(txt, a.Organization) {
-		b.t.Errorf("step 7 lacks its progress text or the organisation")
+	// Step 6: the plan; save and share.
+	if txt := b.text(); !strings.Contains(txt, "Step 6 of 6") || !strings.Contains(txt, a.Organization) {
+		b.t.Errorf("step 6 lacks its progress text or the organisation")
 	}
-	visit("step7-plan")
+	visit("step6-plan")
 	save := `form[action="/wizard/save"] button[type="submit"]`
 	if got := evalIn[string](b, fmt.Sprintf(`document.querySelector(%q).textContent.trim()`, save)); got != "Save & share" {
 		b.t.Errorf("save button reads %q, want Save & share", got)
@@ -554,7 +572,7 @@ func walkWizard(b *tab, o walkOpts) walkResult {
 	}
 	res.id = m[1]
 	visit("plan-saved")
-	lap("step 7 save & share")
+	lap("step 6 save & share")
 	return res
 }
 
@@ -744,7 +762,7 @@ func TestBrowserWalkJavaScriptOff(t *testing.T) {
 	b := newTab(t, browser, e.srv.URL)
 	b.disableJavaScript()
 
-	r := walkWizard(b, walkOpts{})
+	r := walkWizard(b, walkOpts{noScript: true})
 	logTimings(t, "JavaScript off", r)
 	if !r.addPosted {
 		t.Error("with JavaScript off, “Add another population” did not post and re-render")
@@ -1028,7 +1046,7 @@ func TestBrowserAxe(t *testing.T) {
 	}
 
 	r := walkWizard(b, walkOpts{errors: true, visit: func(page string) {
-		narrow := strings.HasPrefix(page, "step1-") || strings.HasPrefix(page, "step2-") || strings.HasPrefix(page, "step7-") || page == "plan-saved"
+		narrow := strings.HasPrefix(page, "step1-") || strings.HasPrefix(page, "step2-") || strings.HasPrefix(page, "step3-") || strings.HasPrefix(page, "step6-") || page == "plan-saved"
 		check(b, page, narrow)
 	}})
 	if st := b.open("/wizard/print"); st != 200 {
@@ -1105,7 +1123,7 @@ func TestBrowserScreenshots(t *testing.T) {
 	}
 	old, _ := filepath.Glob(filepath.Join(dir, "*.png"))
 	for _, f := range old {
-		if !strings.HasPrefix(filepath.Base(f), "step6-split-") { // TestBrowserRolloutSplitPopulation's
+		if !strings.HasPrefix(filepath.Base(f), "step5-split-") { // TestBrowserRolloutSplitPopulation's
 			os.Remove(f)
 		}
 	}
@@ -1132,15 +1150,15 @@ func TestBrowserScreenshots(t *testing.T) {
 	// seconds each).
 	all := func(b *tab, page string) {
 		shoot(b, page, 1280, "light")
-		if strings.HasPrefix(page, "step1-") || strings.HasPrefix(page, "step7-") {
+		if strings.HasPrefix(page, "step1-") || strings.HasPrefix(page, "step6-") {
 			shoot(b, page, 1280, "dark")
 		}
-		if !strings.HasPrefix(page, "step7-") {
+		if !strings.HasPrefix(page, "step6-") {
 			shoot(b, page, 320, "light")
 		}
 		// The pages a customer is handed: the plan's first page, the rollout,
 		// the share page, at phone width too, and what the first screen shows.
-		if page == "step6-rollout" || page == "plan-saved" || page == "share" {
+		if page == "step5-rollout" || page == "plan-saved" || page == "share" {
 			shoot(b, page, 375, "light")
 			for _, w := range []int64{375, 1280} {
 				b.viewport(w)

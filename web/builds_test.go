@@ -77,16 +77,15 @@ func TestEveryBuildGoesThroughTheBound(t *testing.T) {
 		do   func() resp
 	}{
 		{"step 1 with a tenant check", func() resp { return p.get("/wizard/organisation") }},
-		{"step 3", func() resp { return p.get("/wizard/method") }},
+		{"step 3", func() resp { return p.get("/wizard/review") }},
 		{"step 3 post", func() resp {
-			return p.post("/wizard/method", url.Values{"populations[0].method": {"ios-ade"}, "populations[1].method": {"windows-autopilot"}})
+			return p.post("/wizard/review", url.Values{"populations[0].method": {"ios-ade"}, "populations[1].method": {"windows-autopilot"}})
 		}},
-		{"step 4", func() resp { return p.get("/wizard/reset") }},
-		{"step 5", func() resp { return p.get("/wizard/prerequisites") }},
-		{"step 5 post with an error", func() resp { return p.post("/wizard/prerequisites", url.Values{"baseline_custom": {"complience"}}) }},
-		{"step 7", func() resp { return p.get("/wizard/plan") }},
-		{"step 7 download", func() resp { return p.get("/wizard/plan.md") }},
-		{"step 7 print", func() resp { return p.get("/wizard/print") }},
+		{"step 4", func() resp { return p.get("/wizard/prerequisites") }},
+		{"step 4 post with an error", func() resp { return p.post("/wizard/prerequisites", url.Values{"baseline_custom": {"complience"}}) }},
+		{"step 6", func() resp { return p.get("/wizard/plan") }},
+		{"step 6 download", func() resp { return p.get("/wizard/plan.md") }},
+		{"step 6 print", func() resp { return p.get("/wizard/print") }},
 		{"save", func() resp { return p.post("/wizard/save", nil) }},
 		{"share page without a snapshot", func() resp { return p.get("/p/" + id) }},
 		{"share format without a snapshot", func() resp { return p.get("/p/" + id + ".csv") }},
@@ -120,7 +119,7 @@ func TestConcurrentStepsStayWithinTheBound(t *testing.T) {
 	statuses := make(chan int, n)
 	var reqs sync.WaitGroup
 	for range n {
-		reqs.Go(func() { statuses <- p.get("/wizard/reset").status })
+		reqs.Go(func() { statuses <- p.get("/wizard/review").status })
 	}
 	allDone := make(chan struct{})
 	go func() { reqs.Wait(); close(allDone) }()
@@ -176,7 +175,7 @@ func TestBuildWaiterGivesUpWithItsRequest(t *testing.T) {
 	before := w.calls.Load()
 
 	ctx, cancel := context.WithCancel(context.Background())
-	req := httptest.NewRequest("GET", "/wizard/reset", nil).WithContext(ctx)
+	req := httptest.NewRequest("GET", "/wizard/review", nil).WithContext(ctx)
 	u, _ := url.Parse(e.srv.URL)
 	for _, c := range p.c.Jar.Cookies(u) {
 		req.AddCookie(c)
@@ -202,7 +201,7 @@ func TestBuildWaiterGivesUpWithItsRequest(t *testing.T) {
 	if got := w.calls.Load() - before; got != 0 {
 		t.Fatalf("%d plans built for a request that had gone", got)
 	}
-	if len(e.log.lines("level=ERROR")) > 0 || len(e.log.lines("client went away", "path=/wizard/reset")) != 1 {
+	if len(e.log.lines("level=ERROR")) > 0 || len(e.log.lines("client went away", "path=/wizard/review")) != 1 {
 		t.Fatalf("want the departure logged as such, not as a fault:\n%s", e.log)
 	}
 }

@@ -22,6 +22,7 @@ type draft struct {
 	ID       string       `json:"-"`
 	Answers  plan.Answers `json:"answers"`
 	Reached  int          `json:"reached"`            // highest step the planner may open
+	Steps    int          `json:"steps,omitempty"`    // the wizard's step count Reached counts in; 0: seven (renumberSteps)
 	PlanID   string       `json:"plan_id,omitempty"`  // saved plan being edited
 	Revision int          `json:"revision,omitempty"` // its revision when loaded or last saved
 	// Forms keeps what was typed on the steps with rows (2 and 6), by step.
@@ -64,11 +65,13 @@ func (s *Server) draftByID(ctx context.Context, id string) (*draft, error) {
 	if out.Reached < 1 {
 		out.Reached = 1
 	}
+	renumberSteps(&out)
 	return &out, nil
 }
 
 // storeDraft writes a draft that already has an id.
 func (s *Server) storeDraft(ctx context.Context, d *draft) error {
+	d.Steps = stepCount
 	data, err := json.Marshal(d)
 	if err != nil {
 		return err

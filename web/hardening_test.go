@@ -26,7 +26,7 @@ func TestEditLinkChangesNothingCrossSite(t *testing.T) {
 	if r := p.get(path + "?key=" + key); r.status != 200 || !strings.Contains(r.body, "Open for editing") {
 		t.Fatalf("an older link with ?key= shows the page: %d", r.status)
 	}
-	if r := p.get("/wizard/plan"); strings.Contains(r.body, "Step 7 of 7") {
+	if r := p.get("/wizard/plan"); strings.Contains(r.body, "Step 6 of 6") {
 		t.Fatal("a GET of the edit link loaded the plan into the draft")
 	}
 	form := url.Values{"key": {key}}

@@ -149,9 +149,8 @@ func TestDownloadNamesFromTheWizard(t *testing.T) {
 // walkRest answers steps 2 to 6 as walkToPlan does.
 func walkRest(t *testing.T, p *planner) {
 	t.Helper()
-	expectRedirect(t, p.post("/wizard/devices", devicesForm("continue")), "/wizard/method")
-	expectRedirect(t, p.post("/wizard/method", url.Values{"populations[0].method": {"ios-ade"}, "populations[1].method": {"windows-autopilot"}}), "/wizard/reset")
-	expectRedirect(t, p.post("/wizard/reset", nil), "/wizard/prerequisites")
+	expectRedirect(t, p.post("/wizard/devices", devicesForm("continue")), "/wizard/review")
+	expectRedirect(t, p.post("/wizard/review", url.Values{"populations[0].method": {"ios-ade"}, "populations[1].method": {"windows-autopilot"}}), "/wizard/prerequisites")
 	expectRedirect(t, p.post("/wizard/prerequisites", url.Values{"bulk_enrollment_by_staff": {"no"}, "baseline": {"compliance"}}), "/wizard/rollout")
 	expectRedirect(t, p.post("/wizard/rollout", url.Values{"rollout.pilot_group": {"Intune Pilot"}}), "/wizard/plan")
 }

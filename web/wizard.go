@@ -23,12 +23,27 @@ import (
 const (
 	stepOrg = iota + 1
 	stepDevices
-	stepMethod
-	stepReset
+	stepReview // the method and the factory reset, steps 3 and 4 before issue 18
 	stepPrereq
 	stepRollout
 	stepPlan
 )
+
+// stepCount is the number of steps; a draft records it beside Reached, so
+// that a draft saved when the wizard had other steps is renumbered.
+const stepCount = stepPlan
+
+// renumberSteps maps the Reached of a draft saved by the seven-step wizard
+// (method and factory reset were steps 3 and 4; such drafts record no step
+// count) to today's steps: a planner who could open either of them may open
+// the review, and every later step moves down by one.
+func renumberSteps(d *draft) {
+	if d.Steps == 0 {
+		seven := []int{1: stepOrg, 2: stepDevices, 3: stepReview, 4: stepReview, 5: stepPrereq, 6: stepRollout, 7: stepPlan}
+		d.Reached = seven[min(max(d.Reached, 1), len(seven)-1)]
+	}
+	d.Steps = stepCount
+}
 
 func stepURL(n int) string { return pages.WizardSteps[n-1].URL }
 
@@ -410,7 +425,7 @@ func (s *Server) notBuilt(w http.ResponseWriter, r *http.Request, err error, ste
 	return s.sendBack(w, r, step)
 }
 
-// draftPlan loads the draft of a step-7 handler and builds its plan; ok is
+// draftPlan loads the draft of a plan step handler and builds its plan; ok is
 // false when the planner was redirected (skipped steps, answers no longer valid).
 func (s *Server) draftPlan(w http.ResponseWriter, r *http.Request) (*draft, *plan.Plan, bool, error) {
 	d, ok, err := s.wizardDraft(w, r, stepPlan)
@@ -435,7 +450,7 @@ func stepOf(err error) int {
 	case f == "organization" || strings.HasPrefix(f, "tenant."):
 		return stepOrg
 	case strings.HasPrefix(f, "populations[") && strings.HasSuffix(f, ".method"):
-		return stepMethod
+		return stepReview
 	case strings.HasPrefix(f, "baseline") || f == "bulk_enrollment_by_staff":
 		return stepPrereq
 	case strings.HasPrefix(f, "rollout."):

@@ -90,11 +90,20 @@ func TestBrowserWizardRowsAndDates(t *testing.T) {
 		if st := b.open("/wizard/devices"); st != 200 {
 			t.Fatalf("step 2: %d", st)
 		}
-		// The first row starts blank: the question waits for its answers.
-		if b.shown("[data-personal-use]") {
-			t.Error("personal use asked of a row not chosen yet")
+		// The first row starts blank: it asks every question until its
+		// answers say which it needs.
+		pu := func(i int) string { return fmt.Sprintf(`input[name="populations[%d].personal_use"]`, i) }
+		asked := func(sel string) bool {
+			return b.shown(sel) && !evalIn[bool](b, fmt.Sprintf(`document.querySelector(%q).disabled`, sel))
+		}
+		if !asked(pu(0)) {
+			t.Error("personal use not asked of a row not chosen yet")
 		}
 		b.typeText("populations[0].name", "Field phones")
+		b.setValue("populations[0].platform", "ios")
+		if asked(pu(0)) {
+			t.Error("personal use asked of iPhones")
+		}
 		b.setValue("populations[0].platform", "android")
 		b.choose("populations[0].ownership", "corporate")
 		b.choose("populations[0].usage", "user")
@@ -104,7 +113,7 @@ func TestBrowserWizardRowsAndDates(t *testing.T) {
 		}
 		b.choose("populations[0].personal_use", "yes")
 		b.choose("populations[0].usage", "shared")
-		if b.shown("[data-personal-use]") || !evalIn[bool](b, `document.querySelector('input[name="populations[0].personal_use"]').disabled`) {
+		if b.shown(pu(0)) || !evalIn[bool](b, `document.querySelector('input[name="populations[0].personal_use"]').disabled`) {
 			t.Error("personal use still asked of shared devices")
 		}
 		b.choose("populations[0].usage", "user")
@@ -117,8 +126,8 @@ func TestBrowserWizardRowsAndDates(t *testing.T) {
 		if b.activeID() != "f-populations-1-name" {
 			t.Errorf("focus after add: %q", b.activeID())
 		}
-		if b.shown(`input[name="populations[1].personal_use"]`) {
-			t.Error("the new row asks about personal use")
+		if !asked(pu(1)) || evalIn[bool](b, `document.querySelector('input[name="populations[1].personal_use"]:checked') !== null`) {
+			t.Error("the new row does not ask about personal use afresh, like every question of a row not chosen yet")
 		}
 		b.typeText("populations[1].name", "Sales iPhones")
 		b.setValue("populations[1].platform", "ios")
@@ -132,9 +141,9 @@ func TestBrowserWizardRowsAndDates(t *testing.T) {
 		if b.activeID() != "" && !strings.Contains(evalIn[string](b, `document.activeElement.className`), "error-summary") {
 			t.Errorf("focus after an error: %q", b.activeID())
 		}
-		// Rendered by the server for an iPhone row, the question is not on
-		// the page; the row turning into corporate Android brings it in.
-		if evalIn[int](b, `document.querySelectorAll('input[name="populations[1].personal_use"]').length`) != 0 {
+		// Rendered by the server for an iPhone row, the question is hidden
+		// and sends nothing; the row turning into corporate Android asks it.
+		if asked(pu(1)) {
 			t.Error("the server asks an iPhone row about personal use")
 		}
 		b.setValue("populations[1].platform", "android")
@@ -152,12 +161,11 @@ func TestBrowserWizardRowsAndDates(t *testing.T) {
 		axeHere(t, b, "step 2 with errors")
 		evalIn[chromedp.Void](b, `document.querySelector('[name="populations[1].devices"]').value = ""`)
 		b.typeText("populations[1].devices", "700")
-		b.submit(continueBtn, 200, "/wizard/method")
-		b.submit(continueBtn, 200, "/wizard/reset")
+		b.submit(continueBtn, 200, "/wizard/review")
 		b.submit(continueBtn, 200, "/wizard/prerequisites")
 		b.submit(continueBtn, 200, "/wizard/rollout")
 
-		// Step 6: wave 1 starts with nothing ticked; the count follows the
+		// Step 5: wave 1 starts with nothing ticked; the count follows the
 		// ticks, less the devices the pilot takes (6 of 120, 10 of 700).
 		if n := evalIn[int](b, `document.querySelectorAll('input[name$=".populations"]:checked').length`); n != 0 {
 			t.Errorf("%d populations ticked on the first visit", n)
@@ -193,14 +201,14 @@ func TestBrowserWizardRowsAndDates(t *testing.T) {
 		if !strings.Contains(b.text(), "Check before you continue") || !strings.Contains(evalIn[string](b, `document.activeElement.className`), "warning-summary") {
 			t.Error("warnings not shown, or not focused")
 		}
-		axeHere(t, b, "step 6 with warnings")
+		axeHere(t, b, "step 5 with warnings")
 		evalIn[chromedp.Void](b, `document.querySelector('[name="rollout.waves[0].start.year"]').value = ""`)
 		b.submit(continueBtn, 422, "/wizard/rollout") // wave 1 has no year
 		b.do("summary link", chromedp.Click(chromedp.CSS(`.error-summary a[href="#f-rollout-waves-0-start-year"]`)))
 		if b.activeID() != "f-rollout-waves-0-start-year" {
 			t.Errorf("the summary link focuses %q", b.activeID())
 		}
-		axeHere(t, b, "step 6 with errors")
+		axeHere(t, b, "step 5 with errors")
 		b.typeText("rollout.waves[0].start.year", "2027")
 		b.submit(continueBtn, 200, "/wizard/plan") // the warnings were on the page: no second stop
 	})
@@ -210,7 +218,7 @@ func TestBrowserWizardRowsAndDates(t *testing.T) {
 		b.disableJavaScript()
 		handOver(t, p, b)
 		if st := b.open("/wizard/rollout"); st != 200 {
-			t.Fatalf("step 6: %d", st)
+			t.Fatalf("step 5: %d", st)
 		}
 		b.submit(`button[name="action"][value="add"]`, 200, "/wizard/rollout")
 		if b.activeID() != "f-rollout-waves-2-name" {
@@ -220,12 +228,12 @@ func TestBrowserWizardRowsAndDates(t *testing.T) {
 		if b.activeID() != "f-rollout-waves-1-up" || evalIn[string](b, `document.querySelector('[name="rollout.waves[1].name"]').value`) != "Wave 2" {
 			t.Errorf("after moving up: focus %q", b.activeID())
 		}
-		axeNoScript(t, b, "step 6 after a move")
+		axeNoScript(t, b, "step 5 after a move")
 		b.submit(`#f-rollout-waves-0-remove`, 200, "/wizard/rollout")
 		if b.activeID() != "removed-row-undo" || !strings.Contains(b.text(), "Wave 1 was removed.") {
 			t.Errorf("after remove: focus %q", b.activeID())
 		}
-		axeNoScript(t, b, "step 6 after a removal")
+		axeNoScript(t, b, "step 5 after a removal")
 		b.submit(`#removed-row-undo`, 200, "/wizard/rollout")
 		if b.activeID() != "f-rollout-waves-0-name" || evalIn[string](b, `document.querySelector('[name="rollout.waves[0].group"]').value`) != "Field" {
 			t.Errorf("after undo: focus %q", b.activeID())
@@ -233,19 +241,19 @@ func TestBrowserWizardRowsAndDates(t *testing.T) {
 		if st := b.open("/wizard/devices"); st != 200 {
 			t.Fatalf("step 2: %d", st)
 		}
-		if n := evalIn[int](b, `document.querySelectorAll('input[name$=".personal_use"]').length`); n != 2 {
+		if n := evalIn[int](b, `document.querySelectorAll('input[name$=".personal_use"]:enabled').length`); n != 2 {
 			t.Errorf("without JavaScript, personal use asked %d times, want 2 (the Android row's yes and no)", n)
 		}
 		axeNoScript(t, b, "step 2 without JavaScript")
 	})
 }
 
-// TestBrowserRolloutSplitPopulation: step 6 in Chromium with a population
+// TestBrowserRolloutSplitPopulation: step 5 (rollout) in Chromium with a population
 // split over two waves: ticked in both, each wave asks for its count; a
 // count that tips the population over its devices is an error beside that
 // box; fixed, the plan follows. With JavaScript on and off, zero axe
 // violations, and screenshots of the error at 1280 and 375 px
-// (testresults/screenshots/step6-split-*.png).
+// (testresults/screenshots/step5-split-*.png).
 func TestBrowserRolloutSplitPopulation(t *testing.T) {
 	exe := e2eRequire(t, "axe")
 	browser := newBrowser(t, exe)
@@ -265,7 +273,7 @@ func TestBrowserRolloutSplitPopulation(t *testing.T) {
 			}
 			handOver(t, p, b)
 			if st := b.open("/wizard/rollout"); st != 200 {
-				t.Fatalf("step 6: %d", st)
+				t.Fatalf("step 5: %d", st)
 			}
 			// Office laptops in wave 1 too: both waves ask how many.
 			b.setChecked("rollout.waves[0].populations", "office-laptops", true)
@@ -294,20 +302,20 @@ func TestBrowserRolloutSplitPopulation(t *testing.T) {
 				t.Error("the page says something is in no wave")
 			}
 			if js {
-				axeHere(t, b, "step 6 with a split population and an error")
-				shootStep6(t, b, "step6-split")
+				axeHere(t, b, "step 5 with a split population and an error")
+				shootRollout(t, b, "step5-split")
 			} else {
-				axeNoScript(t, b, "step 6 with a split population and an error, without JavaScript")
+				axeNoScript(t, b, "step 5 with a split population and an error, without JavaScript")
 			}
 			evalIn[chromedp.Void](b, `document.querySelector('[name="rollout.waves[1].devices.office-laptops"]').value = ""`)
 			b.typeText("rollout.waves[1].devices.office-laptops", "290")
 			b.submit(continueBtn, 200, "/wizard/plan")
-			if txt := b.text(); !strings.Contains(txt, "Step 7 of 7") || strings.Contains(txt, "Not in any wave") {
+			if txt := b.text(); !strings.Contains(txt, "Step 6 of 6") || strings.Contains(txt, "Not in any wave") {
 				t.Errorf("the plan after the split:\n%.1500s", txt)
 			}
 			// Back on step 6, the counts are there as typed.
 			if st := b.open("/wizard/rollout"); st != 200 {
-				t.Fatalf("step 6 again: %d", st)
+				t.Fatalf("step 5 again: %d", st)
 			}
 			for i, want := range []string{"300", "290"} {
 				if got := evalIn[string](b, fmt.Sprintf(`document.querySelector('[name="rollout.waves[%d].devices.office-laptops"]').value`, i)); got != want {
@@ -318,9 +326,9 @@ func TestBrowserRolloutSplitPopulation(t *testing.T) {
 	}
 }
 
-// shootStep6 saves the page at 1280 and 375 px as name-1280.png and
+// shootRollout saves the page at 1280 and 375 px as name-1280.png and
 // name-375.png beside the other screenshots.
-func shootStep6(t *testing.T, b *tab, name string) {
+func shootRollout(t *testing.T, b *tab, name string) {
 	t.Helper()
 	dir := filepath.Join(resultsDir, "screenshots")
 	if err := os.MkdirAll(dir, 0o755); err != nil {

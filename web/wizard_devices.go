@@ -33,7 +33,7 @@ var devicesSpec = rowSpec{
 }
 
 // devicesBase is what step 2's kept form was made from: the populations,
-// less the methods step 3 chooses.
+// less the methods the review (step 3) chooses.
 func devicesBase(d *draft) string {
 	pops := slices.Clone(d.Answers.Populations)
 	for i := range pops {
@@ -43,7 +43,7 @@ func devicesBase(d *draft) string {
 }
 
 // populationRows writes saved populations as step 2's form, each with the id
-// the engine knows it by, so that the waves of step 6 keep pointing at it.
+// the engine knows it by, so that the waves of the rollout step keep pointing at it.
 // Who enrolls each is its answer or what it stands for (bulkByStaff is the
 // older tenant-wide answer), so that saving step 2 keeps it.
 func populationRows(pops []plan.Population, bulkByStaff bool) []url.Values {
@@ -169,6 +169,7 @@ func (s *Server) parseDevices(rows []url.Values, previous []plan.Population) ([]
 	var pops []plan.Population
 	var errs pages.FormErrors
 	for n, row := range rows {
+		dropUnasked(row)
 		path := fmt.Sprintf("populations[%d].", n)
 		fail := func(field, format string, args ...any) {
 			errs = append(errs, pages.FormError{Field: path + field, Message: fmt.Sprintf(format, args...), Where: where[n]})
@@ -246,6 +247,8 @@ func (s *Server) parseDevices(rows []url.Values, previous []plan.Population) ([]
 		}
 		if r.Enroll == "app" {
 			p.Enroll = ptr(false)
+			// pages.AskEnroll asks only where app protection exists; these
+			// stay in case the catalog's app protection changes.
 			switch {
 			case platform != nil && mam != nil && !slices.Contains(mam.Platforms, p.Platform):
 				fail("enroll", "App protection without enrollment is for %s; %s devices must enroll: choose Enroll the devices", s.platformNames(mam.Platforms), platform.Name)
@@ -274,6 +277,7 @@ func (s *Server) parseDevices(rows []url.Values, previous []plan.Population) ([]
 				p.Method = previous[i].Method
 			}
 		}
+		view[n].Summary = s.rowSummary(p, platform)
 		pops = append(pops, p)
 	}
 	// Whatever the engine still finds (rules the wizard has no words for
@@ -317,6 +321,61 @@ func withIDs(pops []plan.Population) []plan.Population {
 	return out
 }
 
+// dropUnasked removes from a row of step 2 the answers to the questions
+// its other answers don't ask (pages.FollowUps), so that an answer hidden
+// on the page neither reaches the plan nor stays in the draft. Enroll
+// comes first: the others read it.
+func dropUnasked(row url.Values) {
+	for _, q := range pages.FollowUps {
+		if !q.When.Holds(row.Get) {
+			row.Del(q.Field)
+		}
+	}
+}
+
+// rowSummary is a population in one line, as a folded row of step 2 shows
+// it: "Windows, organisation-owned, shared, 600 devices, in use,
+// Configuration Manager". Answers left open ("Not sure") are left out.
+func (s *Server) rowSummary(p plan.Population, platform *plan.PlatformDef) string {
+	var parts []string
+	if platform != nil {
+		parts = append(parts, platform.Name)
+	}
+	parts = append(parts, map[string]string{plan.OwnCorporate: "organisation-owned", plan.OwnPersonal: "personal"}[p.Ownership],
+		map[string]string{plan.UsageUser: "one user", plan.UsageShared: "shared", plan.UsageDedicated: "kiosk or single purpose"}[p.Usage],
+		plan.Count(p.Devices, "device", "devices"))
+	if !p.Enrolls() {
+		parts = append(parts, "app protection only")
+	}
+	if p.PersonalUse != nil {
+		parts = append(parts, map[bool]string{true: "private use allowed", false: "for work only"}[*p.PersonalUse])
+	}
+	if p.Manufacturer != "" {
+		parts = append(parts, "made by "+p.Manufacturer)
+	}
+	if p.InUse != nil {
+		parts = append(parts, map[bool]string{true: "in use", false: "new"}[*p.InUse])
+	}
+	if m := map[string]string{plan.ManagedNone: "no MDM today", plan.ManagedConfigMgr: "Configuration Manager", plan.ManagedOtherMDM: "another MDM today"}[p.ManagedBy]; m != "" {
+		parts = append(parts, m)
+	}
+	if p.EnrolledBy == plan.EnrolledByIT {
+		parts = append(parts, "enrolled by IT staff")
+	}
+	return strings.Join(slices.DeleteFunc(parts, func(s string) bool { return s == "" }), ", ")
+}
+
+// foldRows folds the rows of step 2 that are complete (problems holds every
+// problem found, shown or not), so that the page lists saved groups one line
+// each; the row just added or restored stays open.
+func foldRows(rows []pages.PopulationRow, problems pages.FormErrors, l pages.RowList) {
+	for i := range rows {
+		prefix := fmt.Sprintf("populations[%d].", i)
+		open := slices.ContainsFunc(problems, func(e pages.FormError) bool { return strings.HasPrefix(e.Field, prefix) })
+		rows[i].Folded = !open && l.Focus != pages.FieldID(prefix+devicesSpec.first)
+	}
+}
+
 func (s *Server) platformNames(ids []string) string {
 	names := make([]string, len(ids))
 	for i, id := range ids {
@@ -334,13 +393,16 @@ func (s *Server) platformNames(ids []string) string {
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
-func (s *Server) devicesView(r *http.Request, d *draft, rows []pages.PopulationRow, errs pages.FormErrors) pages.DevicesView {
+// devicesView is step 2's page; errs are the problems it shows, problems
+// all it found (a row just added shows none yet, but is not complete).
+func (s *Server) devicesView(r *http.Request, d *draft, rows []pages.PopulationRow, errs, problems pages.FormErrors) pages.DevicesView {
 	v := pages.DevicesView{Head: s.head(pages.WizardSteps[1].Title, false), Nav: s.nav(r, d, stepDevices), Errors: errs, Rows: rows, MaxRows: plan.MaxPopulations,
 		Ownerships: []pages.Choice{{Value: "corporate", Label: "Owned by the organisation"}, {Value: "personal", Label: "Personal (bring your own device)"}},
 		Usages: []pages.Choice{{Value: "user", Label: "One user", Hint: "Each device has one primary user."}, {Value: "shared", Label: "Shared", Hint: "Several people sign in to the same device."},
 			{Value: "dedicated", Label: "Kiosk or single purpose", Hint: "No user signs in, for example a check-in tablet."}},
 		List: rowList(r, d, devicesSpec, devicesBase(d), len(rows)),
 	}
+	foldRows(v.Rows, problems, v.List)
 	for _, id := range plan.Platforms {
 		v.Platforms = append(v.Platforms, pages.Choice{Value: id, Label: s.cat.Platform(id).Name})
 	}
@@ -375,11 +437,12 @@ func (s *Server) handleDevicesGet(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	rows, checked := s.devicesRows(d)
-	view, _, errs := s.parseDevices(rows, d.Answers.Populations)
+	view, _, problems := s.parseDevices(rows, d.Answers.Populations)
+	errs := problems
 	if !checked {
 		errs = nil // a row just added is not wrong yet
 	}
-	return s.render(w, r, http.StatusOK, pages.DevicesPage(s.devicesView(r, d, view, errs)))
+	return s.render(w, r, http.StatusOK, pages.DevicesPage(s.devicesView(r, d, view, errs, problems)))
 }
 
 // handleDevicesPost is POST /wizard/devices: Continue, Add another, Remove, Undo.
@@ -392,6 +455,9 @@ func (s *Server) handleDevicesPost(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	rf := devicesSpec.split(r.PostForm)
+	for _, row := range rf.rows {
+		dropUnasked(row)
+	}
 	base := devicesBase(d)
 	if e := parseRowEdit(r.PostForm.Get("action"), len(rf.rows), devicesSpec.max); e.kind != "" {
 		return s.applyRowEdit(w, r, d, devicesSpec, rf, e, base)
@@ -405,7 +471,7 @@ func (s *Server) handleDevicesPost(w http.ResponseWriter, r *http.Request) error
 		if err := s.saveDraft(w, r, d); err != nil {
 			return err
 		}
-		return s.renderStep(w, r, errs, pages.DevicesPage(s.devicesView(r, d, view, errs)))
+		return s.renderStep(w, r, errs, pages.DevicesPage(s.devicesView(r, d, view, errs, errs)))
 	}
 	d.Answers.Populations = withIDs(pops)
 	// Who enrolls is now each population's answer, read from the rows (which

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/enrollplan/enrollplan/internal/plan"
+	"github.com/enrollplan/enrollplan/templates/pages"
 )
 
 // askedOn says whether a step 2 question is shown on a page without
@@ -50,6 +52,22 @@ func planPopulations(t *testing.T, p *planner) map[string]plan.PopulationPlan {
 	}
 	out[""] = plan.PopulationPlan{Prerequisites: prereqIDs(pl)}
 	return out
+}
+
+func stepIDs(steps []plan.Step) []string {
+	var ids []string
+	for _, s := range steps {
+		ids = append(ids, s.ID)
+	}
+	return ids
+}
+
+// asksEnrolledBy reports whether step 2 asks who enrolls a population of
+// this kind that enrolls.
+func asksEnrolledBy(p plan.Population) bool {
+	return pages.AskEnrolledBy.Holds(func(f string) string {
+		return map[string]string{"platform": p.Platform, "ownership": p.Ownership, "usage": p.EffectiveUsage(), "enroll": "enroll"}[f]
+	})
 }
 
 func prereqIDs(pl plan.Plan) []string {
@@ -133,11 +151,10 @@ func TestDevicesWhoEnrollsAndMaker(t *testing.T) {
 	f.Set("populations[3].manufacturer", " Zebra ")
 	f.Set("populations[1].enrolled_by", plan.EnrolledByIT)
 	f.Set("populations[2].enrolled_by", plan.EnrolledByIT)
-	expectRedirect(t, p.post("/wizard/devices", f), "/wizard/method")
-	m := rolloutValuesOnPage(p.get("/wizard/method").body)
+	expectRedirect(t, p.post("/wizard/devices", f), "/wizard/review")
+	m := rolloutValuesOnPage(p.get("/wizard/review").body)
 	m.Set("populations[1].method", "windows-auto-enrollment")
-	expectRedirect(t, p.post("/wizard/method", m), "/wizard/reset")
-	expectRedirect(t, p.post("/wizard/reset", nil), "/wizard/prerequisites")
+	expectRedirect(t, p.post("/wizard/review", m), "/wizard/prerequisites")
 	expectRedirect(t, p.post("/wizard/prerequisites", url.Values{}), "/wizard/rollout")
 	expectRedirect(t, p.post("/wizard/rollout", url.Values{"rollout.waves[0].name": {"Wave 1"}, "rollout.waves[0].group": {"All"},
 		"rollout.waves[0].start.day": {"11"}, "rollout.waves[0].start.month": {"1"}, "rollout.waves[0].start.year": {"2027"},
@@ -160,8 +177,8 @@ func TestDevicesWhoEnrollsAndMaker(t *testing.T) {
 
 // TestDevicesKeepTheOlderBulkAnswer: a plan saved with the older tenant-wide
 // bulk_enrollment_by_staff opens in step 2 with IT staff enrolling each
-// organisation-owned group; saving step 2 as it stands keeps that, now per
-// group, and the personal phones stay with their users.
+// organisation-owned group step 2 asks about; saving step 2 as it stands
+// keeps that, now per group, and the personal phones stay with their users.
 func TestDevicesKeepTheOlderBulkAnswer(t *testing.T) {
 	e := newEnv(t, 0)
 	answers := strings.Replace(exampleAnswers(t), `"bulk_enrollment_by_staff": false`, `"bulk_enrollment_by_staff": true`, 1)
@@ -184,10 +201,22 @@ func TestDevicesKeepTheOlderBulkAnswer(t *testing.T) {
 	if askedOn(t, page, "populations[4].enrolled_by") {
 		t.Error("asked of the personal phones")
 	}
-	expectRedirect(t, p.post("/wizard/devices", rolloutValuesOnPage(page)), "/wizard/method")
+	expectRedirect(t, p.post("/wizard/devices", rolloutValuesOnPage(page)), "/wizard/review")
 	after := planPopulations(t, p)
 	for id, pop := range before {
-		if id != "" && after[id].EnrolledBy != pop.EnrolledBy {
+		if id == "" {
+			continue
+		}
+		// Where step 2 does not ask who enrolls (a Linux device can't use
+		// a DEM account, so the answer changes only a note), the answer
+		// goes, and what it could change stays as it was.
+		if kind := (plan.Population{Platform: pop.Platform, Ownership: pop.Ownership, Usage: pop.Usage}); pop.Enroll && !asksEnrolledBy(kind) {
+			if a := after[id]; a.Method.ID != pop.Method.ID || a.FactoryReset.Rule != pop.FactoryReset.Rule || !slices.Equal(stepIDs(a.Steps), stepIDs(pop.Steps)) {
+				t.Errorf("%s: saving step 2 as it stands changed its method, reset or steps", id)
+			}
+			continue
+		}
+		if after[id].EnrolledBy != pop.EnrolledBy {
 			t.Errorf("%s: enrolled_by %q before step 2 was saved, %q after", id, pop.EnrolledBy, after[id].EnrolledBy)
 		}
 	}

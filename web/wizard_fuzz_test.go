@@ -124,10 +124,10 @@ func fuzzDrafts(tb testing.TB, cat *plan.Catalog) []store.Draft {
 
 // fuzzWizardRoutes are the wizard's addresses; a fuzz input picks one.
 var fuzzWizardRoutes = []struct{ method, path string }{
-	{"POST", "/wizard/organisation"}, {"POST", "/wizard/devices"}, {"POST", "/wizard/method"}, {"POST", "/wizard/reset"},
+	{"POST", "/wizard/organisation"}, {"POST", "/wizard/devices"}, {"POST", "/wizard/review"}, {"POST", "/wizard/method"}, {"POST", "/wizard/reset"},
 	{"POST", "/wizard/prerequisites"}, {"POST", "/wizard/rollout"}, {"POST", "/wizard/save"}, {"POST", "/wizard/reload"},
 	{"POST", "/wizard/new"}, {"POST", "/wizard/tenant-check/upload"}, {"POST", "/wizard/tenant-check"},
-	{"GET", "/wizard/organisation"}, {"GET", "/wizard/devices"}, {"GET", "/wizard/method"}, {"GET", "/wizard/reset"},
+	{"GET", "/wizard/organisation"}, {"GET", "/wizard/devices"}, {"GET", "/wizard/review"}, {"GET", "/wizard/method"}, {"GET", "/wizard/reset"},
 	{"GET", "/wizard/prerequisites"}, {"GET", "/wizard/rollout"}, {"GET", "/wizard/plan"}, {"GET", "/wizard/plan.md"},
 	{"GET", "/wizard/plan.csv"}, {"GET", "/wizard/print"}, {"GET", "/wizard/tenant-check"}, {"GET", "/"},
 }
@@ -164,7 +164,7 @@ func FuzzWizardForms(f *testing.F) {
 	add("/wizard/devices", 0, "", devicesForm("up-1").Encode()+"&populations[1].devices=1%2C490")
 	add("/wizard/devices", 0, "", "action=remove-99999999999999999999&populations[999].name=x&populations[-1].name=y&populations[0].devices=1e9")
 	add("/wizard/devices", 0, "", "populations[0].name=A&populations[0].platform=android&populations[0].ownership=corporate&populations[0].usage=user&populations[0].devices=%E2%88%921&populations[0].personal_use=maybe&populations[0].in_use=new&populations[0].managed_by=configmgr&populations[0].enroll=app")
-	add("/wizard/method", 0, "", "populations[0].method=ios-ade&populations[1].method=windows-autopilot&populations[2].method=mam-we&populations[3].method=")
+	add("/wizard/review", 0, "", "populations[0].in_use=maybe&populations[1].in_use=new&populations[0].method=ios-ade&populations[1].method=windows-autopilot&populations[2].method=mam-we&populations[3].method=")
 	add("/wizard/prerequisites", 0, "", "bulk_enrollment_by_staff=yes&baseline=vpn&baseline=vpn&baseline=nope&baseline_custom=a%0Ab%0D%0Ac%0A"+strings.Repeat("d%0A", 40))
 	add("/wizard/rollout", 0, "", "rollout.pilot_group=Pilot&rollout.pilot_start.day=31&rollout.pilot_start.month=2&rollout.pilot_start.year=2027&rollout.waves[0].name=W&rollout.waves[0].group=G&rollout.waves[0].start.day=1&rollout.waves[0].start.month=Jan&rollout.waves[0].start.year=27&rollout.waves[0].populations=sales-iphones&rollout.waves[0].populations=nobody")
 	add("/wizard/rollout", 0, "", "action=down-0&rollout.waves[0].name=Wave+1&rollout.waves[1].name=Wave+2&warnings_seen=x")

@@ -75,9 +75,8 @@ func TestOrgExpiries(t *testing.T) {
 			t.Errorf("step 1 again lacks %s", want)
 		}
 	}
-	expectRedirect(t, p.post("/wizard/devices", devicesForm("continue")), "/wizard/method")
-	expectRedirect(t, p.post("/wizard/method", url.Values{"populations[0].method": {"ios-ade"}, "populations[1].method": {"windows-autopilot"}}), "/wizard/reset")
-	expectRedirect(t, p.post("/wizard/reset", nil), "/wizard/prerequisites")
+	expectRedirect(t, p.post("/wizard/devices", devicesForm("continue")), "/wizard/review")
+	expectRedirect(t, p.post("/wizard/review", url.Values{"populations[0].method": {"ios-ade"}, "populations[1].method": {"windows-autopilot"}}), "/wizard/prerequisites")
 	expectRedirect(t, p.post("/wizard/prerequisites", url.Values{"bulk_enrollment_by_staff": {"no"}}), "/wizard/rollout")
 	expectRedirect(t, p.post("/wizard/rollout", rolloutForm()), "/wizard/plan")
 	a := savedAnswers(t, p)

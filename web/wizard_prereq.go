@@ -12,7 +12,7 @@ import (
 )
 
 func (s *Server) prereqView(r *http.Request, d *draft, p *plan.Plan, errs pages.FormErrors, custom string, checked []string) pages.PrereqView {
-	v := pages.PrereqView{Head: s.head(pages.WizardSteps[4].Title, false), Nav: s.nav(r, d, stepPrereq), Errors: errs, Prerequisites: p.Prerequisites,
+	v := pages.PrereqView{Head: s.head(pages.WizardSteps[stepPrereq-1].Title, false), Nav: s.nav(r, d, stepPrereq), Errors: errs, Prerequisites: p.Prerequisites,
 		Names: map[string]string{}, Custom: custom, Mapped: p.Baseline}
 	for _, pp := range p.Populations {
 		v.Names[pp.ID] = pp.Name

@@ -422,7 +422,7 @@ func (s *Server) today() string { return s.now().Format(time.DateOnly) }
 
 func (s *Server) rolloutPage(r *http.Request, d *draft, st rolloutStep, errs pages.FormErrors, n int, confirm bool) pages.RolloutView {
 	v := st.view
-	v.Head, v.Nav, v.Errors, v.MaxWaves = s.head(pages.WizardSteps[5].Title, false), s.nav(r, d, stepRollout), errs, plan.MaxWaves
+	v.Head, v.Nav, v.Errors, v.MaxWaves = s.head(pages.WizardSteps[stepRollout-1].Title, false), s.nav(r, d, stepRollout), errs, plan.MaxWaves
 	v.Warnings, v.WarnedKey, v.Confirm, v.Today = st.warns, warningsKey(st.warns), confirm, plan.LongDate(s.today())
 	v.List = rowList(r, d, rolloutSpec(nil), rolloutBase(d), n) // the list needs no field names
 	return v

@@ -37,18 +37,15 @@ func newClockedPlanner(t *testing.T) *planner {
 	return newPlanner(t, ts.URL)
 }
 
-// walkTo answers the steps before step (2 to 6) as walkToPlan does.
+// walkTo answers the steps before step (2 to 5) as walkToPlan does.
 func walkTo(t *testing.T, p *planner, step int) {
 	t.Helper()
 	if step > stepDevices {
 		expectRedirect(t, p.post("/wizard/organisation", orgForm()), "/wizard/devices")
 	}
-	if step > stepMethod {
-		expectRedirect(t, p.post("/wizard/devices", devicesForm("continue")), "/wizard/method")
-		expectRedirect(t, p.post("/wizard/method", url.Values{"populations[0].method": {"ios-ade"}, "populations[1].method": {"windows-autopilot"}}), "/wizard/reset")
-	}
-	if step > stepReset {
-		expectRedirect(t, p.post("/wizard/reset", nil), "/wizard/prerequisites")
+	if step > stepReview {
+		expectRedirect(t, p.post("/wizard/devices", devicesForm("continue")), "/wizard/review")
+		expectRedirect(t, p.post("/wizard/review", url.Values{"populations[0].method": {"ios-ade"}, "populations[1].method": {"windows-autopilot"}}), "/wizard/prerequisites")
 	}
 	if step > stepPrereq {
 		expectRedirect(t, p.post("/wizard/prerequisites", url.Values{"bulk_enrollment_by_staff": {"no"}}), "/wizard/rollout")
@@ -182,7 +179,7 @@ func TestRowRemoveCanBeUndone(t *testing.T) {
 	if !strings.Contains(r.body, `value="other-mdm" checked`) {
 		t.Error("the restored row lost its answers")
 	}
-	expectRedirect(t, p.post("/wizard/devices", devicesForm("continue")), "/wizard/method")
+	expectRedirect(t, p.post("/wizard/devices", devicesForm("continue")), "/wizard/review")
 }
 
 // TestRolloutWavesReorderWithoutJavaScript: Move up / Move down swap waves,

@@ -88,9 +88,8 @@ func devicesForm(action string) url.Values {
 func walkToPlan(t *testing.T, p *planner) {
 	t.Helper()
 	expectRedirect(t, p.post("/wizard/organisation", orgForm()), "/wizard/devices")
-	expectRedirect(t, p.post("/wizard/devices", devicesForm("continue")), "/wizard/method")
-	expectRedirect(t, p.post("/wizard/method", url.Values{"populations[0].method": {"ios-ade"}, "populations[1].method": {"windows-autopilot"}}), "/wizard/reset")
-	expectRedirect(t, p.post("/wizard/reset", nil), "/wizard/prerequisites")
+	expectRedirect(t, p.post("/wizard/devices", devicesForm("continue")), "/wizard/review")
+	expectRedirect(t, p.post("/wizard/review", url.Values{"populations[0].method": {"ios-ade"}, "populations[1].method": {"windows-autopilot"}}), "/wizard/prerequisites")
 	expectRedirect(t, p.post("/wizard/prerequisites", url.Values{"bulk_enrollment_by_staff": {"no"}, "baseline": {"compliance", "vpn"}, "baseline_custom": {"Defender onboarding"}}), "/wizard/rollout")
 	expectRedirect(t, p.post("/wizard/rollout", url.Values{"rollout.pilot_group": {"Intune Pilot"}, "rollout.waves[0].name": {"Wave 1"}, "rollout.waves[0].group": {"Sales"},
 		"rollout.waves[0].start.day": {"11"}, "rollout.waves[0].start.month": {"1"}, "rollout.waves[0].start.year": {"2027"},
@@ -105,13 +104,13 @@ func TestWizardHappyPathToSharedPlan(t *testing.T) {
 	}
 	expectRedirect(t, p.post("/wizard/new", nil), "/wizard/organisation")
 	r := p.get("/wizard/organisation")
-	if r.status != 200 || !strings.Contains(r.body, "Step 1 of 7") {
+	if r.status != 200 || !strings.Contains(r.body, "Step 1 of 6") {
 		t.Fatalf("step 1: %d", r.status)
 	}
 	walkToPlan(t, p)
 
 	r = p.get("/wizard/plan")
-	if r.status != 200 || !strings.Contains(r.body, "Contoso Ltd") || !strings.Contains(r.body, "Step 7 of 7") || !strings.Contains(r.body, "Automated Device Enrollment") {
+	if r.status != 200 || !strings.Contains(r.body, "Contoso Ltd") || !strings.Contains(r.body, "Step 6 of 6") || !strings.Contains(r.body, "Automated Device Enrollment") {
 		t.Fatalf("plan page: %d", r.status)
 	}
 	for _, f := range []string{"md", "csv", "json"} {
@@ -186,12 +185,11 @@ func TestWizardValidationKeepsValuesAndLinksErrors(t *testing.T) {
 	if r = p.get("/wizard/devices?removed=1"); r.status != 200 || strings.Contains(r.body, `name="populations[1].name"`) || !strings.Contains(r.body, "Office laptops") {
 		t.Fatalf("remove: %d", r.status)
 	}
-	expectRedirect(t, p.post("/wizard/devices", devicesForm("continue")), "/wizard/method")
-	if r = p.post("/wizard/method", url.Values{"populations[0].method": {"android-dedicated"}}); r.status != 422 {
+	expectRedirect(t, p.post("/wizard/devices", devicesForm("continue")), "/wizard/review")
+	if r = p.post("/wizard/review", url.Values{"populations[0].method": {"android-dedicated"}}); r.status != 422 {
 		t.Fatalf("method for another platform accepted: %d", r.status)
 	}
-	expectRedirect(t, p.post("/wizard/method", url.Values{"populations[0].method": {"ios-ade"}, "populations[1].method": {"windows-autopilot"}}), "/wizard/reset")
-	expectRedirect(t, p.post("/wizard/reset", nil), "/wizard/prerequisites")
+	expectRedirect(t, p.post("/wizard/review", url.Values{"populations[0].method": {"ios-ade"}, "populations[1].method": {"windows-autopilot"}}), "/wizard/prerequisites")
 	if r = p.post("/wizard/prerequisites", url.Values{"baseline_custom": {"complience"}}); r.status != 422 || !strings.Contains(r.body, "complience") {
 		t.Fatalf("step 5 errors: %d", r.status)
 	}
@@ -211,11 +209,11 @@ func TestWizardValidationKeepsValuesAndLinksErrors(t *testing.T) {
 func TestWizardCannotSkipSteps(t *testing.T) {
 	e := newEnv(t, 0)
 	p := newPlanner(t, e.srv.URL)
-	expectRedirect(t, p.get("/wizard/method"), "/wizard/organisation?sent_back=3")
+	expectRedirect(t, p.get("/wizard/review"), "/wizard/organisation?sent_back=3")
 	expectRedirect(t, p.post("/wizard/organisation", orgForm()), "/wizard/devices")
-	expectRedirect(t, p.get("/wizard/rollout"), "/wizard/devices?sent_back=6")
-	expectRedirect(t, p.post("/wizard/save", nil), "/wizard/devices?sent_back=7")
-	r := p.get("/wizard/devices?sent_back=6")
+	expectRedirect(t, p.get("/wizard/rollout"), "/wizard/devices?sent_back=5")
+	expectRedirect(t, p.post("/wizard/save", nil), "/wizard/devices?sent_back=6")
+	r := p.get("/wizard/devices?sent_back=5")
 	if !strings.Contains(r.body, "Answer this step first") {
 		t.Fatal("no message explaining why the planner was sent back")
 	}
@@ -293,7 +291,7 @@ func TestEditLinkAndStaleSave(t *testing.T) {
 	if r := p.get(path); r.status != 200 || !strings.Contains(r.body, "Contoso Ltd") || !strings.Contains(r.body, `action="/p/`+c.ID+`/edit"`) {
 		t.Fatalf("edit page: %d", r.status)
 	}
-	if r := p.get("/wizard/plan"); r.status == 200 && strings.Contains(r.body, "Step 7 of 7") {
+	if r := p.get("/wizard/plan"); r.status == 200 && strings.Contains(r.body, "Step 6 of 6") {
 		t.Fatal("opening the edit link changed this browser's draft before it was confirmed")
 	}
 	if r := p.post(path, url.Values{"key": {key + "x"}}); r.status != 403 || !strings.Contains(r.body, "does not open this plan") {

@@ -109,7 +109,7 @@ func hostileRun(t *testing.T, base string, n int, seed uint64) int {
 	return int(sent.Load())
 }
 
-var wizardPosts = []string{"/wizard/organisation", "/wizard/devices", "/wizard/method", "/wizard/reset", "/wizard/prerequisites", "/wizard/rollout", "/wizard/save", "/wizard/reload", "/wizard/new"}
+var wizardPosts = []string{"/wizard/organisation", "/wizard/devices", "/wizard/review", "/wizard/method", "/wizard/reset", "/wizard/prerequisites", "/wizard/rollout", "/wizard/save", "/wizard/reload", "/wizard/new"}
 
 // hostileRequest makes request i; nil means a raw-socket case.
 func hostileRequest(r *rand.Rand, base string, valid []byte, i int) (string, *http.Request) {

@@ -94,32 +94,11 @@
     row.querySelector("input[type=text]").focus();
   }
 
-  // Step 2: "May users also use the device privately?" is asked of
-  // organisation-owned Android devices with one user only.
-  var tpl = d.getElementById("personal-use-template");
+  // The answer a row gives to a field: its select, or its checked radio
+  // that is not disabled (a hidden question's answer counts as none).
   function picked(row, f) {
-    var el = row.querySelector('select[name$="].' + f + '"]') || row.querySelector('input[name$="].' + f + '"]:checked');
+    var el = row.querySelector('select[name$="].' + f + '"]') || row.querySelector('input[name$="].' + f + '"]:checked:enabled');
     return el ? el.value : "";
-  }
-  function personalUse(row) {
-    var inUse = row.querySelector('input[name$="].in_use"]');
-    if (!tpl || !inUse) return;
-    var on = picked(row, "platform") === "android" && picked(row, "ownership") === "corporate" && picked(row, "usage") === "user";
-    var box = row.querySelector("[data-personal-use]");
-    if (!box && on) {
-      var k = row.dataset.index, frag = tpl.content.cloneNode(true);
-      all(frag, "[name],[id],[for],[aria-describedby]", function (el) {
-        ["name", "id", "for", "aria-describedby"].forEach(function (at) {
-          var v = el.getAttribute(at);
-          if (v) el.setAttribute(at, v.replace(/\[999\]/g, "[" + k + "]").replace(/-999-/g, "-" + k + "-"));
-        });
-      });
-      box = frag.querySelector("[data-personal-use]");
-      inUse.closest("fieldset").before(box);
-    }
-    if (!box || box.hidden === !on) return;
-    box.hidden = !on;
-    all(box, "input", function (el) { el.disabled = !on; });
   }
 
   // Step 6: a wave's device count follows its ticks.
@@ -134,7 +113,9 @@
 
   // Step 2: a question shown only for some answers of its row, as
   // data-when="field=value,value;field=value" says ("not chosen yet"
-  // counts as any); hidden, its inputs are disabled so none is sent.
+  // counts as any); hidden, its inputs are disabled so none is sent. The
+  // questions come in page order, so one that another reads (Enroll)
+  // is settled first.
   function when(row) {
     all(row, "[data-when]", function (box) {
       var on = box.dataset.when.split(";").every(function (c) {
@@ -147,7 +128,7 @@
     });
   }
 
-  function sync(row) { personalUse(row); when(row); waveDevices(row); }
+  function sync(row) { when(row); waveDevices(row); }
   all(d, ".rows fieldset.row", sync);
   d.addEventListener("change", function (e) {
     var el = e.target, row = el.closest && el.closest(".rows fieldset.row");

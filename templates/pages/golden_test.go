@@ -15,7 +15,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-// TestPlanPageGolden renders step 7 (the plan page) of every example with
+// TestPlanPageGolden renders step 6 (the plan page) of every example with
 // fixed chrome, so a template change shows up as a reviewable diff.
 func TestPlanPageGolden(t *testing.T) {
 	cat, err := plan.Load()
@@ -42,7 +42,7 @@ func TestPlanPageGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v := PlanView{Head: head, Nav: Nav{Current: 7, Reached: 7, BackURL: "/wizard/rollout", Org: p.Organization}, Plan: p,
+			v := PlanView{Head: head, Nav: Nav{Current: 6, Reached: 6, BackURL: "/wizard/rollout", Org: p.Organization}, Plan: p,
 				PrintURL: "/wizard/print", Date: "2026-11-24",
 				Downloads: []Link{{Label: "Markdown", URL: "/wizard/plan.md"}, {Label: "CSV", URL: "/wizard/plan.csv"}, {Label: "JSON", URL: "/wizard/plan.json"}}}
 			var buf bytes.Buffer

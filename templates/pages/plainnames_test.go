@@ -15,8 +15,8 @@ import (
 	"github.com/enrollplan/enrollplan/templates/layout"
 )
 
-// TestWizardPagesSpellOutShortForms: on the wizard's method, reset and
-// checklist pages
+// TestWizardPagesSpellOutShortForms: on the wizard's review (method and
+// factory reset, with every choice opened) and checklist pages
 // of every example, COSU, MAM-WE, AOSP and DEM are spelled out where the
 // page first shows them (issue 17); TestSpeller in internal/plan shows
 // that later uses stay short.
@@ -45,27 +45,23 @@ func TestWizardPagesSpellOutShortForms(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mv := MethodView{Head: head, Nav: Nav{Current: 3, Reached: 3}}
-		pv := PrereqView{Head: head, Nav: Nav{Current: 5, Reached: 5}, Prerequisites: p.Prerequisites, Names: map[string]string{}, Mapped: p.Baseline}
+		rv := ReviewView{Head: head, Nav: Nav{Current: 3, Reached: 3}, Overview: p.ResetOverview}
+		pv := PrereqView{Head: head, Nav: Nav{Current: 4, Reached: 4}, Prerequisites: p.Prerequisites, Names: map[string]string{}, Mapped: p.Baseline}
 		for _, b := range cat.Baseline {
 			pv.Baseline = append(pv.Baseline, BaselineOption{ID: b.ID, Title: b.Title, Detail: b.Detail})
 		}
-		rv := ResetView{Head: head, Nav: Nav{Current: 4, Reached: 4}, Overview: p.ResetOverview, Pops: p.Populations, Unenroll: map[string][]plan.Step{}}
 		for i, pp := range p.Populations {
-			mc := MethodChoice{Index: i, Name: pp.Name, PlatformName: pp.PlatformName, Devices: pp.Devices, AppOnly: !pp.Enroll}
-			mc.Options = append(mc.Options, MethodOption{ID: pp.Method.ID, Name: pp.Method.Name, Text: pp.Method.Why, Fits: true, Recommended: pp.Method.Recommended, Selected: true})
+			rp := ReviewPop{Index: i, ID: pp.ID, Name: pp.Name, PlatformName: pp.PlatformName, Devices: pp.Devices, AppOnly: !pp.Enroll,
+				Method: pp.Method.Name, Recommended: pp.Method.Recommended, MethodWhy: pp.Method.Why, Reset: "No factory reset needed", ResetWhy: pp.FactoryReset.Why,
+				MethodOpen: true, AsksInUse: true, InUse: "unsure"}
+			rp.Options = append(rp.Options, MethodOption{ID: pp.Method.ID, Name: pp.Method.Name, Text: pp.Method.Why, Fits: true, Recommended: pp.Method.Recommended, Selected: true})
 			for _, alt := range append(pp.Alternatives, pp.Unsuitable...) {
-				mc.Options = append(mc.Options, MethodOption{ID: alt.ID, Name: alt.Name, Text: alt.WhyNot, Fits: alt.Fits})
+				rp.Options = append(rp.Options, MethodOption{ID: alt.ID, Name: alt.Name, Text: alt.WhyNot, Fits: alt.Fits})
 			}
-			mv.Pops = append(mv.Pops, mc)
+			rv.Pops = append(rv.Pops, rp)
 			pv.Names[pp.ID] = pp.Name
-			for _, st := range pp.Steps {
-				if st.Kind == plan.KindLeaveMDM {
-					rv.Unenroll[pp.ID] = append(rv.Unenroll[pp.ID], st)
-				}
-			}
 		}
-		for page, c := range map[string]templ.Component{"method": MethodPage(mv), "reset": ResetPage(rv), "checklist": PrereqPage(pv)} {
+		for page, c := range map[string]templ.Component{"review": ReviewPage(rv), "checklist": PrereqPage(pv)} {
 			var buf bytes.Buffer
 			if err := c.Render(context.Background(), &buf); err != nil {
 				t.Fatal(err)

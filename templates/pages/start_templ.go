@@ -71,7 +71,7 @@ func StartPage(v StartView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<h1>Plan your Intune device enrollment</h1><p class=\"lead\">enrollplan turns Microsoft's enrollment guidance into a concrete plan for each group of devices you have: which enrollment method to use, whether devices must be factory reset, what must be in place first, and how to roll out from a pilot.</p><p>Answer seven short steps about your organisation and devices. Every recommendation cites its Microsoft Learn source, and you can save the plan, share a read-only link, print it or download it.</p><form method=\"post\" action=\"/wizard/new\"><button type=\"submit\" class=\"button start\">Start a new plan</button></form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<h1>Plan your Intune device enrollment</h1><p class=\"lead\">enrollplan turns Microsoft's enrollment guidance into a concrete plan for each group of devices you have: which enrollment method to use, whether devices must be factory reset, what must be in place first, and how to roll out from a pilot.</p><p>Answer six short steps about your organisation and devices. Every recommendation cites its Microsoft Learn source, and you can save the plan, share a read-only link, print it or download it.</p><form method=\"post\" action=\"/wizard/new\"><button type=\"submit\" class=\"button start\">Start a new plan</button></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -11,21 +11,23 @@ import (
 // The wizard's view models. Handlers in package web fill them; the templ
 // components in this package render them and never do I/O.
 
-// WizardSteps are the seven steps, in order; Nav.Current indexes it from 1.
+// WizardSteps are the six steps, in order; Nav.Current indexes it from 1.
+// Short is the step's name in the stepper, where every step is named at
+// every width; Title is its heading.
 var WizardSteps = []StepInfo{
-	{1, "Your organisation", "/wizard/organisation"},
-	{2, "Device populations", "/wizard/devices"},
-	{3, "Enrollment method", "/wizard/method"},
-	{4, "Factory reset", "/wizard/reset"},
-	{5, "Prerequisites", "/wizard/prerequisites"},
-	{6, "Pilot and rollout", "/wizard/rollout"},
-	{7, "Your plan", "/wizard/plan"},
+	{1, "Your organisation", "Organisation", "/wizard/organisation"},
+	{2, "Device populations", "Devices", "/wizard/devices"},
+	{3, "Review methods and factory resets", "Review", "/wizard/review"},
+	{4, "Prerequisites", "Prerequisites", "/wizard/prerequisites"},
+	{5, "Pilot and rollout", "Rollout", "/wizard/rollout"},
+	{6, "Your plan", "Plan", "/wizard/plan"},
 }
 
 // StepInfo names a step and its address.
 type StepInfo struct {
 	Number int
 	Title  string
+	Short  string
 	URL    string
 }
 
@@ -190,29 +192,32 @@ type PopulationRow struct {
 	// the users' behalf); asked of organisation-owned devices with users.
 	EnrolledBy   string
 	Manufacturer string // the maker, as typed; "" when not named
+	// Summary is the row in one line ("Windows, organisation-owned, shared,
+	// 600 devices, in use, Configuration Manager") for a row shown folded.
+	Summary string
+	// Folded shows a complete row as its name and Summary, with its fields
+	// behind an Edit disclosure; new rows and rows with errors stay open.
+	Folded bool
 }
 
-// AsksEnrolledBy reports whether the row may need "Who enrolls these
-// devices?": organisation-owned devices with a user that enroll, or not
-// chosen yet. Kiosks are enrolled by IT staff, personal devices by their
-// users, and app protection enrolls nothing.
-func (r PopulationRow) AsksEnrolledBy() bool {
-	return (r.Ownership == "" || r.Ownership == plan.OwnCorporate) && r.Usage != plan.UsageDedicated && r.Enroll != "app"
+// Answer is the row's answer to a step 2 question by its field name, ""
+// when not given; When conditions read it.
+func (r PopulationRow) Answer(field string) string {
+	switch field {
+	case "platform":
+		return r.Platform
+	case "ownership":
+		return r.Ownership
+	case "usage":
+		return r.Usage
+	case "enroll":
+		return r.Enroll
+	}
+	return ""
 }
 
-// AsksManufacturer reports whether the row may need its maker: Android and
-// Windows devices, whose makers have their own enrollment paths, or no
-// platform chosen yet.
-func (r PopulationRow) AsksManufacturer() bool {
-	return r.Platform == "" || r.Platform == "android" || r.Platform == "windows"
-}
-
-// AsksPersonalUse reports whether the row may need "May users also use the
-// device privately?": corporate Android with one user, or not chosen yet.
-func (r PopulationRow) AsksPersonalUse() bool {
-	return (r.Platform == "" || r.Platform == "android") && (r.Ownership == "" || r.Ownership == plan.OwnCorporate) &&
-		(r.Usage == "" || r.Usage == plan.UsageUser)
-}
+// Asks reports whether the row asks a question of step 2 (see questions.go).
+func (r PopulationRow) Asks(q When) bool { return q.Holds(r.Answer) }
 
 // RemovedRow is the row a "Remove" button just took out, offered back with
 // an "Undo" where it was.
@@ -251,32 +256,38 @@ type MethodOption struct {
 	Selected    bool
 }
 
-// MethodChoice is the method question for one population.
-type MethodChoice struct {
+// ReviewPop is one population on the review page: its method and factory
+// reset as the plan has them, why in a sentence each, and the choices that
+// change them behind disclosures.
+type ReviewPop struct {
 	Index        int
+	ID           string
 	Name         string
 	PlatformName string
 	Devices      int
-	AppOnly      bool // app protection without enrollment: nothing to choose
+	AppOnly      bool // app protection without enrollment: chosen in step 2, nothing to change here
+	Method       string
+	Recommended  bool   // the method is the engine's recommendation
+	MethodWhy    string // why, of which the page shows the first sentence
+	ResetNeeded  bool   // the devices are factory reset
+	Reset        string // the verdict in words
+	ResetWhy     string // why, of which the page shows the first sentence
+	Assumed      bool   // "new or in use?" was not answered: the plan assumes in use
+	LeaveSteps   int    // steps to leave the MDM that manages the devices today
 	Options      []MethodOption
+	MethodOpen   bool // show the method choices: an error, or a method other than the recommendation
+	AsksInUse    bool // whether the devices are new can change the reset (step 2 asks it too)
+	InUse        string
 }
 
-// MethodView is step 3.
-type MethodView struct {
-	Head   layout.Head
-	Nav    Nav
-	Errors FormErrors
-	Pops   []MethodChoice
-}
-
-// ResetView is step 4: the seed's reset table and each population's result.
-type ResetView struct {
+// ReviewView is step 3: the methods and factory resets, read-only until the
+// planner opens a choice.
+type ReviewView struct {
 	Head     layout.Head
 	Nav      Nav
+	Errors   FormErrors
+	Pops     []ReviewPop
 	Overview []plan.ResetRow
-	Pops     []plan.PopulationPlan
-	// Unenroll lists the steps a population must take to leave its current MDM.
-	Unenroll map[string][]plan.Step
 }
 
 // BaselineOption is one baseline policy checkbox.
