@@ -548,6 +548,21 @@ func TestInventoryKeptMovesToPlan(t *testing.T) {
 	if page := text(e.p.get(inventoryPath).body); !strings.Contains(page, "The names, serial numbers and users of 1,400 devices are kept with this draft") {
 		t.Errorf("import page: %.500s", page)
 	}
+	// The draft's worklist is that list, one row per kept device.
+	{
+		d := e.draft()
+		d.Answers.Organization, d.Reached = "St Elsewhere", stepPlan
+		if err := e.s.storeDraft(context.Background(), d); err != nil {
+			t.Fatal(err)
+		}
+		r := e.p.get("/wizard/worklist.csv")
+		if r.status != 200 {
+			t.Fatalf("draft worklist: %d %.300s", r.status, r.body)
+		}
+		if rows := readCSV(t, r.body); len(rows) != 1400 {
+			t.Errorf("draft worklist: %d rows for 1,400 kept devices", len(rows))
+		}
+	}
 
 	// Save & share: the plan gets the list, the draft keeps none.
 	save := func(org string, want int) {

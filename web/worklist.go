@@ -123,7 +123,13 @@ func (s *Server) handleDraftWorklist(format string) func(http.ResponseWriter, *h
 		if !ok || err != nil {
 			return err
 		}
-		devices, err := s.keptDevices(r.Context(), store.DraftDevices(d.ID))
+		// The draft's list is the planner's kept one only once a grouping
+		// is applied with "keep"; before that it may be an upload being
+		// grouped (or its raw bytes, while a column is asked about).
+		var devices []inventory.Device
+		if d.deviceListKept() {
+			devices, err = s.keptDevices(r.Context(), store.DraftDevices(d.ID))
+		}
 		if err == nil && devices == nil && d.PlanID != "" {
 			devices, err = s.keptDevices(r.Context(), store.PlanDevices(d.PlanID))
 		}
