@@ -91,6 +91,10 @@ type inventoryDraft struct {
 	Unplaced int           `json:"unplaced,omitempty"`
 	First    []invUnplaced `json:"first_unplaced,omitempty"`
 	Mode     string        `json:"mode,omitempty"` // "add": the groups join step 2's populations instead of replacing them
+	// Carried: the stored blob carries the list kept from earlier files
+	// (keptMark), for apply to add to, or "Upload another file" to restore.
+	Carried     bool `json:"carried,omitempty"`
+	KeptDevices int  `json:"kept_devices,omitempty"` // how many are carried
 	// Applied: the groups are step 2's populations now; the fields above
 	// are cleared, and only what the next save does remains.
 	Applied bool `json:"applied,omitempty"`
@@ -230,7 +234,22 @@ func (s *Server) handleInventoryPost(w http.ResponseWriter, r *http.Request) err
 			return err
 		}
 	}
-	if err := s.store.SaveDeviceList(keepCtx(r), store.DraftDevices(d.ID), up.blob); err != nil {
+	// A list kept from an earlier file shares the owner: carried along.
+	kept, carried, err := s.carriedDevices(r.Context(), d)
+	if err != nil {
+		return err
+	}
+	var blob []byte
+	if up.state.Pending {
+		blob, err = rawBlob(up.raw, kept, carried)
+	} else {
+		blob, err = withKept(up.devices, kept)
+	}
+	if err != nil {
+		return err
+	}
+	up.state.Carried, up.state.KeptDevices = carried, len(kept)
+	if err := s.store.SaveDeviceList(keepCtx(r), store.DraftDevices(d.ID), blob); err != nil {
 		if errors.Is(err, store.ErrTooLarge) {
 			return fail(errInventoryTooLarge)
 		}
@@ -248,11 +267,13 @@ func (s *Server) handleInventoryPost(w http.ResponseWriter, r *http.Request) err
 // write that has begun is finished.
 func keepCtx(r *http.Request) context.Context { return ctxWithoutCancel(r.Context()) }
 
-// upload is a read inventory: the draft's grouping and the blob stored
-// under the draft's device-list owner.
+// upload is a read inventory: the draft's grouping and what is stored
+// under the draft's device-list owner: the devices once grouped, the
+// upload (gzip) while its columns are asked about (state.Pending).
 type upload struct {
-	state *inventoryDraft
-	blob  []byte
+	state   *inventoryDraft
+	devices []inventory.Device
+	raw     []byte
 }
 
 // readUpload reads the multipart form part by part: the options first
@@ -369,13 +390,13 @@ func (s *Server) readInventoryPart(part *multipart.Part, staleDays int, keep boo
 		inv.Columns = askColumns(res.Columns, unknownColumn)
 	}
 	if inv.Pending {
-		return &upload{state: inv, blob: append([]byte(rawUploadMagic), raw.Bytes()...)}, nil
+		return &upload{state: inv, raw: raw.Bytes()}, nil
 	}
-	blob, err := s.groupInventory(inv, res, raw.Bytes(), nil)
+	devices, err := s.groupInventory(inv, res, raw.Bytes(), nil)
 	if err != nil {
 		return nil, err
 	}
-	return &upload{state: inv, blob: blob}, nil
+	return &upload{state: inv, devices: devices}, nil
 }
 
 // unknownColumn is a column of a spreadsheet the planner is asked about:
@@ -406,13 +427,13 @@ func askColumns(cols []inventory.Column, ask func(inventory.Column) bool) []invC
 	return out
 }
 
-// groupInventory fills inv with the groups of res and returns the device
-// list to store while the planner groups: every placed device with its
+// groupInventory fills inv with the groups of res and returns the devices
+// to store while the planner groups: every placed device with its
 // group's id, the stale ones marked (staleMark) and placed in the group
 // they would be in had they checked in, so that "Enroll them with their
 // groups" can enroll them. That needs a second reading, of the kept copy
 // with nothing stale (raw: the file, gzip-compressed).
-func (s *Server) groupInventory(inv *inventoryDraft, res *inventory.Result, raw []byte, mapping map[string]string) ([]byte, error) {
+func (s *Server) groupInventory(inv *inventoryDraft, res *inventory.Result, raw []byte, mapping map[string]string) ([]inventory.Device, error) {
 	inv.Pending, inv.Why, inv.Rows, inv.Format = false, "", res.Rows, res.Format
 	inv.Columns = askColumns(res.Columns, func(inventory.Column) bool { return false }) // asked, or never: no samples kept
 	inv.Unused = nil
@@ -450,7 +471,7 @@ func (s *Server) groupInventory(inv *inventoryDraft, res *inventory.Result, raw 
 		inv.Groups = append(inv.Groups, invGroup{Pop: g.Population, Reason: g.Reason, InIntune: g.InIntune})
 	}
 	inv.countStale(devices)
-	return inventory.EncodeList(devices)
+	return devices, nil
 }
 
 // staleMark starts the population of a stale device in the list kept while

@@ -57,6 +57,13 @@ func (s *Server) applyInventory(w http.ResponseWriter, r *http.Request, d *draft
 	for k, id := range from {
 		idOf[id] = all[kept+k].ID
 	}
+	// The devices kept from earlier files stay only when the groups are
+	// added and the list kept, each in its population, unless the planner
+	// removed that population from step 2 meanwhile.
+	keptOf := map[string]string{}
+	for i, p := range d.Answers.Populations[:kept] {
+		keptOf[p.ID] = all[i].ID
+	}
 	var devices []inventory.Device
 	if inv.Keep {
 		list, err := s.groupingDevices(r.Context(), d)
@@ -64,6 +71,12 @@ func (s *Server) applyInventory(w http.ResponseWriter, r *http.Request, d *draft
 			return err
 		}
 		for _, dev := range list {
+			if id, ok := strings.CutPrefix(dev.Population, keptMark); ok {
+				if dev.Population = keptOf[id]; dev.Population != "" && add {
+					devices = append(devices, dev)
+				}
+				continue
+			}
 			id, stale := strings.CutPrefix(dev.Population, staleMark)
 			if stale && !inv.Enroll {
 				continue // retired: not kept
@@ -74,6 +87,15 @@ func (s *Server) applyInventory(w http.ResponseWriter, r *http.Request, d *draft
 		}
 	}
 	summary := &plan.Inventory{Rows: inv.Rows, Columns: map[string]string{}, Devices: []plan.InventoryDevice{}}
+	if prev := d.Answers.Inventory; add && prev != nil {
+		// Added to an earlier file's groups: the rows add up, and each
+		// field keeps the heading it was first read from.
+		summary.Rows += prev.Rows
+		for f, h := range prev.Columns {
+			summary.Columns[f] = h
+		}
+		summary.Devices = append(summary.Devices, prev.Devices...)
+	}
 	for _, c := range inv.Columns {
 		if c.Field != "" && summary.Columns[c.Field] == "" {
 			summary.Columns[c.Field] = c.Heading
@@ -120,12 +142,19 @@ func (s *Server) applyInventory(w http.ResponseWriter, r *http.Request, d *draft
 }
 
 // discardInventory is "Upload another file": the grouping and its devices
-// are dropped, and the upload page shown again.
+// are dropped, and the upload page shown again; a list kept from earlier
+// files, carried by the upload, is the draft's again.
 func (s *Server) discardInventory(w http.ResponseWriter, r *http.Request, d *draft) error {
-	if err := s.store.DeleteDeviceList(keepCtx(r), store.DraftDevices(d.ID)); err != nil {
+	restored, err := s.restoreKept(keepCtx(r), d)
+	if err != nil {
 		return err
 	}
-	d.Inventory = nil
+	if !restored {
+		if err := s.store.DeleteDeviceList(keepCtx(r), store.DraftDevices(d.ID)); err != nil {
+			return err
+		}
+		d.Inventory = nil
+	}
 	if err := s.saveDraft(w, r, d); err != nil {
 		return err
 	}

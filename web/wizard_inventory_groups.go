@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -76,6 +75,9 @@ func (s *Server) groupsView(r *http.Request, d *draft, errs pages.FormErrors) pa
 		Existing: len(d.Answers.Populations), Mode: cmp.Or(inv.Mode, "replace"), Keep: inv.Keep}
 	v.Nav.BackURL = inventoryPath
 	v.Why = inv.Why
+	if inv.Carried && inv.KeptDevices > 0 {
+		v.KeptDevices = plural(inv.KeptDevices, "device", "devices")
+	}
 	v.Unused = strings.Join(inv.Unused, ", ")
 	for i, c := range inv.Columns {
 		if !c.Asked {
@@ -384,6 +386,7 @@ func (s *Server) regroup(ctx context.Context, d *draft, op func(*inventory.Resul
 			stale[dev.Row], devices[i].Population = true, id
 		}
 	}
+	devices, kept := splitKept(devices) // carried from earlier files: not regrouped
 	res := &inventory.Result{Devices: devices}
 	for _, g := range inv.Groups {
 		res.Groups = append(res.Groups, inventory.Group{Population: g.Pop, Reason: g.Reason, InIntune: g.InIntune})
@@ -397,7 +400,7 @@ func (s *Server) regroup(ctx context.Context, d *draft, op func(*inventory.Resul
 			out.Devices[i].Population = staleMark + out.Devices[i].Population
 		}
 	}
-	blob, err := inventory.EncodeList(out.Devices)
+	blob, err := withKept(out.Devices, kept)
 	if err != nil {
 		return err
 	}
@@ -418,7 +421,7 @@ func (s *Server) groupingDevices(ctx context.Context, d *draft) ([]inventory.Dev
 	if err != nil {
 		return nil, err
 	}
-	if bytes.HasPrefix(data, []byte(rawUploadMagic)) {
+	if isRawUpload(data) {
 		return nil, errors.New("inventory: the stored upload waits on its columns")
 	}
 	return inventory.DecodeList(data)
@@ -460,14 +463,20 @@ func (s *Server) confirmColumns(w http.ResponseWriter, r *http.Request, d *draft
 	if err != nil {
 		return err
 	}
-	raw, ok := bytes.CutPrefix(data, []byte(rawUploadMagic))
+	raw, kept, ok, err := splitRawBlob(data)
+	if err != nil {
+		return err
+	}
 	if !ok {
 		return s.discardInventory(w, r, d)
 	}
 	res, err := readAgain(raw, s.inventoryOptions(inv.StaleDays, mapping))
 	var blob []byte
 	if err == nil {
-		blob, err = s.groupInventory(inv, res, raw, mapping)
+		var devices []inventory.Device
+		if devices, err = s.groupInventory(inv, res, raw, mapping); err == nil {
+			blob, err = withKept(devices, kept)
+		}
 	}
 	if err != nil {
 		var ue *uploadError
