@@ -2,12 +2,10 @@ package web
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -68,53 +66,6 @@ func (s *Server) storedRevision(ctx context.Context, sp store.Plan) (plan.Answer
 		return plan.Answers{}, nil, fmt.Errorf("rebuild %s r%d: %w", sp.ID, sp.Revision, err)
 	}
 	return a, p, nil
-}
-
-// A saved revision is a snapshot: it keeps the plan it was built into, as
-// the plan's compact JSON compressed with gzip, so that the share page, its
-// formats, the print view and the API read the plan as it was saved,
-// whatever later editions of the guidance change. Revisions saved before
-// snapshots existed have none and are rebuilt with today's ruleset.
-
-// snapshotGzipLevel: a save pays for the compression, every cold read
-// for the decompression; the fastest level keeps saves cheap and still
-// shrinks the JSON about five times.
-const snapshotGzipLevel = gzip.BestSpeed
-
-// maxSnapshotJSON bounds what a stored snapshot may expand to (the largest
-// plan valid answers can make is a few megabytes).
-const maxSnapshotJSON = 64 << 20
-
-// encodePlan returns a built plan's compact JSON (as the API answers it)
-// and the snapshot to store with its revision.
-func encodePlan(p *plan.Plan) (compact, snapshot []byte, err error) {
-	var buf bytes.Buffer
-	if err := plan.WriteCompactJSON(&buf, p); err != nil {
-		return nil, nil, err
-	}
-	compact = buf.Bytes()
-	return compact, compressBytes(encGzip, snapshotGzipLevel, compact), nil
-}
-
-// snapshotJSON returns the compact JSON a revision's snapshot holds.
-func snapshotJSON(snapshot []byte) ([]byte, error) {
-	if len(snapshot) < 2 || snapshot[0] != 0x1f || snapshot[1] != 0x8b {
-		return snapshot, nil // stored without compression
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(snapshot))
-	if err != nil {
-		return nil, err
-	}
-	defer zr.Close()
-	var buf bytes.Buffer
-	buf.Grow(len(snapshot) * 6)
-	if _, err := buf.ReadFrom(io.LimitReader(zr, maxSnapshotJSON+1)); err != nil {
-		return nil, err
-	}
-	if buf.Len() > maxSnapshotJSON {
-		return nil, fmt.Errorf("snapshot expands past %d bytes", maxSnapshotJSON)
-	}
-	return buf.Bytes(), nil
 }
 
 // revisionPlan is the plan of a saved revision: its snapshot when it has
