@@ -39,8 +39,8 @@ type cacheKey struct {
 // out once their total size passes max. It is safe for concurrent use.
 // Concurrent misses of one key compute it once; the others wait for it,
 // each no longer than its own request. It never answers whether a plan may
-// be shown: callers ask the store on every request (revocation) before
-// they ask the cache.
+// be shown: callers learn that first (share views from shareInfo, which
+// asks the store at least every ShareRecheck; share_live.go).
 type renderCache struct {
 	max         int64         // 0: nothing is kept (every request renders)
 	fillTimeout time.Duration // how long one computation of a key may take
@@ -51,6 +51,7 @@ type renderCache struct {
 	items  map[cacheKey]*list.Element
 	perID  map[string]int // entries per plan id, so that dropping a plan's finds them cheaply
 	flight map[cacheKey]*flight
+	fills  map[string]int // computations started, by kind ("diff" for every diff-from-N)
 }
 
 // defaultFillTimeout bounds one computation of a cached value (reads, a
@@ -72,7 +73,7 @@ type flight struct {
 }
 
 func newRenderCache(max int64) *renderCache {
-	return &renderCache{max: max, fillTimeout: defaultFillTimeout, items: map[cacheKey]*list.Element{}, perID: map[string]int{}, flight: map[cacheKey]*flight{}}
+	return &renderCache{max: max, fillTimeout: defaultFillTimeout, items: map[cacheKey]*list.Element{}, perID: map[string]int{}, flight: map[cacheKey]*flight{}, fills: map[string]int{}}
 }
 
 // get returns the value of k if it is cached and still valid, marking it used.
@@ -101,6 +102,10 @@ func (c *renderCache) get(k cacheKey, valid func(any) bool) (any, bool) {
 // with its ctx's error, when ctx ends.
 func (c *renderCache) do(ctx context.Context, k cacheKey, valid func(any) bool, fn func(ctx context.Context) (any, int64, error)) (any, error) {
 	fill := func() (any, int64, error) {
+		class, _, _ := strings.Cut(k.kind, "-from-") // one count for every diff-from-N
+		c.mu.Lock()
+		c.fills[class]++
+		c.mu.Unlock()
 		fillCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), c.fillTimeout)
 		defer cancel()
 		return fn(fillCtx)
@@ -236,6 +241,13 @@ func (c *renderCache) stats() (entries int, bytes int64) {
 	return c.lru.Len(), c.size
 }
 
+// filled reports how many values of a kind were computed (rendered) so far.
+func (c *renderCache) filled(kind string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.fills[kind]
+}
+
 // representation is one rendered response, kept whole: the bytes as they
 // are, each compressed copy (made once, when a client first asks for that
 // coding) and the headers that describe them.
@@ -249,6 +261,17 @@ type representation struct {
 	etag      string
 	fixedETag bool
 	latest    int // a share page: the latest revision its list shows
+	// version names what a page was rendered from where its cache key
+	// does not (a draft's plan page: planPageVersion).
+	version string
+	// private: one planner's page (no-store): sent without an ETag, as
+	// the other wizard pages are.
+	private bool
+	// fast: compressed at the level of a response compressed for one
+	// request, for a representation sent a few times at most (a
+	// planner's page, or any when the cache keeps nothing), where the
+	// denser level would cost more CPU than its bytes save.
+	fast bool
 
 	mu     sync.Mutex
 	coded  map[string][]byte // coding → compressed body
@@ -284,7 +307,12 @@ func (rep *representation) bytesFor(enc string) []byte {
 	if b, ok := rep.coded[enc]; ok {
 		return b
 	}
-	b := compressCached(enc, rep.body)
+	var b []byte
+	if rep.fast {
+		b = compressDynamic(enc, rep.body)
+	} else {
+		b = compressCached(enc, rep.body)
+	}
 	if rep.coded == nil {
 		rep.coded = map[string][]byte{}
 	}
@@ -293,6 +321,16 @@ func (rep *representation) bytesFor(enc string) []byte {
 		rep.onGrow(int64(len(b)))
 	}
 	return b
+}
+
+// compressDynamic compresses a fast representation at the levels of a
+// response compressed for one request.
+func compressDynamic(enc string, body []byte) []byte {
+	level := dynamicGzipLevel
+	if enc == encBrotli {
+		level = dynamicBrotliQuality
+	}
+	return compressBytes(enc, level, body)
 }
 
 // etagFor is the quoted ETag of the body in a coding.
@@ -339,8 +377,10 @@ func (rep *representation) write(w http.ResponseWriter, r *http.Request, status 
 	}
 	addVary(h, "Accept-Encoding")
 	enc := rep.coding(negotiateEncoding(r.Header.Get("Accept-Encoding")))
-	h.Set("ETag", rep.etagFor(enc))
-	if inm := r.Header.Get("If-None-Match"); inm != "" && status == http.StatusOK && rep.matches(inm) {
+	if !rep.private {
+		h.Set("ETag", rep.etagFor(enc))
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && !rep.private && status == http.StatusOK && rep.matches(inm) {
 		h.Del("Content-Type")
 		h.Del("Content-Disposition")
 		w.WriteHeader(http.StatusNotModified)
@@ -372,6 +412,9 @@ func (s *Server) cachedRepresentation(ctx context.Context, k cacheKey, valid fun
 			return nil, 0, err
 		}
 		rep.onGrow = func(n int64) { s.cache.grow(k, rep, n) }
+		if s.cache.max <= 0 {
+			rep.fast = true // kept for this request only
+		}
 		return rep, rep.cost(), nil
 	})
 	if err != nil {

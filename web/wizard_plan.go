@@ -19,8 +19,12 @@ func (s *Server) planView(r *http.Request, d *draft, p *plan.Plan) pages.PlanVie
 		Downloads: []pages.Link{{Label: "Markdown", URL: "/wizard/plan.md"}, {Label: "CSV", URL: "/wizard/plan.csv"}, {Label: "JSON", URL: "/wizard/plan.json"}}}
 }
 
-// handlePlanGet is GET /wizard/plan.
+// handlePlanGet is GET /wizard/plan: from the cache of rendered pages
+// (plan_page_cache.go) unless a query asks for a message on it.
 func (s *Server) handlePlanGet(w http.ResponseWriter, r *http.Request) error {
+	if r.URL.RawQuery == "" {
+		return s.servePlanPage(w, r)
+	}
 	d, p, ok, err := s.draftPlan(w, r)
 	if !ok || err != nil {
 		return err
