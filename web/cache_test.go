@@ -227,12 +227,14 @@ func TestCachedShareBytesEqualFreshRender(t *testing.T) {
 }
 
 // TestRevokedPlanIsGoneEvenWhenCached: once revoked, every cached
-// representation answers 410, on the server that revoked it and on
-// another one (a replica) that had it cached, which then forgets it.
+// representation answers 410 at once on the server that revoked it, and,
+// within its ShareRecheck, on another one (a replica) that had it cached,
+// which then forgets it.
 func TestRevokedPlanIsGoneEvenWhenCached(t *testing.T) {
 	e := newCacheEnv(t)
 	c := e.save(t, exampleAnswers(t))
-	other := New(Options{Store: e.db, Catalog: e.cat, SessionKeys: []string{strings.Repeat("k", 40)}})
+	const bound = 300 * time.Millisecond
+	other := New(Options{Store: e.db, Catalog: e.cat, SessionKeys: []string{strings.Repeat("k", 40)}, ShareRecheck: bound})
 	otherTS := httptest.NewServer(other.Handler())
 	t.Cleanup(otherTS.Close)
 	for _, base := range []string{e.cachedURL, otherTS.URL} {
@@ -247,14 +249,19 @@ func TestRevokedPlanIsGoneEvenWhenCached(t *testing.T) {
 	if n, _ := other.cache.stats(); n == 0 {
 		t.Fatal("nothing cached on the other server")
 	}
-	// Revoked through the first server: the other learns it from the store.
+	// Revoked through the first server: the other learns it from the store
+	// once what it knew is older than its ShareRecheck.
 	if a := fetch(t, "DELETE", e.cachedURL+"/api/v1/plans/"+c.ID, "", "Authorization", "Bearer "+c.EditKey); a.status != http.StatusNoContent {
 		t.Fatalf("revoke: %d %s", a.status, a.body)
 	}
+	revoked := time.Now()
 	if n, _ := e.cached.cache.stats(); n != 0 {
 		t.Errorf("the revoking server still holds %d entries", n)
 	}
-	for _, base := range []string{e.cachedURL, otherTS.URL} {
+	for i, base := range []string{e.cachedURL, otherTS.URL} {
+		if i == 1 {
+			time.Sleep(bound - time.Since(revoked))
+		}
 		for _, path := range sharePaths(c.ID) {
 			a := fetch(t, "GET", base+path, "", "Accept-Encoding", "br, gzip")
 			if a.status != http.StatusGone {

@@ -46,6 +46,12 @@ type Options struct {
 	// formats (raw and compressed): 0 means DefaultRenderCacheBytes, a
 	// negative value keeps nothing (every view renders afresh).
 	RenderCacheBytes int64
+	// ShareRecheck is how long a share view trusts what the store last
+	// said about the plan (revoked or not, its latest revision and
+	// progress) before asking again (share_live.go): the longest a plan
+	// revoked or changed through another replica is still shown as it
+	// was. 0 means DefaultShareRecheck; negative asks on every view.
+	ShareRecheck time.Duration
 }
 
 // Server holds the dependencies of every handler; its only mutable state of
@@ -69,6 +75,7 @@ type Server struct {
 	signIns   *pendingSignIns       // sign-ins gone to Microsoft and not yet back
 	rechecks  *recheckRuns          // plans' signed-in re-checks, running or just ended
 	cache     *renderCache          // rendered revisions by (id, revision, ruleset)
+	live      *liveShares           // what the store last said of each shared plan viewed
 	saves     *draftTurns           // Save & share submits of one draft take turns
 	creates   *httprate.RateLimiter // --create-limit per client; nil when off
 	checks    sync.WaitGroup        // tenant checks running in the background
@@ -112,6 +119,8 @@ func New(o Options) *Server {
 			return cat.BuildWith(a, plan.BuildOptions{Today: s.now().UTC().Format(time.DateOnly)})
 		}
 	}
+	s.live = newLiveShares(cmp.Or(o.ShareRecheck, DefaultShareRecheck))
+	s.store = liveStore{Store: o.Store, live: s.live} // its writes of a plan update s.live
 	s.creates = s.newCreateLimiter()
 	s.signIn, s.signIns = o.SignIn, newPendingSignIns(maxPendingSignIns, signInTTL)
 	s.rechecks = newRecheckRuns(maxRecheckRuns, recheckRunKeep)

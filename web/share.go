@@ -144,14 +144,14 @@ func (s *Server) handleShare(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return errNotFound // malformed: answered without touching the database
 	}
-	info, err := s.planInfo(r, id)
+	info, progress, err := s.shareInfo(r, id) // share_live.go
 	if err != nil {
 		return err
 	}
 	if format == calendarFormat {
 		return s.showCalendar(w, r, info)
 	}
-	return s.showRevision(w, r, info, info.Revision, format)
+	return s.showRevision(w, r, info, progress, info.Revision, format)
 }
 
 // handleShareRevision is GET /p/{id}/r/{n}[.fmt]: one earlier revision.
@@ -165,24 +165,27 @@ func (s *Server) handleShareRevision(w http.ResponseWriter, r *http.Request) err
 	if _, known := shareFormats[format]; format != "" && !known {
 		return errNotFound
 	}
-	info, err := s.planInfo(r, id) // ErrGone when revoked
+	info, progress, err := s.shareInfo(r, id) // ErrGone when revoked
 	if err != nil {
 		return err
 	}
 	if n > info.Revision {
 		return errNotFound
 	}
-	return s.showRevision(w, r, info, n, format)
+	return s.showRevision(w, r, info, progress, n, format)
 }
 
 // showRevision answers one revision's page or format from the cache of
-// rendered bytes, rendering it on a miss; the caller has just asked the
-// store whether the plan may be shown. A page is cached with the latest
+// rendered bytes, rendering it on a miss; the caller has just learned
+// whether the plan may be shown (shareInfo), its latest revision and the
+// progress version of that revision. A page is cached with the latest
 // revision its list shows, and rendered again once a newer one is saved.
 // The latest revision's page and formats carry the progress recorded on
 // the plan (CONTRACT §8.3), so they are cached by its version too, and the
-// page, which lists the tasks past their date, by today's date.
-func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, info store.PlanInfo, rev int, format string) error {
+// page, which lists the tasks past their date, by today's date. A render
+// reads the progress itself, so it is never older than the version its
+// key names.
+func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, info store.PlanInfo, progress int64, rev int, format string) error {
 	kind := format
 	if kind == "" {
 		kind = "html"
@@ -192,16 +195,10 @@ func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, info store
 		valid = func(rep *representation) bool { return rep.latest == info.Revision }
 	}
 	key := cacheKey{id: info.ID, rev: rev, ruleset: s.cat.Ruleset, kind: kind}
-	var ps *progressState
-	today := s.now().UTC().Format(time.DateOnly)
 	if rev == info.Revision {
-		_, latest, err := s.latestProgress(r, info.ID)
-		if err != nil {
-			return err
-		}
-		ps, key.progress = &latest, latest.p.Version
+		key.progress = progress
 		if kind == "html" {
-			key.day = today
+			key.day = s.now().UTC().Format(time.DateOnly)
 		}
 	}
 	rep, err := s.cachedRepresentation(r.Context(), key, valid, func(ctx context.Context) (*representation, error) {
@@ -216,12 +213,18 @@ func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, info store
 		if kind != "html" {
 			var body []byte
 			switch {
-			case ps == nil:
+			case rev != info.Revision:
 				body, err = revisionFormatBytes(p, format, sp)
-			case format == "json":
-				body, err = planJSONWithProgress(p, *ps)
 			default:
-				body, err = revisionFormatBytes(withProgress(p, *ps, format), format, sp)
+				var ps progressState
+				if ps, err = s.revisionProgress(ctx, info.ID, rev); err != nil {
+					return nil, err
+				}
+				if format == "json" {
+					body, err = planJSONWithProgress(p, ps)
+				} else {
+					body, err = revisionFormatBytes(withProgress(p, ps, format), format, sp)
+				}
 			}
 			if err != nil {
 				return nil, err
@@ -235,9 +238,26 @@ func (s *Server) showRevision(w http.ResponseWriter, r *http.Request, info store
 	if err != nil {
 		return err
 	}
+	if rep.latest > info.Revision {
+		s.live.forget(info.ID) // saved through another replica since this one asked: ask again
+	}
 	capabilityHeaders(w)
 	rep.write(w, r, http.StatusOK)
 	return nil
+}
+
+// revisionProgress is the progress recorded on a plan as seen through
+// its revision rev (the latest).
+func (s *Server) revisionProgress(ctx context.Context, id string, rev int) (progressState, error) {
+	t, err := s.revisionTracker(ctx, id, rev)
+	if err != nil {
+		return progressState{}, err
+	}
+	p, err := s.store.GetProgress(ctx, id)
+	if err != nil {
+		return progressState{}, err
+	}
+	return progressState{t: t, p: p}, nil
 }
 
 // renderSharePage renders the HTML page of one revision: the plan, every

@@ -68,9 +68,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	if err != nil {
 		return err
 	}
+	recheck, err := shareRecheck(getenv)
+	if err != nil {
+		return err
+	}
 	srv := web.New(web.Options{Log: log, Store: st, Catalog: cat, PublicURL: cfg.PublicURL, CreateLimit: cfg.CreateLimit,
 		TrustedProxies: cfg.TrustedProxies, SessionKeys: cfg.SessionKeys, SignIn: signIn, TenantChecker: checker, RenderCacheBytes: cacheBytes,
-		AdminNetworks: cfg.AdminNetworks, MaxChecks: cfg.MaxChecks})
+		AdminNetworks: cfg.AdminNetworks, MaxChecks: cfg.MaxChecks, ShareRecheck: recheck})
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
