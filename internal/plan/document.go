@@ -156,17 +156,19 @@ var StageHeadings = map[string]string{
 // order the document first cites them.
 func NewDocument(p *Plan) *Document {
 	d := &Document{Plan: p, refIndex: map[string]int{}, names: populationNames(p)}
-	byURL := map[string]Reference{}
-	for _, r := range p.References {
-		byURL[r.URL] = r
+	byURL := make(map[string]*Reference, len(p.References)) // pointers: read only, and a Reference is several strings
+	for i := range p.References {
+		byURL[p.References[i].URL] = &p.References[i]
 	}
 	cite := func(urls []string) []int {
 		out := make([]int, 0, len(urls))
 		for _, u := range urls {
 			n, ok := d.refIndex[u]
 			if !ok {
-				ref := byURL[u]
-				if ref.URL == "" {
+				var ref Reference
+				if known := byURL[u]; known != nil && known.URL != "" {
+					ref = *known
+				} else {
 					ref = Reference{URL: u, Title: SourceLabel(u)}
 				}
 				d.Refs = append(d.Refs, ref)
@@ -240,6 +242,7 @@ func NewDocument(p *Plan) *Document {
 		}
 		d.RolloutWarn = append(d.RolloutWarn, DocNote{Label: SeverityLabel(w.Severity), Text: w.Text, Refs: cite(w.Sources)})
 	}
+	d.Prereqs = make([]DocPrereq, 0, len(p.Prerequisites)) // sized once: a document is built per render
 	for _, pr := range p.Prerequisites {
 		// Each population section gives its own minimum OS, so the
 		// document's prerequisite does not repeat them all.
@@ -256,6 +259,7 @@ func NewDocument(p *Plan) *Document {
 			NotFor: strings.Join(bi.NotFor, " "), Refs: cite(bi.Sources)})
 	}
 	shown := map[string]string{} // step id → the first group whose section describes it
+	d.Populations = make([]DocPopulation, 0, len(p.Populations))
 	for _, pop := range p.Populations {
 		dp := DocPopulation{ID: pop.ID, Name: pop.Name, Facts: populationFacts(pop), Wave: d.perWave(pop.ID),
 			Method: pop.Method.Name, MethodWhy: pop.Method.Why, Recommended: pop.Method.Recommended, MethodRefs: cite(pop.Method.Sources), MinOS: pop.Method.MinOS}

@@ -123,9 +123,16 @@ func (d *Document) rollout(cite func([]string) []int) {
 			inSchedule[id] = true
 		}
 	}
-	byID := map[string]Task{}
-	for _, t := range p.Tasks {
-		byID[t.ID] = t
+	byID := make(map[string]*Task, len(p.Tasks)) // pointers: a Task is large, and only read here
+	for i := range p.Tasks {
+		byID[p.Tasks[i].ID] = &p.Tasks[i]
+	}
+	var noTask Task
+	task := func(id string) *Task { // a zero Task for an id the plan lacks, as a map of values gave
+		if t, ok := byID[id]; ok {
+			return t
+		}
+		return &noTask
 	}
 	described := map[string]bool{} // rule ids whose detail is printed already
 	docStep := func(t Task, s Step) DocStep {
@@ -172,21 +179,21 @@ func (d *Document) rollout(cite func([]string) []int) {
 			actors := map[string]bool{}
 			done := 0 // tasks recorded done, when the plan carries progress
 			for _, id := range e.Tasks {
-				if byID[id].Done {
+				if task(id).Done {
 					done++
 				}
-				h := lowerFirst(StageHeadings[byID[id].Kind])
+				h := lowerFirst(StageHeadings[task(id).Kind])
 				if len(stages) == 0 || stages[len(stages)-1] != h {
 					stages = append(stages, h)
 				}
-				actors[byID[id].Actor] = true
+				actors[task(id).Actor] = true
 			}
 			g := DocWaveGroup{ID: e.Population, Name: d.names[e.Population], Devices: e.Devices, Stages: strings.Join(stages, ", "), Tasks: len(e.Tasks)}
 			w.Groups = append(w.Groups, g)
 			w.Devices += e.Devices
 			who := "IT and users"
 			if len(actors) == 1 {
-				who = ActorLabel(byID[e.Tasks[0]].Actor)
+				who = ActorLabel(task(e.Tasks[0]).Actor)
 			}
 			dt := DocTask{Title: fmt.Sprintf("%s, %s: the steps of its section (%s)", g.Name, Count(g.Devices, "device", "devices"), g.Stages),
 				Who: who, For: Count(g.Tasks, "task", "tasks"), Status: StatusLabel(StatusTodo)}

@@ -125,21 +125,6 @@ func led(s plan.DocStep, w plan.DocWave) plan.DocStep {
 	return s
 }
 
-// refBefore and refAfter bracket a group of source numbers: "[3, 34, 38]".
-func refBefore(i int) string {
-	if i == 0 {
-		return "["
-	}
-	return ", "
-}
-
-func refAfter(i, n int) string {
-	if i == n-1 {
-		return "]"
-	}
-	return ""
-}
-
 // savedBecause says, under "Revision 3" on the first page, who saved the
 // revision and why, as they wrote it: "Saved by Ana: Moved the porters to
 // wave 2."
