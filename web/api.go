@@ -30,7 +30,8 @@ func (s *Server) decodeAnswers(r *http.Request) (plan.Answers, error) {
 	return s.cat.DecodeAnswers(data)
 }
 
-// handleComputePlan is POST /api/v1/plan: answers in, plan out, nothing stored.
+// handleComputePlan is POST /api/v1/plan: answers in, plan out, nothing
+// stored (compute.go writes the answer).
 func (s *Server) handleComputePlan(w http.ResponseWriter, r *http.Request) error {
 	a, err := s.decodeAnswers(r)
 	if err != nil {
@@ -40,25 +41,7 @@ func (s *Server) handleComputePlan(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return writePlanJSON(w, r, p)
-}
-
-// writePlanJSON answers a plan as compact JSON, or indented with ?pretty=1
-// for a person reading it in a terminal.
-func writePlanJSON(w http.ResponseWriter, r *http.Request, p *plan.Plan) error {
-	var buf bytes.Buffer
-	var err error
-	if r.URL.Query().Get("pretty") == "1" {
-		err = plan.WriteJSON(&buf, p)
-	} else {
-		err = plan.WriteCompactJSON(&buf, p)
-	}
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	writeBody(w, buf.Bytes())
-	return nil
+	return writeComputedPlan(w, r, p)
 }
 
 // marshalAnswers encodes answers for storage as they were written: without
