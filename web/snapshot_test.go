@@ -77,6 +77,7 @@ func TestSnapshotFormats(t *testing.T) {
 		"gzip (saved before S2)":  gzipSnapshot(t, compact),
 		"JSON stored as it is":    compact,
 		"S2 of an empty document": mustCompress(t, []byte{}),
+		"S2 in 1 MiB blocks":      s2Stream(t, compact, maxSnapshotBlock),
 	} {
 		want := compact
 		if name == "S2 of an empty document" {
@@ -95,7 +96,7 @@ func TestSnapshotFormats(t *testing.T) {
 	for i := len(s2Magic) + 8; i < len(snapshot) && silent < 0; i += 97 {
 		damaged := bytes.Clone(snapshot)
 		damaged[i] ^= 0x01
-		r := s2.NewReader(bytes.NewReader(damaged), s2.ReaderIgnoreCRC(), s2.ReaderMaxBlockSize(snapshotBlock))
+		r := s2.NewReader(bytes.NewReader(damaged), s2.ReaderIgnoreCRC(), s2.ReaderMaxBlockSize(maxSnapshotBlock))
 		if out, err := io.ReadAll(r); err == nil && !bytes.Equal(out, compact) {
 			silent = i
 			if _, err := snapshotJSON(damaged); err == nil {
@@ -109,6 +110,23 @@ func TestSnapshotFormats(t *testing.T) {
 	if _, err := snapshotJSON(snapshot[:len(snapshot)-10]); err == nil {
 		t.Error("a cut snapshot reads without error")
 	}
+	if _, err := snapshotJSON(s2Stream(t, bytes.Repeat(compact, 8), 4<<20)); err == nil {
+		t.Error("a stream of blocks larger than maxSnapshotBlock reads without error")
+	}
+}
+
+// s2Stream is an S2 stream of b in blocks of blockSize.
+func s2Stream(t *testing.T, b []byte, blockSize int) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	w := s2.NewWriter(&out, s2.WriterConcurrency(1), s2.WriterBlockSize(blockSize))
+	if _, err := w.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }
 
 func mustCompress(t *testing.T, b []byte) []byte {
@@ -181,7 +199,7 @@ func TestGzipSnapshotServedAsBefore(t *testing.T) {
 }
 
 // TestCodecPoolBound: however many saves compress at once, no more
-// writers (and their 2 MB of buffers) exist than the pool's slots; a
+// writers (and their buffers) exist than the pool's slots; a
 // caller past them waits for one to come back, and gets it.
 func TestCodecPoolBound(t *testing.T) {
 	made := 0
