@@ -30,6 +30,9 @@ var errStopped = errors.New("store: closed")
 type group struct {
 	b        Backend
 	maxBatch int
+	// cache receives what a committed transaction's writes left in its
+	// txMemo (nil in tests of the group alone).
+	cache *progressCache
 
 	mu      sync.Mutex
 	queue   []*groupReq // writes waiting for a batch, oldest first
@@ -176,7 +179,12 @@ func (g *group) loop() {
 
 // alone runs one write in a transaction of its own.
 func (g *group) alone(r *groupReq) error {
-	return g.b.WriteTx(r.ctx, func(q Querier) error { return r.fn(withMemo(r.ctx, newTxMemo()), q) })
+	memo := newTxMemo(g.cache)
+	err := g.b.WriteTx(r.ctx, func(q Querier) error { return r.fn(withMemo(r.ctx, memo), q) })
+	if err == nil {
+		memo.committed()
+	}
+	return err
 }
 
 func (g *group) commit(batch []*groupReq) {
@@ -187,8 +195,9 @@ func (g *group) commit(batch []*groupReq) {
 	ctx := context.Background()
 	results := make([]error, len(batch))
 	reachedCommit := false
+	var memo *txMemo
 	err := g.b.WriteTx(ctx, func(q Querier) error {
-		memo := newTxMemo() // one per transaction: what its writes left for the later ones
+		memo = newTxMemo(g.cache) // one per transaction: what its writes left for the later ones
 		for i, r := range batch {
 			if _, err := q.Exec(ctx, `SAVEPOINT grouped`); err != nil {
 				return err
@@ -208,6 +217,7 @@ func (g *group) commit(batch []*groupReq) {
 	})
 	switch {
 	case err == nil:
+		memo.committed() // before any writer hears back
 		for i, r := range batch {
 			r.err <- results[i]
 		}

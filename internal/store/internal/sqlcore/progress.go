@@ -195,10 +195,7 @@ func (s *Store) PatchProgress(ctx context.Context, pp store.ProgressPatch) (stor
 	if err != nil {
 		return fail(err)
 	}
-	if len(res.Tasks)+len(res.Enrolled) > 0 {
-		s.progress.put(res.Next) // committed now
-	}
-	return cloneProgress(res.Next), nil
+	return cloneProgress(res.Next), nil // the cache has it: see txMemo.committed
 }
 
 // writeProgress stores the entries r recorded, the header and r's history

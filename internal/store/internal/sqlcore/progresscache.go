@@ -140,11 +140,15 @@ func cloneProgress(pr store.Progress) store.Progress {
 
 // txMemo is what the writes of one transaction learn for the writes after
 // them in the same transaction (group commit runs many in one): the
-// progress each patch left, not yet committed and so not for the cache.
-// A write that fails leaves nothing in it (its savepoint is rolled back);
-// a transaction that fails takes its memo with it.
+// progress each patch left, not yet committed and so not yet for the
+// cache. A write that fails leaves nothing in it (its savepoint is rolled
+// back); a transaction that fails takes its memo with it. Once the
+// transaction has committed, whoever ran it calls committed, which hands
+// the progress to the cache before any writer hears back, so the next
+// patch of the plan, in the next batch, finds it there.
 type txMemo struct {
 	progress map[string]store.Progress
+	cache    *progressCache // nil: nothing to hand on (tests)
 }
 
 type txMemoKey struct{}
@@ -166,7 +170,20 @@ func (m *txMemo) put(pr store.Progress) {
 	}
 }
 
-func newTxMemo() *txMemo { return &txMemo{progress: map[string]store.Progress{}} }
+func newTxMemo(cache *progressCache) *txMemo {
+	return &txMemo{progress: map[string]store.Progress{}, cache: cache}
+}
+
+// committed hands what the transaction's writes left to the cache: it is
+// committed now.
+func (m *txMemo) committed() {
+	if m.cache == nil {
+		return
+	}
+	for _, pr := range m.progress {
+		m.cache.put(pr)
+	}
+}
 
 // withMemo gives ctx the memo of the transaction it writes in.
 func withMemo(ctx context.Context, m *txMemo) context.Context {

@@ -70,7 +70,9 @@ type Store struct {
 func New(b Backend, o store.Options) *Store {
 	s := &Store{b: b, lim: o.Limits, progress: newProgressCache(progressCacheBytes)}
 	if o.MaxBatch > 1 {
-		s.group = startGroup(b, o.MaxBatch)
+		s.group = newGroup(b, o.MaxBatch)
+		s.group.cache = s.progress
+		go s.group.loop()
 	}
 	return s
 }
@@ -105,7 +107,12 @@ func (s *Store) write(ctx context.Context, fn func(ctx context.Context, q Querie
 	if s.group != nil {
 		return s.group.do(ctx, fn)
 	}
-	return s.b.WriteTx(ctx, func(q Querier) error { return fn(withMemo(ctx, newTxMemo()), q) })
+	memo := newTxMemo(s.progress)
+	err := s.b.WriteTx(ctx, func(q Querier) error { return fn(withMemo(ctx, memo), q) })
+	if err == nil {
+		memo.committed()
+	}
+	return err
 }
 
 // now is the time stored for a new row: see valid.Timestamp.
