@@ -4,10 +4,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"time"
 	"unicode/utf8"
-
-	"github.com/xuri/excelize/v2"
 
 	"github.com/enrollplan/enrollplan/internal/plan"
 )
@@ -52,77 +49,8 @@ const (
 // Excel's filter groups it by year and month, and the row in the
 // inventory, a number. Rows are streamed, so a large fleet does not sit
 // in memory as cells.
-func WriteXLSX(w io.Writer, rows []Row) (err error) {
-	f := excelize.NewFile(excelize.Options{})
-	defer func() {
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-	}()
-	if err := f.SetSheetName("Sheet1", SheetName); err != nil {
-		return err
-	}
-	if err := f.SetDocProps(&excelize.DocProperties{Creator: "enrollplan", Title: "Worklist"}); err != nil {
-		return err
-	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return err
-	}
-	dateFmt := "yyyy-mm-dd"
-	date, err := f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt})
-	if err != nil {
-		return err
-	}
-	sw, err := f.NewStreamWriter(SheetName)
-	if err != nil {
-		return err
-	}
-	// Widths and panes come before the first row (the stream writes them
-	// at its head).
-	for i, width := range columnWidths(rows) {
-		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
-			return err
-		}
-	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}); err != nil {
-		return err
-	}
-	head := make([]any, len(Header))
-	for i, h := range Header {
-		head[i] = h
-	}
-	if err := sw.SetRow("A1", head, excelize.RowOpts{StyleID: bold}); err != nil {
-		return err
-	}
-	for n, r := range rows {
-		cells := r.Cells()
-		values := make([]any, len(cells))
-		for i, c := range cells {
-			values[i] = c
-		}
-		if t, err := time.Parse(time.DateOnly, r.WaveStart); err == nil {
-			values[waveStartColumn] = excelize.Cell{StyleID: date, Value: t}
-		}
-		if r.InventoryRow > 0 {
-			values[len(values)-1] = r.InventoryRow
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, n+2)
-		if err := sw.SetRow(cell, values); err != nil {
-			return err
-		}
-	}
-	last, _ := excelize.CoordinatesToCellName(len(Header), len(rows)+1)
-	// The filter's range is written with the stream's tail, so it is set
-	// before Flush.
-	if err := f.AutoFilter(SheetName, "A1:"+last, nil); err != nil {
-		return err
-	}
-	if err := sw.Flush(); err != nil {
-		return err
-	}
-	if _, err := f.WriteTo(w); err != nil {
+func WriteXLSX(w io.Writer, rows []Row) error {
+	if err := writeWorkbook(w, rows, columnWidths(rows)); err != nil {
 		return fmt.Errorf("write workbook: %w", err)
 	}
 	return nil
