@@ -1,8 +1,10 @@
 package worklist
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -161,4 +163,69 @@ func TestEmptyWorklistStillWrites(t *testing.T) {
 	if len(data) != 1 {
 		t.Errorf("%d rows, want the heading alone", len(data))
 	}
+}
+
+// A device name carrying markup or control characters (pasted from a
+// console) still gives a workbook Excel opens, with the text kept and only
+// the characters XML cannot hold dropped.
+func TestXLSXKeepsMarkupAndDropsControlCharacters(t *testing.T) {
+	p := testPlan()
+	devices := testDevices()
+	devices[0].Name = "<b>laptop</b> & \"co\"\x01\x1f"
+	devices[1].User = "tab\there"
+	rows := Build(p, devices, fakeProgress{})
+	var buf bytes.Buffer
+	if err := WriteXLSX(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatalf("the workbook does not open: %v", err)
+	}
+	defer f.Close()
+	data, err := f.GetRows(SheetName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names, users []string
+	for _, r := range data[1:] {
+		names = append(names, r[0])
+		users = append(users, r[2])
+	}
+	if !slices.Contains(names, `<b>laptop</b> & "co"`) {
+		t.Errorf("names %q: want the markup kept as text and the control characters dropped", names)
+	}
+	if !slices.Contains(users, "tab\there") {
+		t.Errorf("users %q: want the tab kept", users)
+	}
+	// The sheet itself carries the filter and the frozen pane Excel reads,
+	// and the workbook's filter name is hidden, as Excel writes it.
+	sheet, book := zipPart(t, buf.Bytes(), "xl/worksheets/sheet1.xml"), zipPart(t, buf.Bytes(), "xl/workbook.xml")
+	if want := `<autoFilter ref="A1:L` + itoa(len(rows)+1) + `"/>`; !strings.Contains(sheet, want) {
+		t.Errorf("the sheet has no %s", want)
+	}
+	if !strings.Contains(sheet, `state="frozen"`) {
+		t.Error("the sheet's pane is not frozen")
+	}
+	if !strings.Contains(book, `name="_xlnm._FilterDatabase" localSheetId="0" hidden="1"`) {
+		t.Errorf("the filter's defined name is not hidden: %s", book)
+	}
+}
+
+func zipPart(t *testing.T, b []byte, name string) string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := zr.Open(name)
+	if err != nil {
+		t.Fatalf("no part %s: %v", name, err)
+	}
+	defer rc.Close()
+	body, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(body)
 }
