@@ -186,31 +186,13 @@ func reason(k groupKey, format string) string {
 	return strings.Join(parts, ", ")
 }
 
-// slug makes an id of lower-case letters, digits and hyphens, at most 40
-// characters (the answers' id rule).
+// slug makes a group's id with the answers' id rule (plan.Slug), and
+// "devices" for a name with no ASCII letter or digit.
 func slug(s string) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			b.WriteRune(r)
-			dash = false
-		default:
-			dash = true
-		}
+	if id := plan.Slug(s); id != "" {
+		return id
 	}
-	out := b.String()
-	if len(out) > 40 {
-		out = strings.TrimRight(out[:40], "-")
-	}
-	if out == "" {
-		out = "devices"
-	}
-	return out
+	return "devices"
 }
 
 // uniqueID returns base, or base-2, base-3… (within 40 characters), the
